@@ -1,0 +1,75 @@
+/**
+ * The Gate contract (DESIGN.md). A gate measures and decides; it never throws for a finding:
+ * a problem it found is `failed`, a question it could not answer (timeout, unreachable, crash)
+ * is `error`. The engine treats both alike: fail closed. A missing result is a failure.
+ */
+export type GateStatus = 'passed' | 'failed' | 'error' | 'skipped';
+
+export interface GateResult {
+  gate: string;
+  status: GateStatus;
+  /** One line a person can act on. */
+  summary: string;
+  /** Markdown: usable as a GitHub job summary or a Slack thread reply. */
+  details: string;
+  /** Numbers behind the verdict; JSON-safe (no NaN/Infinity, no keys with '.' or '$'). */
+  metrics: Record<string, number | string | boolean | null>;
+  startedAt: string;
+  durationMs: number;
+}
+
+/** Reports progress of long gates: the CLI draws it live in a TTY, plain lines elsewhere. */
+export interface ProgressSink {
+  (event: { gate: string; message: string; fraction?: number }): void;
+}
+
+export interface GateContext {
+  /** Base URL of the deployment under test, e.g. http://127.0.0.1:4100 */
+  url: string;
+  /** The version being released; the health gate insists the target reports it. */
+  version?: string;
+  signal?: AbortSignal;
+  progress?: ProgressSink;
+}
+
+export interface Gate<C extends GateContext = GateContext> {
+  name: string;
+  run(ctx: C): Promise<GateResult>;
+}
+
+const RANK: Record<GateStatus, number> = { passed: 0, skipped: 1, failed: 2, error: 3 };
+
+/** The worst verdict wins. No results at all is a failure, not a pass. */
+export function worstStatus(results: readonly GateResult[]): GateStatus {
+  if (results.length === 0) return 'failed';
+  return results.reduce<GateStatus>((w, r) => (RANK[r.status] > RANK[w] ? r.status : w), 'passed');
+}
+
+/** Fail closed: only `passed` (or a deliberate `skipped`) lets a release move on. */
+export function allowsPromotion(result: GateResult | undefined): boolean {
+  return result !== undefined && (result.status === 'passed' || result.status === 'skipped');
+}
+
+/** Runs a gate body and turns any throw into an `error` result, so a crash can never pass. */
+export async function runGuarded(
+  gate: string,
+  body: (started: { startedAt: string; t0: number }) => Promise<Omit<GateResult, 'gate' | 'startedAt' | 'durationMs'>>,
+): Promise<GateResult> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  try {
+    const r = await body({ startedAt, t0 });
+    return { gate, startedAt, durationMs: Math.round(performance.now() - t0), ...r };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return {
+      gate,
+      status: 'error',
+      summary: `${gate} could not decide: ${message.split('\n')[0]}`,
+      details: '```\n' + message + '\n```',
+      metrics: {},
+      startedAt,
+      durationMs: Math.round(performance.now() - t0),
+    };
+  }
+}
