@@ -1,0 +1,8 @@
+/** Every command module of the CLI. Adding an area = one file in this folder and one line here. */
+import type { Command } from 'commander';
+
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+export const commandModules: CommandModule[] = [];
