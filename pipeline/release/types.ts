@@ -1,0 +1,71 @@
+/** The release record: the state that the CLI, the bot and GitHub Actions share (DESIGN.md). */
+import type { GateResult } from '../gates/types.ts';
+
+export type StageStatus = 'pending' | 'running' | 'passed' | 'failed' | 'error' | 'skipped';
+export type ReleaseStatus = 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'rejected' | 'rolled_back';
+export const FINAL_STATUSES: readonly ReleaseStatus[] = ['succeeded', 'failed', 'rejected', 'rolled_back'];
+
+/** Who acted, on which side. For `cli`, the id is the person's configured name. */
+export interface Identity {
+  via: 'cli' | 'slack' | 'github';
+  id: string;
+}
+
+export interface StageRecord {
+  /** `<env>/<name>`, e.g. "production/cutover". */
+  key: string;
+  env: string;
+  name: string;
+  status: StageStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  result?: GateResult;
+}
+
+export interface ApprovalRecord {
+  person: string;
+  identity: Identity;
+  at: string;
+  expiresAt: string;
+  /** The release digest this approval is bound to. */
+  digest: string;
+}
+
+/** What production's pending migrations would do, shown to approvers (from `migrate plan`). */
+export interface TargetPlanSummary {
+  env: string;
+  digest: string;
+  pending: string[];
+  lines: string[];
+  approximate: boolean;
+  irreversible: string[];
+  breaking: string[];
+}
+
+export interface ReleaseRecord {
+  _id: string;
+  repo: string;
+  sha: string;
+  ref: string;
+  version: string;
+  /** Environments in release order, e.g. ["staging", "production"]. */
+  path: string[];
+  target: string;
+  requester: { person?: string; identity: Identity };
+  status: ReleaseStatus;
+  stages: StageRecord[];
+  targetPlan?: TargetPlanSummary;
+  /** Digest of (sha, target, target plan digest, gate results) once approval is asked for. */
+  digest?: string;
+  approvals: ApprovalRecord[];
+  rejection?: { person: string; identity: Identity; at: string; reason: string };
+  /** One line: why the release failed or was rolled back. */
+  reason?: string;
+  /** Per env: where the release deployed it (slot, url). */
+  deployments: Record<string, { slot?: string; url: string; previousUrl?: string; previousSlot?: string }>;
+  owner?: { host: string; pid: number };
+  rev: number;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+}
