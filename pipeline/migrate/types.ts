@@ -32,3 +32,36 @@ export interface MigrationModule {
   breaking?: boolean;
   description?: string;
 }
+
+/** A migration file found on disk (not loaded). */
+export interface MigrationFile {
+  /** File name without extension, e.g. "0002-merge-legacy-memos". */
+  id: string;
+  number: number;
+  /** Absolute path. */
+  path: string;
+  /** sha-256 (hex) of the file's bytes. */
+  checksum: string;
+}
+
+export interface LoadedMigration extends MigrationFile {
+  module: MigrationModule;
+}
+
+/** One line of the changelog collection: a migration recorded only after up() and verify() succeeded. */
+export interface ChangelogEntry {
+  _id: string;
+  checksum: string;
+  appliedAt: Date;
+  durationMs: number;
+  releaseId: string | null;
+  appliedBy: string;
+}
+
+/** Checks that an approval covers the plan digest computed right before writing (protected targets). */
+export interface ApprovalCheck {
+  check(planDigest: string): Promise<{ ok: true; approvedBy: string[] } | { ok: false; reason: string }>;
+}
+
+/** Progress lines for long work; the CLI prints them. */
+export type MigrationProgress = (message: string) => void;

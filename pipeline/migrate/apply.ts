@@ -1,0 +1,108 @@
+/**
+ * `migrate apply`: for a protected target, check the approval against the plan digest computed
+ * now — before anything is written, not even the lock; take the lock; optionally back up what the
+ * plan touches; apply each pending migration and record it only after up() and verify() succeed;
+ * stop at the first failure. An abort signal (Ctrl-C) lets the current migration finish and runs
+ * nothing after it. The lock is always released.
+ */
+import { backupCollections } from './backup.ts';
+import { loadMigration } from './discover.ts';
+import { migrateErrors } from './errors.ts';
+import { acquireMigrationLock } from './lock.ts';
+import { collectionsTouched, planDigest, planMigrations } from './plan.ts';
+import { migrationFailed } from './run-step.ts';
+import { runnableStatus, type MigrationStatus } from './status.ts';
+import type { MigrationTarget } from './target.ts';
+import type { ApprovalCheck, MigrationProgress } from './types.ts';
+import type { ShipgateError } from '../errors.ts';
+
+export interface ApplyOptions {
+  actor: string;
+  releaseId?: string;
+  protected?: boolean;
+  approval?: ApprovalCheck;
+  backup?: boolean;
+  signal?: AbortSignal;
+  progress?: MigrationProgress;
+  lockLeaseMs?: number;
+}
+
+export interface ApplyReport {
+  target: { label: string; db: string };
+  digest: string;
+  approvedBy?: string[];
+  backup?: string;
+  applied: Array<{ id: string; durationMs: number }>;
+  failed?: { id: string; error: ShipgateError };
+  notApplied: string[];
+  interrupted: boolean;
+  ok: boolean;
+}
+
+/** Protected targets: no approval, or one for another digest, refuses before any write. */
+export async function checkApproval(target: MigrationTarget, digest: string, opts: { protected?: boolean; approval?: ApprovalCheck }): Promise<string[] | undefined> {
+  if (!opts.protected) return undefined;
+  if (!opts.approval) throw migrateErrors.SHIPGATE_APPROVAL_REQUIRED({ target: target.label });
+  const verdict = await opts.approval.check(digest);
+  if (!verdict.ok) throw migrateErrors.SHIPGATE_APPROVAL_NOT_VALID({ target: target.label, digest, reason: verdict.reason });
+  return verdict.approvedBy;
+}
+
+export async function applyMigrations(target: MigrationTarget, opts: ApplyOptions): Promise<ApplyReport> {
+  const log = opts.progress ?? (() => undefined);
+  const first = await runnableStatus(target);
+  const digest = planDigest(target, first.pending);
+  const approvedBy = await checkApproval(target, digest, opts);
+  const lock = await acquireMigrationLock(target, { owner: `${opts.actor}${opts.releaseId ? ` (release ${opts.releaseId})` : ''}`, ...(opts.lockLeaseMs ? { leaseMs: opts.lockLeaseMs } : {}) });
+  if (lock.tookOver) log(`took over an expired lock of ${lock.tookOver.owner} (expired ${lock.tookOver.expiresAt.toISOString()})`);
+  const report: ApplyReport = {
+    target: { label: target.label, db: target.dbName }, digest, applied: [], notApplied: [], interrupted: false, ok: false,
+    ...(approvedBy ? { approvedBy } : {}),
+  };
+  try {
+    // Under the lock, the plan must still be the one approved.
+    const status: MigrationStatus = await runnableStatus(target);
+    if (planDigest(target, status.pending) !== digest) {
+      if (opts.protected) throw migrateErrors.SHIPGATE_APPROVAL_NOT_VALID({ target: target.label, digest, reason: 'the pending migrations changed while waiting for the lock' });
+      report.digest = planDigest(target, status.pending);
+    }
+    report.notApplied = status.pending.map((p) => p.id);
+    if (opts.backup && status.pending.length) {
+      const plan = await planMigrations(target, { ...(opts.signal ? { signal: opts.signal } : {}) });
+      report.backup = await backupCollections(target, {
+        collections: collectionsTouched(plan), actor: opts.actor, progress: log,
+        ...(opts.releaseId ? { releaseId: opts.releaseId } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    }
+    for (const file of status.pending) {
+      if (opts.signal?.aborted || lock.lost) {
+        report.interrupted = true;
+        break;
+      }
+      const m = await loadMigration(file);
+      const ctx = { id: m.id, mode: 'apply' as const, log: (msg: string) => log(`${m.id}: ${msg}`), ...(opts.releaseId ? { releaseId: opts.releaseId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+      log(`applying ${m.id}`);
+      const start = performance.now();
+      let phase = 'up';
+      try {
+        await m.module.up(target.db, ctx);
+        phase = 'verify';
+        if (m.module.verify) await m.module.verify(target.db, ctx);
+      } catch (err) {
+        report.failed = { id: m.id, error: migrationFailed(m, phase, err) };
+        if (opts.signal?.aborted) report.interrupted = true;
+        break;
+      }
+      const durationMs = Math.round(performance.now() - start);
+      await target.changelog().insertOne({ _id: m.id, checksum: m.checksum, appliedAt: new Date(), durationMs, releaseId: opts.releaseId ?? null, appliedBy: opts.actor });
+      report.applied.push({ id: m.id, durationMs });
+      report.notApplied = report.notApplied.filter((id) => id !== m.id);
+      log(`applied ${m.id} in ${durationMs} ms`);
+    }
+    if (lock.lost && report.notApplied.length) report.failed ??= { id: report.notApplied[0] as string, error: migrateErrors.SHIPGATE_MIGRATION_LOCK_LOST({ db: target.dbName, owner: lock.owner }) };
+    report.ok = !report.failed && !report.interrupted && report.notApplied.length === 0;
+    return report;
+  } finally {
+    await lock.release().catch(() => undefined);
+  }
+}

@@ -1,0 +1,18 @@
+/** Runs one phase of a migration (up, verify, down) and turns a throw into SHIPGATE_MIGRATION_FAILED with its stack. */
+import { isShipgateError, type ShipgateError } from '../errors.ts';
+import { redactText } from '../secrets/redact.ts';
+import { migrateErrors } from './errors.ts';
+import type { LoadedMigration } from './types.ts';
+
+export function migrationFailed(m: LoadedMigration, phase: string, err: unknown): ShipgateError {
+  if (isShipgateError(err)) return err;
+  const e = err instanceof Error ? err : new Error(String(err));
+  const stack = (e.stack ?? '').split('\n').slice(1, 8).join('\n');
+  return migrateErrors.SHIPGATE_MIGRATION_FAILED({ id: m.id, file: m.path, phase, reason: redactText(e.message), stack: redactText(stack) }, err);
+}
+
+export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const start = performance.now();
+  const value = await fn();
+  return { value, ms: Math.round(performance.now() - start) };
+}
