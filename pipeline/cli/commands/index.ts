@@ -1,8 +1,11 @@
 /** Every command module of the CLI. Adding an area = one file in this folder and one line here. */
 import type { Command } from 'commander';
+import { configCommands } from './config.ts';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [];
+export const commandModules: CommandModule[] = [
+  configCommands,
+];
