@@ -1,0 +1,249 @@
+/**
+ * The one runner (STYLE.md habit 1): the release path is a list of stages declared as data;
+ * this function runs it, persists every transition before the next step starts, and decides
+ * what happens on failure. Rules it enforces, whatever the stages are:
+ *
+ * - fail closed: only `passed`/`skipped` moves on; `failed`, `error` or a missing result stops
+ *   the release (invariant 5);
+ * - before the first stage of a protected environment the release waits for approval, and
+ *   before every stage that writes there the approval is checked against a freshly computed
+ *   digest (invariants 1, 2);
+ * - one release per environment: a lease on each environment while its stages run (invariant 4);
+ * - a stage interrupted mid-way (the process died) is re-run only if it is declared re-runnable,
+ *   otherwise the release fails with a clear reason — never half-done and silent.
+ */
+import { hostname } from 'node:os';
+import type { GateResult } from '../gates/types.ts';
+import { allowsPromotion } from '../gates/types.ts';
+import { approvalState, type ApprovalPolicy } from './approvals.ts';
+import type { AuditLog } from './audit.ts';
+import { digestInputOf, releaseDigest } from './digest.ts';
+import { releaseErrors } from './errors.ts';
+import { acquireEnvironmentLock } from './locks.ts';
+import type { ReleaseStore } from './store.ts';
+import { FINAL_STATUSES, type ReleaseRecord, type StageRecord, type TargetPlanSummary } from './types.ts';
+import type { Lease } from '../locks/lease.ts';
+
+export interface StageRunContext {
+  release: ReleaseRecord;
+  env: string;
+  signal: AbortSignal;
+  progress(message: string): void;
+  /** Persists extra facts on the release (where it deployed, …) before the stage ends. */
+  patch(change: (r: ReleaseRecord) => void): Promise<ReleaseRecord>;
+}
+
+export interface StageSpec {
+  env: string;
+  name: string;
+  /** Changes the environment (database, deployment, DNS): needs approval on a protected env. */
+  writes: boolean;
+  /** Safe to run again after the process died in the middle of it. */
+  rerunnable: boolean;
+  run(ctx: StageRunContext): Promise<GateResult>;
+}
+
+export type ApprovalWait = 'approved' | 'rejected' | 'pending';
+
+export interface RunnerDeps {
+  store: ReleaseStore;
+  audit: AuditLog;
+  policy: ApprovalPolicy;
+  isProtected(env: string): boolean;
+  stages: readonly StageSpec[];
+  /** Computes (read-only) what the protected environment's migrations would do now. */
+  planTarget(release: ReleaseRecord): Promise<TargetPlanSummary>;
+  /** Waits for a decision ('pending': leave the release awaiting approval and return). */
+  waitForApproval(release: ReleaseRecord): Promise<ApprovalWait>;
+  /** Called after every persisted transition (live checklist, Slack message). */
+  onUpdate?(release: ReleaseRecord, event: RunnerEvent): void | Promise<void>;
+  lockLeaseMs?: number;
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+export type RunnerEvent =
+  | { type: 'stage-started'; stage: StageRecord }
+  | { type: 'stage-finished'; stage: StageRecord }
+  | { type: 'stage-progress'; stage: StageRecord; message: string }
+  | { type: 'awaiting-approval' }
+  | { type: 'approved' }
+  | { type: 'finished' };
+
+export function stageKey(env: string, name: string): string {
+  return `${env}/${name}`;
+}
+
+/** The stage records a new release starts with: every stage of its path, pending. */
+export function initialStages(stages: readonly StageSpec[], path: readonly string[]): StageRecord[] {
+  return stages.filter((s) => path.includes(s.env)).map((s) => ({ key: stageKey(s.env, s.name), env: s.env, name: s.name, status: 'pending' }));
+}
+
+function failedResult(gate: string, summary: string): GateResult {
+  return { gate, status: 'error', summary, details: summary, metrics: {}, startedAt: new Date().toISOString(), durationMs: 0 };
+}
+
+export async function runRelease(deps: RunnerDeps, id: string): Promise<ReleaseRecord> {
+  let release = await deps.store.get(id);
+  if (FINAL_STATUSES.includes(release.status)) return release;
+  const signal = deps.signal ?? new AbortController().signal;
+  const owner = { host: hostname(), pid: process.pid };
+  const notify = async (event: RunnerEvent) => {
+    await deps.onUpdate?.(release, event);
+  };
+  const save = async (change: (r: ReleaseRecord) => void, event?: RunnerEvent) => {
+    release = await deps.store.update(release, change);
+    if (event) await notify(event);
+    return release;
+  };
+  const finish = async (status: ReleaseRecord['status'], reason?: string) => {
+    await save((r) => {
+      r.status = status;
+      if (reason) r.reason = reason;
+    });
+    await deps.audit.append({ type: 'release.finished', release: id, env: release.target, data: { status, reason: reason ?? null } });
+    await notify({ type: 'finished' });
+    return release;
+  };
+
+  await save((r) => void (r.owner = owner));
+  for (const env of release.path) {
+    const specs = deps.stages.filter((s) => s.env === env);
+    const todo = specs.filter((s) => {
+      const rec = release.stages.find((x) => x.key === stageKey(s.env, s.name));
+      return !rec || (rec.status !== 'passed' && rec.status !== 'skipped');
+    });
+    if (todo.length === 0) continue;
+
+    if (deps.isProtected(env)) {
+      const decision = await ensureApproval(deps, release, save, notify);
+      release = decision.release;
+      if (decision.outcome === 'rejected') return release;
+      if (decision.outcome === 'pending') return release;
+      if (decision.outcome === 'stale') return finish('failed', decision.reason);
+    }
+
+    let lease: Lease;
+    try {
+      lease = await acquireEnvironmentLock(deps.store.db, env, { owner: `release ${id}`, reason: `releasing ${release.version}`, leaseMs: deps.lockLeaseMs });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SHIPGATE_LOCK_HELD') return finish('failed', (err as Error).message);
+      throw err;
+    }
+    await deps.audit.append({ type: 'lock.acquired', release: id, env, data: { owner: `release ${id}` } });
+    try {
+      for (const spec of todo) {
+        const key = stageKey(spec.env, spec.name);
+        const rec = release.stages.find((x) => x.key === key);
+        if (rec?.status === 'running' && !spec.rerunnable) {
+          await save((r) => markStage(r, key, 'error', failedResult(spec.name, `${key} was interrupted and is not safe to re-run automatically`)));
+          return await finish('failed', `${key} was interrupted mid-way (the release process stopped); it is not safe to re-run, so the release is failed — check ${env} by hand`);
+        }
+        if (spec.writes && deps.isProtected(env)) {
+          const check = await checkApprovalNow(deps, release);
+          if (!check.ok) {
+            await save((r) => markStage(r, key, 'error', failedResult(spec.name, check.reason)));
+            return await finish('failed', releaseErrors.SHIPGATE_NOT_APPROVED({ id, env, reason: check.reason }).message);
+          }
+        }
+        if (signal.aborted) return await finish('failed', `interrupted before ${key}`);
+        await save((r) => markStage(r, key, 'running'), { type: 'stage-started', stage: stageOf(release, key) });
+        const result = await runStage(spec, {
+          release,
+          env,
+          signal: AbortSignal.any([signal, lease.signal]),
+          progress: (message) => void deps.onUpdate?.(release, { type: 'stage-progress', stage: stageOf(release, key), message }),
+          patch: (change) => save(change),
+        });
+        await save((r) => markStage(r, key, result.status, result), { type: 'stage-finished', stage: stageOf(release, key) });
+        await deps.audit.append({ type: 'release.stage', release: id, env, data: { stage: key, status: result.status, summary: result.summary } });
+        if (!allowsPromotion(result)) {
+          const rolledBack = result.metrics.rolledBack === true;
+          return await finish(rolledBack ? 'rolled_back' : 'failed', `${key} ${result.status}: ${result.summary}`);
+        }
+      }
+    } finally {
+      await lease.release();
+      await deps.audit.append({ type: 'lock.released', release: id, env, data: {} });
+    }
+  }
+  return finish('succeeded');
+}
+
+async function runStage(spec: StageSpec, ctx: StageRunContext): Promise<GateResult> {
+  try {
+    const r = await spec.run(ctx);
+    // A stage that returns nothing usable is a failure, not a pass (invariant 5).
+    if (!r || typeof r.status !== 'string') return failedResult(spec.name, `${spec.name} returned no result`);
+    return r;
+  } catch (err) {
+    return failedResult(spec.name, `${spec.name} could not finish: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+function stageOf(release: ReleaseRecord, key: string): StageRecord {
+  return release.stages.find((s) => s.key === key) as StageRecord;
+}
+
+function markStage(r: ReleaseRecord, key: string, status: StageRecord['status'], result?: GateResult): void {
+  const s = r.stages.find((x) => x.key === key);
+  if (!s) throw new Error(`release ${r._id} has no stage ${key}`);
+  s.status = status;
+  if (status === 'running') {
+    s.startedAt = new Date().toISOString();
+    delete s.finishedAt;
+    delete s.result;
+  } else {
+    s.finishedAt = new Date().toISOString();
+    if (result) s.result = result;
+  }
+}
+
+type Save = (change: (r: ReleaseRecord) => void, event?: RunnerEvent) => Promise<ReleaseRecord>;
+
+async function ensureApproval(
+  deps: RunnerDeps,
+  release: ReleaseRecord,
+  save: Save,
+  notify: (e: RunnerEvent) => Promise<void>,
+): Promise<{ release: ReleaseRecord; outcome: ApprovalWait | 'stale'; reason?: string }> {
+  if (release.status === 'running' && !release.digest) {
+    const plan = await deps.planTarget(release);
+    const digest = releaseDigest(digestInputOf(release, plan.digest));
+    release = await save((r) => {
+      r.status = 'awaiting_approval';
+      r.targetPlan = plan;
+      r.digest = digest;
+    });
+    await deps.audit.append({ type: 'release.awaiting_approval', release: release._id, env: release.target, data: { digest, planDigest: plan.digest, pending: plan.pending } });
+    await notify({ type: 'awaiting-approval' });
+  }
+  if (release.status === 'awaiting_approval') {
+    const outcome = await deps.waitForApproval(release);
+    release = await deps.store.get(release._id);
+    if (release.status === 'rejected') return { release, outcome: 'rejected' };
+    if (outcome !== 'approved') return { release, outcome: 'pending' };
+    const check = await checkApprovalNow(deps, release);
+    if (!check.ok) return { release, outcome: 'stale', reason: releaseErrors.SHIPGATE_NOT_APPROVED({ id: release._id, env: release.target, reason: check.reason }).message };
+    release = await save((r) => void (r.status = 'running'), { type: 'approved' });
+    return { release, outcome: 'approved' };
+  }
+  return { release, outcome: 'approved' };
+}
+
+/**
+ * Re-checks approval right before a protected write: recomputes the target's plan and the digest
+ * from what is true now, and counts only approvals bound to that digest and not expired. Once
+ * this release's own migrations have been applied, the plan's pending set is what it applied.
+ */
+async function checkApprovalNow(deps: RunnerDeps, release: ReleaseRecord): Promise<{ ok: true } | { ok: false; reason: string }> {
+  if (!release.digest || !release.targetPlan) return { ok: false, reason: 'approval was never requested' };
+  const applied = release.stages.some((s) => s.env === release.target && s.name === 'migrate-apply' && s.status === 'passed');
+  const planDigest = applied ? release.targetPlan.digest : (await deps.planTarget(release)).digest;
+  const digest = releaseDigest(digestInputOf(release, planDigest));
+  if (digest !== release.digest) {
+    return { ok: false, reason: `the release changed after approval was requested (digest ${digest.slice(0, 12)} ≠ approved ${release.digest.slice(0, 12)})` };
+  }
+  const state = approvalState(release, deps.policy, digest, deps.now?.() ?? new Date());
+  return state.approved ? { ok: true } : { ok: false, reason: state.reason };
+}
