@@ -15,6 +15,7 @@ import { runnableStatus, type MigrationStatus } from './status.ts';
 import type { MigrationTarget } from './target.ts';
 import type { ApprovalCheck, MigrationProgress } from './types.ts';
 import type { ShipgateError } from '../errors.ts';
+import type { Db } from 'mongodb';
 
 export interface ApplyOptions {
   actor: string;
@@ -25,6 +26,8 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   progress?: MigrationProgress;
   lockLeaseMs?: number;
+  /** Hands each migration a wrapped Db (instrumentation, e.g. recording each write's result); default the target db. */
+  instrument?: (db: Db, migrationId: string) => Db;
 }
 
 export interface ApplyReport {
@@ -84,10 +87,11 @@ export async function applyMigrations(target: MigrationTarget, opts: ApplyOption
       log(`applying ${m.id}`);
       const start = performance.now();
       let phase = 'up';
+      const db = opts.instrument ? opts.instrument(target.db, m.id) : target.db;
       try {
-        await m.module.up(target.db, ctx);
+        await m.module.up(db, ctx);
         phase = 'verify';
-        if (m.module.verify) await m.module.verify(target.db, ctx);
+        if (m.module.verify) await m.module.verify(db, ctx);
       } catch (err) {
         report.failed = { id: m.id, error: migrationFailed(m, phase, err) };
         if (opts.signal?.aborted) report.interrupted = true;

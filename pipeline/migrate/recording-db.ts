@@ -39,39 +39,76 @@ export function indexName(keys: Document | string, options?: { name?: string }):
   return Object.entries(keys).map(([k, v]) => `${k}_${String(v)}`).join('_');
 }
 
+/** What a recorded write may change: the top-level fields it sets, or null for "anything" (inserts, deletes, replacements…). */
+interface Effect {
+  fields: string[] | null;
+}
+
+function filterFields(filter: Document, out = new Set<string>()): Set<string> {
+  for (const [k, v] of Object.entries(filter)) {
+    if (k.startsWith('$')) {
+      if (Array.isArray(v)) for (const sub of v) if (sub && typeof sub === 'object') filterFields(sub as Document, out);
+    } else out.add(k.split('.')[0] as string);
+  }
+  return out;
+}
+
+function updateFields(update: unknown): string[] | null {
+  if (!update || typeof update !== 'object' || Array.isArray(update)) return null;
+  const out: string[] = [];
+  for (const [op, spec] of Object.entries(update as Document)) {
+    if (!op.startsWith('$') || !spec || typeof spec !== 'object') return null;
+    for (const [field, value] of Object.entries(spec as Document)) {
+      out.push(field.split('.')[0] as string);
+      if (op === '$rename' && typeof value === 'string') out.push(value.split('.')[0] as string);
+    }
+  }
+  return out;
+}
+
 const isEmpty = (filter: unknown) => !filter || (typeof filter === 'object' && Object.keys(filter as object).length === 0);
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
 export function createRecordingDb(real: Db): RecordingSession {
   const writes: PlannedWrite[] = [];
   const approximateReasons: string[] = [];
-  const written = new Set<string>();
+  const written = new Map<string, Effect[]>();
   let current = '(migration)';
 
   const unsupported = (method: string) => () => {
     throw migrateErrors.SHIPGATE_PLAN_UNSUPPORTED_OP({ id: current, method });
   };
+  const approximate = (coll: string, what: string) => {
+    const reason = `${current} ${what} ${coll} after a recorded write to it`;
+    if (!approximateReasons.includes(reason)) approximateReasons.push(reason);
+  };
+  /** A plain read of a collection with recorded writes: what it returns may differ once the writes are real. */
   const touched = (coll: string, what: string) => {
-    if (written.has(coll)) {
-      const reason = `${current} ${what} ${coll} after a recorded write to it`;
-      if (!approximateReasons.includes(reason)) approximateReasons.push(reason);
-    }
+    if (written.has(coll)) approximate(coll, what);
   };
-  const record = (w: PlannedWrite) => {
+  const record = (w: PlannedWrite, effect: Effect | 'none' = { fields: null }) => {
     writes.push(w);
-    written.add(w.collection);
+    if (effect === 'none') return;
+    const list = written.get(w.collection) ?? [];
+    list.push(effect);
+    written.set(w.collection, list);
   };
+  /** Counting a filter is exact unless an earlier recorded write could change which documents it matches. */
   const count = async (coll: string, filter: Document | undefined) => {
-    touched(coll, 'counts a filter on');
+    const fields = filterFields(filter ?? {});
+    if ((written.get(coll) ?? []).some((e) => e.fields === null || e.fields.some((f) => fields.has(f)))) approximate(coll, 'counts a filter on');
     return real.collection(coll).countDocuments(filter ?? {});
   };
 
   function wrapCollection(name: string): Collection {
     const raw = real.collection(name);
-    const updateLike = (op: string, one: boolean) => async (filter: Document, _update: unknown, options?: { upsert?: boolean }) => {
+    const updateLike = (op: string, one: boolean) => async (filter: Document, update: unknown, options?: { upsert?: boolean }) => {
       const n = Math.min(one ? 1 : Number.MAX_SAFE_INTEGER, await count(name, filter));
       const upsert = n === 0 && options?.upsert === true;
-      record({ collection: name, op, matched: upsert ? 1 : n, detail: upsert ? 'upsert: would insert 1 document' : `would modify up to ${plural(n, 'document')}`, risky: false });
+      record(
+        { collection: name, op, matched: upsert ? 1 : n, detail: upsert ? 'upsert: would insert 1 document' : `would modify up to ${plural(n, 'document')}`, risky: false },
+        { fields: op === 'replaceOne' || options?.upsert ? null : updateFields(update) },
+      );
       return { acknowledged: true, matchedCount: n, modifiedCount: n, upsertedCount: upsert ? 1 : 0, upsertedId: upsert ? new ObjectId() : null };
     };
     const deleteLike = (op: string, one: boolean) => async (filter?: Document) => {
@@ -124,7 +161,7 @@ export function createRecordingDb(real: Db): RecordingSession {
       },
       createIndex: async (keys: Document, options?: { name?: string; unique?: boolean }) => {
         const idx = indexName(keys, options);
-        record({ collection: name, op: 'createIndex', matched: null, detail: `create index ${idx}${options?.unique ? ' (unique)' : ''}`, risky: false });
+        record({ collection: name, op: 'createIndex', matched: null, detail: `create index ${idx}${options?.unique ? ' (unique)' : ''}`, risky: false }, 'none');
         return idx;
       },
       createIndexes: async (specs: Array<{ key: Document; name?: string; unique?: boolean }>) => {
@@ -134,11 +171,11 @@ export function createRecordingDb(real: Db): RecordingSession {
       },
       dropIndex: async (idx: string | Document) => {
         const n = typeof idx === 'string' ? idx : indexName(idx);
-        record({ collection: name, op: 'dropIndex', matched: null, detail: `drop index ${n}`, risky: false });
+        record({ collection: name, op: 'dropIndex', matched: null, detail: `drop index ${n}`, risky: false }, 'none');
         return { ok: 1 };
       },
       dropIndexes: async () => {
-        record({ collection: name, op: 'dropIndexes', matched: null, detail: 'drop every index except _id_', risky: false });
+        record({ collection: name, op: 'dropIndexes', matched: null, detail: 'drop every index except _id_', risky: false }, 'none');
         return true;
       },
       drop: async () => {
@@ -149,7 +186,8 @@ export function createRecordingDb(real: Db): RecordingSession {
       rename: async (to: string) => {
         const n = await count(name, {});
         record({ collection: name, op: 'rename', matched: n, detail: `renames to ${to} (${plural(n, 'document')})`, risky: true });
-        written.add(to);
+        record({ collection: to, op: 'rename-into', matched: n, detail: `receives ${name}`, risky: false });
+        writes.pop();
         return wrapCollection(to);
       },
       aggregate: (pipeline: Document[] = [], options?: Document) => {
@@ -177,7 +215,7 @@ export function createRecordingDb(real: Db): RecordingSession {
   const dbHandlers: Record<string, (...args: never[]) => unknown> = {
     collection: (name: string) => wrapCollection(name),
     createCollection: async (name: string) => {
-      record({ collection: name, op: 'createCollection', matched: null, detail: 'create collection', risky: false });
+      record({ collection: name, op: 'createCollection', matched: null, detail: 'create collection', risky: false }, 'none');
       return wrapCollection(name);
     },
     dropCollection: async (name: string) => wrapCollection(name).drop(),
