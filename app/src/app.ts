@@ -101,7 +101,8 @@ export function createApp(opts: AppOptions): App {
     const started = performance.now();
     const reqId = requestId(req.headers['x-request-id']);
     const method = req.method ?? 'GET';
-    let path = '/';
+    let path = (req.url ?? '/').split('?')[0] ?? '/';
+    logger.debug('request received', { method, path, reqId });
     let reply: Reply;
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
