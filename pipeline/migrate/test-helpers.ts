@@ -23,9 +23,9 @@ export async function listDir(dir: string): Promise<string[]> {
 }
 
 /** A byte-level snapshot of a database: every collection's documents (sorted by _id, canonical EJSON) and index specs. */
-export async function snapshotDb(db: Db): Promise<string> {
+export async function snapshotDb(db: Db, exclude?: RegExp): Promise<string> {
   const out: Document = {};
-  for (const c of (await db.listCollections({}, { nameOnly: true }).toArray()).map((x) => x.name).sort()) {
+  for (const c of (await db.listCollections({}, { nameOnly: true }).toArray()).map((x) => x.name).filter((n) => !exclude?.test(n)).sort()) {
     const docs = await db.collection(c).find({}).sort({ _id: 1 }).toArray();
     const idx = (await db.collection(c).listIndexes().toArray()).sort((a, b) => String(a.name).localeCompare(String(b.name)));
     out[c] = { docs, idx };
