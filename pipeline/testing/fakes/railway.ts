@@ -1,0 +1,183 @@
+/**
+ * Fake of Railway's public GraphQL API (POST /graphql/v2), for tests and the local demo only.
+ * Follows https://docs.railway.com/guides/public-api (endpoint, token headers) and the schema
+ * fields Shipgate uses: `serviceInstanceDeployV2(serviceId, environmentId, commitSha): String`
+ * (the deployment id), `deployment(id) { id status url staticUrl canRollback }`,
+ * `serviceInstance(serviceId, environmentId) { latestDeployment { id status } }`,
+ * `deploymentRollback(id): Boolean`, `deploymentStop(id): Boolean`.
+ *
+ * It is not a GraphQL engine: it recognises the root field in the query text and reads the
+ * arguments from `variables` only (a literal argument is answered with a GraphQL error, so a
+ * client that interpolates values into the query fails its tests). Knobs: per-deployment status
+ * sequences, queued GraphQL errors, 429 with Retry-After, and the auth header kind it accepts.
+ */
+import type { ServerResponse } from 'node:http';
+import { sendJson, startFakeServer, type FakeRequest, type FakeServer, type RecordedRequest } from './http-fake.ts';
+
+export type RailwayTokenKind = 'account' | 'project';
+
+export interface FakeDeployment {
+  id: string;
+  serviceId: string;
+  environmentId: string;
+  commitSha: string | null;
+  /** Statuses this deployment goes through; each `deployment(id)` read advances one step. */
+  statuses: string[];
+  step: number;
+  url: string | null;
+  staticUrl: string | null;
+  canRollback: boolean;
+}
+
+export interface DeploymentScript {
+  statuses: string[];
+  url?: string | null;
+  staticUrl?: string | null;
+}
+
+export interface RailwayFakeOptions {
+  token: string;
+  tokenKind: RailwayTokenKind;
+  /** Deployments created by the next deploys, in order. Default for each: QUEUED → BUILDING → DEPLOYING → SUCCESS. */
+  scripts?: DeploymentScript[];
+}
+
+export interface RailwayFake extends FakeServer {
+  /** The GraphQL endpoint: `${url}/graphql/v2`. */
+  apiUrl: string;
+  deployments: Map<string, FakeDeployment>;
+  /** Adds a deployment that already exists (e.g. the live one before a release). */
+  seedDeployment(d: Partial<FakeDeployment> & { id: string; serviceId: string; environmentId: string; status: string }): void;
+  /** Scripts the next deployments created by serviceInstanceDeployV2. */
+  scriptNextDeploys(...scripts: DeploymentScript[]): void;
+  /** The next `count` requests get HTTP 429 with `Retry-After: retryAfterS`. */
+  rateLimitNext(count: number, retryAfterS: number): void;
+  /** The next request gets a GraphQL `errors[]` with this message (HTTP 200, like Railway). */
+  failNext(message: string): void;
+  /** Mutations received, by root field, with their variables. */
+  calls(field: string): Array<Record<string, unknown>>;
+}
+
+const ROOT_FIELDS = ['serviceInstanceDeployV2', 'serviceInstance', 'deploymentRollback', 'deploymentStop', 'deployment'] as const;
+type RootField = (typeof ROOT_FIELDS)[number];
+
+function rootField(query: string): RootField | undefined {
+  for (const f of ROOT_FIELDS) {
+    if (new RegExp(`\\b${f}\\s*\\(`).test(query)) return f;
+  }
+  return undefined;
+}
+
+const DEFAULT_STATUSES = ['QUEUED', 'BUILDING', 'DEPLOYING', 'SUCCESS'];
+
+export async function startRailwayFake(opts: RailwayFakeOptions): Promise<RailwayFake> {
+  const deployments = new Map<string, FakeDeployment>();
+  const scripts: DeploymentScript[] = [...(opts.scripts ?? [])];
+  const errorsQueue: string[] = [];
+  let rateLimited = { count: 0, retryAfterS: 0 };
+  let seq = 0;
+  const calls: Array<{ field: string; variables: Record<string, unknown> }> = [];
+
+  const authorized = (req: FakeRequest): boolean =>
+    opts.tokenKind === 'project'
+      ? req.rawHeaders['project-access-token'] === opts.token && !req.rawHeaders.authorization
+      : req.rawHeaders.authorization === `Bearer ${opts.token}` && !req.rawHeaders['project-access-token'];
+
+  const gqlError = (res: ServerResponse, message: string) => sendJson(res, 200, { data: null, errors: [{ message, locations: [], path: [] }] });
+
+  const view = (d: FakeDeployment) => ({
+    id: d.id,
+    status: d.statuses[Math.min(d.step, d.statuses.length - 1)] ?? 'QUEUED',
+    url: d.url,
+    staticUrl: d.staticUrl,
+    canRollback: d.canRollback,
+  });
+
+  const server = await startFakeServer((req, res) => {
+    if (req.method !== 'POST' || req.path !== '/graphql/v2') return sendJson(res, 404, { message: 'Not Found' });
+    if (rateLimited.count > 0) {
+      rateLimited = { ...rateLimited, count: rateLimited.count - 1 };
+      return sendJson(res, 429, { message: 'Too Many Requests' }, { 'retry-after': String(rateLimited.retryAfterS), 'x-ratelimit-remaining': '0' });
+    }
+    if (!authorized(req)) return gqlError(res, 'Not Authorized');
+    const queued = errorsQueue.shift();
+    if (queued !== undefined) return gqlError(res, queued);
+    const body = req.body as { query?: unknown; variables?: unknown } | null;
+    const query = typeof body?.query === 'string' ? body.query : '';
+    const vars = (body?.variables && typeof body.variables === 'object' ? body.variables : {}) as Record<string, unknown>;
+    const field = rootField(query);
+    if (!field) return gqlError(res, 'Problem processing request');
+    // Arguments must be variables: `field(name: $var, …)`. A literal (quoted string) is refused.
+    const args = new RegExp(`\\b${field}\\s*\\(([^)]*)\\)`).exec(query)?.[1] ?? '';
+    if (/:\s*"/.test(args)) return gqlError(res, `fake: ${field} got a literal argument; pass it through variables`);
+    calls.push({ field, variables: vars });
+    const str = (k: string) => (typeof vars[k] === 'string' ? (vars[k] as string) : undefined);
+
+    switch (field) {
+      case 'serviceInstanceDeployV2': {
+        const serviceId = str('serviceId');
+        const environmentId = str('environmentId');
+        if (!serviceId || !environmentId) return gqlError(res, 'Variable "$serviceId" of required type "String!" was not provided.');
+        const script = scripts.shift() ?? { statuses: DEFAULT_STATUSES };
+        const id = `dep-${++seq}`;
+        deployments.set(id, {
+          id,
+          serviceId,
+          environmentId,
+          commitSha: str('commitSha') ?? null,
+          statuses: script.statuses,
+          step: -1,
+          url: script.url === undefined ? `${serviceId}-production.up.railway.app` : script.url,
+          staticUrl: script.staticUrl === undefined ? null : script.staticUrl,
+          canRollback: false,
+        });
+        return sendJson(res, 200, { data: { serviceInstanceDeployV2: id } });
+      }
+      case 'deployment': {
+        const d = deployments.get(str('id') ?? '');
+        if (!d) return gqlError(res, 'Deployment not found');
+        d.step = Math.min(d.step + 1, d.statuses.length - 1);
+        return sendJson(res, 200, { data: { deployment: view(d) } });
+      }
+      case 'serviceInstance': {
+        const serviceId = str('serviceId');
+        const environmentId = str('environmentId');
+        const mine = [...deployments.values()].filter((d) => d.serviceId === serviceId && d.environmentId === environmentId);
+        const latest = mine.at(-1);
+        return sendJson(res, 200, {
+          data: { serviceInstance: { latestDeployment: latest ? { id: latest.id, status: view(latest).status } : null } },
+        });
+      }
+      case 'deploymentRollback':
+      case 'deploymentStop': {
+        const d = deployments.get(str('id') ?? '');
+        if (!d) return gqlError(res, 'Deployment not found');
+        if (field === 'deploymentRollback' && !d.canRollback) return gqlError(res, 'Deployment cannot be rolled back');
+        return sendJson(res, 200, { data: { [field]: true } });
+      }
+    }
+  });
+
+  return {
+    ...server,
+    apiUrl: `${server.url}/graphql/v2`,
+    deployments,
+    seedDeployment(d) {
+      deployments.set(d.id, {
+        commitSha: null,
+        url: null,
+        staticUrl: null,
+        canRollback: d.status === 'SUCCESS',
+        ...d,
+        statuses: [d.status],
+        step: 0,
+      });
+    },
+    scriptNextDeploys: (...more) => void scripts.push(...more),
+    rateLimitNext: (count, retryAfterS) => void (rateLimited = { count, retryAfterS }),
+    failNext: (message) => void errorsQueue.push(message),
+    calls: (field) => calls.filter((c) => c.field === field).map((c) => c.variables),
+  };
+}
+
+export type { RecordedRequest };
