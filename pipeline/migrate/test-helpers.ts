@@ -64,6 +64,14 @@ export function observeWrites(db: Db, sink: ObservedWrite[]): Db {
               rec(prop.startsWith('insert') ? (prop === 'insertOne' ? 1 : (r.insertedCount as number)) : prop.startsWith('delete') ? (r.deletedCount as number) : (r.matchedCount as number) + (r.upsertedCount as number));
               return r;
             };
+          case 'bulkWrite':
+            return async (...a: unknown[]) => {
+              const r = await fn.apply(target, a);
+              if (r.insertedCount) sink.push({ collection: name, op: 'insertOne', n: r.insertedCount as number });
+              if (r.matchedCount || r.upsertedCount) sink.push({ collection: name, op: 'updateOne', n: (r.matchedCount as number) + (r.upsertedCount as number) });
+              if (r.deletedCount) sink.push({ collection: name, op: 'deleteOne', n: r.deletedCount as number });
+              return r;
+            };
           case 'drop': case 'rename':
             return async (...a: unknown[]) => {
               const n = await target.countDocuments({});
@@ -90,4 +98,21 @@ export function observeWrites(db: Db, sink: ObservedWrite[]): Db {
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+const FAMILY: Record<string, string> = {
+  insertOne: 'insert', insertMany: 'insert', updateOne: 'update', updateMany: 'update', replaceOne: 'update', findOneAndUpdate: 'update',
+  findOneAndReplace: 'update', deleteOne: 'delete', deleteMany: 'delete', findOneAndDelete: 'delete', drop: 'drop', rename: 'rename',
+};
+
+/** Documents per "collection op-family" (insert, update, delete, drop, rename); index operations left out. */
+export function documentsByFamily(writes: Array<{ collection: string; op: string; n: number }>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const w of writes) {
+    const fam = FAMILY[w.op];
+    if (!fam) continue;
+    const key = `${w.collection} ${fam}`;
+    out[key] = (out[key] ?? 0) + w.n;
+  }
+  return out;
 }
