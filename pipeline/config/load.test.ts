@@ -122,7 +122,7 @@ const mistakes: Mistake[] = [
   },
   {
     kind: 'bad threshold expression',
-    yaml: valid(STAGING, 'gates:\n  load:\n    script: load/a.k6.js\n    thresholds:\n      http_req_duration: ["p95<300"]   # <-\n'),
+    yaml: valid(STAGING, 'gates:\n  load:\n    profile: load/a.profile.json\n    thresholds:\n      http_req_duration: ["p95<300"]   # <-\n'),
     path: 'gates.load.thresholds.http_req_duration[0]',
     message: /p95.*p\(95\)/,
     hint: /k6 threshold syntax/,
@@ -154,6 +154,13 @@ const mistakes: Mistake[] = [
     message: /only works with deploy provider process \(this environment uses command\)/,
   },
   {
+    kind: 'load engine k6 without a script',
+    yaml: valid(STAGING, 'gates:\n  load:   # <-\n    engine: k6\n    thresholds: { http_req_failed: ["rate<0.01"] }\n'),
+    path: 'gates.load.script',
+    message: /^is required with engine k6$/,
+    hint: /script: load\/<name>\.k6\.js/,
+  },
+  {
     kind: 'two equal slot names',
     yaml: valid(`  staging:\n    deploy: { provider: process, slots: [blue, blue] }   # <-\n    database: { uriEnv: STAGING_MONGODB_URI }\n`),
     path: 'environments.staging.deploy.slots',
@@ -161,7 +168,7 @@ const mistakes: Mistake[] = [
   },
   {
     kind: 'value outside an enum',
-    yaml: valid(STAGING, 'gates:\n  load:\n    engine: jmeter   # <-\n    script: a.js\n    thresholds: { http_req_failed: ["rate<0.01"] }\n'),
+    yaml: valid(STAGING, 'gates:\n  load:\n    engine: jmeter   # <-\n    profile: a.json\n    thresholds: { http_req_failed: ["rate<0.01"] }\n'),
     path: 'gates.load.engine',
     message: /^expected one of k6\|builtin\|auto, got "jmeter"$/,
   },

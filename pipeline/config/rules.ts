@@ -96,10 +96,10 @@ export function crossFieldProblems(data: unknown): RawProblem[] {
     const engine = str(load.engine) ?? 'auto';
     if (engine === 'k6' && load.script === undefined) add(['gates', 'load', 'script'], 'is required with engine k6', 'add script: load/<name>.k6.js');
     if (engine === 'builtin' && load.profile === undefined) add(['gates', 'load', 'profile'], 'is required with engine builtin', 'add profile: load/<name>.profile.json');
-    if (engine === 'auto' && load.script === undefined && load.profile === undefined)
-      add(['gates', 'load'], 'needs a script (k6) or a profile (built-in engine)', 'add script: load/<name>.k6.js and/or profile: load/<name>.profile.json, or set enabled: false');
+    if (engine === 'auto' && load.profile === undefined)
+      add(['gates', 'load', 'profile'], 'is required with engine auto: the built-in engine runs it when k6 is not installed', 'add profile: load/<name>.profile.json (and script: for k6), or choose engine: k6');
     const thresholds = obj(load.thresholds);
-    if (!thresholds || Object.keys(thresholds).length === 0)
+    if ((!thresholds || Object.keys(thresholds).length === 0) && load.profile === undefined)
       add(['gates', 'load', 'thresholds'], 'the load gate needs at least one threshold, or it could never fail', 'add thresholds: { http_req_failed: ["rate<0.01"] }');
   }
   return problems;

@@ -40,7 +40,7 @@ const railwayDeploy = strict({
 
 const commandDeploy = strict({
   provider: z.literal('command'),
-  run: text('the shell command that deploys; it gets SHIPGATE_ENV, SHIPGATE_SLOT, APP_VERSION and SHIPGATE_SHA'),
+  run: text('the shell command that deploys, e.g. ./scripts/deploy.sh'),
   urlCommand: text('a shell command that prints the deployed URL').optional(),
   timeout: durationOr('10m'),
 });
