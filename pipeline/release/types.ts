@@ -63,6 +63,8 @@ export interface ReleaseRecord {
   reason?: string;
   /** Per env: where the release deployed it (slot, url). */
   deployments: Record<string, { slot?: string; url: string; previousUrl?: string; previousSlot?: string }>;
+  /** Per env: the backup database taken before its migrations. */
+  backups?: Record<string, string>;
   owner?: { host: string; pid: number };
   rev: number;
   createdAt: string;

@@ -1,0 +1,118 @@
+/**
+ * Deploy, verify and go-live stages. A slotted (blue/green) environment deploys into the slot
+ * that is NOT serving, verifies it directly, then switches the public host over and verifies the
+ * public host; if that fails it switches back by itself (invariant 8).
+ */
+import { runGuarded, type Gate, type GateResult } from '../../gates/types.ts';
+import type { StageSpec } from '../runner.ts';
+import type { ReleaseRecord } from '../types.ts';
+import type { EnvironmentRuntime, StageWiring } from './runtime.ts';
+import type { AuditLog } from '../audit.ts';
+
+type Outcome = Omit<GateResult, 'gate' | 'startedAt' | 'durationMs'>;
+
+/** The slot to deploy into: the one the public host does not point at (the first on a first release). */
+export async function idleSlot(rt: EnvironmentRuntime, slotUrls: Record<string, string | undefined>): Promise<{ slot: string; serving: string | null; servingSlot?: string }> {
+  const slots = rt.slots ?? [];
+  const serving = rt.dns ? await rt.dns.provider.current(rt.dns.host) : null;
+  const servingSlot = slots.find((s) => {
+    const url = slotUrls[s];
+    return url !== undefined && serving !== null && rt.dns?.targetFor(url) === serving;
+  });
+  const slot = slots.find((s) => s !== servingSlot) ?? (slots[0] as string);
+  return { slot, serving, ...(servingSlot ? { servingSlot } : {}) };
+}
+
+export function deployStage(rt: EnvironmentRuntime, slotUrls: () => Promise<Record<string, string | undefined>>): StageSpec {
+  return {
+    env: rt.name, name: 'deploy', writes: true, rerunnable: true,
+    run: ({ release, signal, progress, patch }) =>
+      runGuarded('deploy', async (): Promise<Outcome> => {
+        const choice = rt.slots?.length ? await idleSlot(rt, await slotUrls()) : undefined;
+        const d = await rt.deploy.deploy({
+          env: rt.name, version: release.version, sha: release.sha, appEnv: rt.appEnv(), signal, progress,
+          ...(choice ? { slot: choice.slot } : {}),
+        });
+        await patch((r) => {
+          r.deployments[rt.name] = {
+            url: d.url,
+            ...(choice ? { slot: choice.slot } : {}),
+            ...(choice?.serving ? { previousUrl: rt.dns?.urlFor(choice.serving) ?? choice.serving } : {}),
+            ...(choice?.servingSlot ? { previousSlot: choice.servingSlot } : {}),
+          };
+        });
+        return {
+          status: 'passed',
+          summary: `${release.version} deployed${choice ? ` to slot ${choice.slot}` : ''} at ${d.url}`,
+          details: '',
+          metrics: { provider: d.provider, url: d.url, slot: choice?.slot ?? null },
+        };
+      }),
+  };
+}
+
+/** A verification gate run against where this release deployed the env (the slot, not the public host). */
+export function verifyStage(rt: EnvironmentRuntime, gate: Gate): StageSpec {
+  return {
+    env: rt.name, name: gate.name, writes: false, rerunnable: true,
+    async run({ release, signal, progress }) {
+      const url = release.deployments[rt.name]?.url;
+      if (!url) {
+        return { gate: gate.name, status: 'error', summary: `no deployment recorded for ${rt.name}: nothing to check`, details: '', metrics: {}, startedAt: new Date().toISOString(), durationMs: 0 };
+      }
+      return gate.run({ url, version: release.version, signal, progress: (e) => progress(e.message) });
+    },
+  };
+}
+
+export function cutoverStages(rt: EnvironmentRuntime, wiring: StageWiring, audit: AuditLog): StageSpec[] {
+  const dns = rt.dns;
+  if (!dns) return [];
+  const cutover: StageSpec = {
+    env: rt.name, name: 'cutover', writes: true, rerunnable: true,
+    run: ({ release }) =>
+      runGuarded('cutover', async (): Promise<Outcome> => {
+        const url = release.deployments[rt.name]?.url;
+        if (!url) throw new Error(`no deployment recorded for ${rt.name}`);
+        const target = dns.targetFor(url);
+        const { previous } = await dns.provider.switch(dns.host, target);
+        await audit.append({ type: 'dns.cutover', release: release._id, env: rt.name, data: { host: dns.host, from: previous, to: target } });
+        return {
+          status: 'passed',
+          summary: previous === target ? `${dns.publicUrl} → ${target} (it already pointed there)` : `${dns.publicUrl} → ${target} (was ${previous ?? 'unset'})`,
+          details: '',
+          metrics: { from: previous, to: target },
+        };
+      }),
+  };
+  const verify: StageSpec = {
+    env: rt.name, name: 'verify-public', writes: true, rerunnable: true,
+    async run({ release, signal, progress }) {
+      const gate = wiring.gates.verifyPublic ?? wiring.gates.health;
+      if (!gate) return { gate: 'verify-public', status: 'error', summary: 'no health gate configured to verify the public host', details: '', metrics: {}, startedAt: new Date().toISOString(), durationMs: 0 };
+      const result = await gate.run({ url: dns.publicUrl, version: release.version, signal, progress: (e) => progress(e.message) });
+      if (result.status === 'passed') return { ...result, gate: 'verify-public', summary: `${dns.publicUrl} serves ${release.version}: ${result.summary}` };
+      return switchBack(rt, release, audit, { ...result, gate: 'verify-public' });
+    },
+  };
+  return [cutover, verify];
+}
+
+/** After a failed public check: point the host back where it was, and say so. */
+async function switchBack(rt: EnvironmentRuntime, release: ReleaseRecord, audit: AuditLog, failed: GateResult): Promise<GateResult> {
+  const dns = rt.dns!;
+  const previousUrl = release.deployments[rt.name]?.previousUrl;
+  if (!previousUrl) {
+    return { ...failed, summary: `${failed.summary}; no previous deployment to switch back to` };
+  }
+  const back = dns.targetFor(previousUrl);
+  await dns.provider.switch(dns.host, back);
+  await audit.append({ type: 'dns.rollback', release: release._id, env: rt.name, data: { host: dns.host, to: back, reason: failed.summary } });
+  const breaking = release.targetPlan?.breaking ?? [];
+  return {
+    ...failed,
+    status: 'failed',
+    summary: `public check failed (${failed.summary}); switched ${dns.publicUrl} back to ${back}${breaking.length ? ` — warning: breaking migration(s) ${breaking.join(', ')} stay applied` : ''}`,
+    metrics: { ...failed.metrics, rolledBack: true },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * What the stages of one environment need, resolved once at the edge (from config, env vars and
+ * providers) by pipeline/release/factory.ts. Stages never read config or process.env.
+ */
+import type { Gate } from '../../gates/types.ts';
+import type { DeployProvider } from '../../deploy/types.ts';
+import type { DnsProvider } from '../../dns/types.ts';
+import type { MigrationTarget } from '../../migrate/target.ts';
+
+export interface EnvironmentRuntime {
+  name: string;
+  protected: boolean;
+  /** Opens (once) the environment's database as a migration target. */
+  migrationTarget(): Promise<MigrationTarget>;
+  /** Environment variables the deployed app gets (MONGODB_URI …). Secret values. */
+  appEnv(): Record<string, string>;
+  deploy: DeployProvider;
+  slots?: readonly string[];
+  /** Public host switched at go-live. */
+  dns?: { provider: DnsProvider; host: string; publicUrl: string; targetFor(url: string): string; urlFor(target: string): string };
+  backup: boolean;
+}
+
+export interface StageWiring {
+  environments: Record<string, EnvironmentRuntime>;
+  gates: { health?: Gate; smoke?: Gate; load?: Gate; verifyPublic?: Gate };
+  /** Who runs the release process (for migration changelog and locks). */
+  actor: string;
+}
