@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCloudflareDns, normalizeHost, type CloudflareDnsOptions } from './cloudflare.ts';
+import { startCloudflareFake, type CloudflareFake, type CloudflareFakeOptions } from '../testing/fakes/cloudflare.ts';
+import { presentError } from '../errors.ts';
+
+const TOKEN = 'cf-secret-token-8d2c71e0aa';
+const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
+const fakes: CloudflareFake[] = [];
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((f) => f.close()));
+});
+
+async function setup(records: CloudflareFakeOptions['zones'][string], over: Partial<CloudflareDnsOptions> = {}) {
+  const fake = await startCloudflareFake({ token: TOKEN, zones: { [ZONE]: records } });
+  fakes.push(fake);
+  const dns = createCloudflareDns({ apiUrl: fake.apiUrl, token: TOKEN, zoneId: ZONE, recordName: 'app.example.com', ...over });
+  return { fake, dns };
+}
+
+async function caught(p: Promise<unknown>): Promise<Error & { code?: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error & { code?: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+const cname = (content: string) => ({ type: 'CNAME', name: 'app.example.com', content, id: 'rec-app' });
+
+describe('cloudflare DNS against the loopback fake', () => {
+  it('reads the current target with a filtered list and a Bearer token', async () => {
+    const { fake, dns } = await setup([cname('blue.up.railway.app'), { type: 'CNAME', name: 'www.example.com', content: 'x.example.net' }]);
+    expect(await dns.current('https://app.example.com/')).toBe('blue.up.railway.app');
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]).toMatchObject({
+      method: 'GET',
+      path: `/client/v4/zones/${ZONE}/dns_records`,
+      query: { type: 'CNAME', name: 'app.example.com' },
+      headers: { authorization: 'Bearer <redacted>' },
+    });
+  });
+
+  it('returns null when there is no record', async () => {
+    const { dns } = await setup([]);
+    expect(await dns.current('app.example.com')).toBeNull();
+  });
+
+  it('switches with a PATCH of content only and returns the previous target', async () => {
+    const { fake, dns } = await setup([cname('blue.up.railway.app')]);
+    const out = await dns.switch('app.example.com', 'https://green.up.railway.app');
+    expect(out).toEqual({ previous: 'blue.up.railway.app' });
+    const patch = fake.requests.find((r) => r.method === 'PATCH');
+    expect(patch).toMatchObject({ path: `/client/v4/zones/${ZONE}/dns_records/rec-app`, body: { content: 'green.up.railway.app' } });
+    expect(fake.records(ZONE)[0]?.content).toBe('green.up.railway.app');
+    expect(await dns.current('app.example.com')).toBe('green.up.railway.app');
+  });
+
+  it('is idempotent: no PATCH when the record already points at the target', async () => {
+    const { fake, dns } = await setup([cname('green.up.railway.app')]);
+    expect(await dns.switch('app.example.com', 'Green.up.railway.app.')).toEqual({ previous: 'green.up.railway.app' });
+    expect(fake.requests.map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('sends ttl and proxied when configured, and patches when only they differ', async () => {
+    const { fake, dns } = await setup([cname('green.up.railway.app')], { ttl: 300, proxied: true });
+    await dns.switch('app.example.com', 'green.up.railway.app');
+    expect(fake.requests.find((r) => r.method === 'PATCH')?.body).toEqual({ content: 'green.up.railway.app', ttl: 300, proxied: true });
+  });
+
+  it('refuses a missing record unless create is on', async () => {
+    const { fake, dns } = await setup([]);
+    const err = await caught(dns.switch('app.example.com', 'green.up.railway.app'));
+    expect(err.code).toBe('SHIPGATE_CLOUDFLARE_RECORD_MISSING');
+    expect(presentError(err)).toContain('create: true');
+    expect(fake.requests.some((r) => r.method === 'POST')).toBe(false);
+  });
+
+  it('creates the record with POST when create is on', async () => {
+    const { fake, dns } = await setup([], { create: true, ttl: 120 });
+    expect(await dns.switch('app.example.com', 'green.up.railway.app')).toEqual({ previous: null });
+    expect(fake.requests.find((r) => r.method === 'POST')?.body).toEqual({ type: 'CNAME', name: 'app.example.com', content: 'green.up.railway.app', ttl: 120, proxied: false });
+    expect(await dns.current('app.example.com')).toBe('green.up.railway.app');
+  });
+
+  it('surfaces Cloudflare’s CNAME/A conflict with code, message and a hint', async () => {
+    const { dns } = await setup([{ type: 'A', name: 'app.example.com', content: '192.0.2.10' }], { create: true });
+    const err = await caught(dns.switch('app.example.com', 'green.up.railway.app'));
+    expect(err.code).toBe('SHIPGATE_CLOUDFLARE_API');
+    const shown = presentError(err);
+    expect(shown).toContain('81053: An A, AAAA, or CNAME record with that host already exists');
+    expect(shown).toContain('cannot share its name with A/AAAA');
+  });
+
+  it('a bad token is an authentication error naming the permission, without the token', async () => {
+    const fake = await startCloudflareFake({ token: 'the-right-token-123', zones: { [ZONE]: [] } });
+    fakes.push(fake);
+    const dns = createCloudflareDns({ apiUrl: fake.apiUrl, token: TOKEN, zoneId: ZONE, recordName: 'app.example.com' });
+    const err = await caught(dns.current('app.example.com'));
+    const shown = presentError(err);
+    expect(shown).toContain('HTTP 403');
+    expect(shown).toContain('10000: Authentication error');
+    expect(shown).toContain('DNS → Edit');
+    expect(shown).not.toContain(TOKEN);
+  });
+
+  it('an unknown zone surfaces 7003 with a zone-id hint', async () => {
+    await setup([]);
+    const dns = createCloudflareDns({ apiUrl: fakes[0]!.apiUrl, token: TOKEN, zoneId: 'nope', recordName: 'app.example.com' });
+    const shown = presentError(await caught(dns.current('app.example.com')));
+    expect(shown).toContain('7003');
+    expect(shown).toContain('Zone ID');
+  });
+
+  it('surfaces an injected error envelope verbatim', async () => {
+    const { fake, dns } = await setup([cname('blue.up.railway.app')]);
+    fake.failNext(400, 9005, 'Content for CNAME record is invalid.');
+    const err = await caught(dns.switch('app.example.com', 'green.up.railway.app'));
+    expect(err.message).toContain('9005: Content for CNAME record is invalid.');
+  });
+
+  it('refuses two records of the same name and type, and a host it does not manage', async () => {
+    const { dns } = await setup([cname('a.example.net'), { ...cname('b.example.net'), id: 'rec-2' }]);
+    expect((await caught(dns.current('app.example.com'))).code).toBe('SHIPGATE_CLOUDFLARE_AMBIGUOUS');
+    expect((await caught(dns.switch('other.example.com', 'x.example.net'))).code).toBe('SHIPGATE_CLOUDFLARE_HOST_MISMATCH');
+  });
+
+  it('validates ttl at the edge', () => {
+    const base = { token: TOKEN, zoneId: ZONE, recordName: 'app.example.com' };
+    expect(() => createCloudflareDns({ ...base, ttl: 30 })).toThrow(/ttl must be 1 \(automatic\) or between 60 and 86400/);
+    expect(() => createCloudflareDns({ ...base, ttl: 90000 })).toThrow(/ttl/);
+    expect(() => createCloudflareDns({ ...base, ttl: 1 })).not.toThrow();
+  });
+
+  it('normalizes hosts and URLs', () => {
+    expect(normalizeHost('https://App.Example.com./path')).toBe('app.example.com');
+    expect(normalizeHost('http://[2001:db8::1]:8080')).toBe('2001:db8::1');
+  });
+});
