@@ -185,6 +185,19 @@ const mistakes: Mistake[] = [
     message: /lowercase/,
   },
   {
+    kind: 'env var name not in UPPER_SNAKE_CASE (not a secret, so said plainly)',
+    yaml: valid(`  staging:\n    deploy: { provider: process }\n    database: { uriEnv: staging_mongodb_uri }   # <-\n`),
+    path: 'environments.staging.database.uriEnv',
+    message: /^must name an environment variable in UPPER_SNAKE_CASE$/,
+    hint: /STAGING_MONGODB_URI/,
+  },
+  {
+    kind: 'reserved key that would change a prototype',
+    yaml: valid(`  __proto__:   # <-\n    deploy: { provider: process }\n    database: { uriEnv: STAGING_MONGODB_URI }\n`),
+    path: 'environments.__proto__',
+    message: /reserved/,
+  },
+  {
     kind: 'YAML syntax error',
     yaml: `app:\n  name: notes\n  start: [unclosed\nenvironments: {}\n`,
     path: '',
@@ -211,7 +224,7 @@ describe('each kind of mistake is reported with its YAML path, line and a hint',
   });
 
   it('never echoes a secret found in the file, in the message, the hint, the details or any presentation', async () => {
-    const secretCases = mistakes.filter((m) => /secret|token/.test(m.kind));
+    const secretCases = mistakes.filter((m) => /^(secret value|token pasted)/.test(m.kind));
     expect(secretCases).toHaveLength(2);
     for (const m of secretCases) {
       const err = await loadError(writeConfig(tempDir(), m.yaml));

@@ -5,10 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Pair } from 'yaml';
 import { redactText } from '../secrets/redact.ts';
 import { configErrors } from './errors.ts';
-import { formatPath, lineOf, problemsFromIssue, type ConfigProblem, type RawProblem } from './problems.ts';
+import { formatPath, lineOf, problemsFromIssue, type ConfigProblem, type PathSegment, type RawProblem } from './problems.ts';
 import { crossFieldProblems } from './rules.ts';
 import { configSchema, type ShipgateConfig } from './schema.ts';
 import { scanForSecrets } from './secret-scan.ts';
@@ -31,6 +31,13 @@ export function validateConfigText(text: string): ValidationResult {
       }),
     };
   }
+  const reserved: RawProblem[] = [];
+  visit(doc, {
+    Pair(_key, pair, path) {
+      if (isScalar(pair.key) && RESERVED_KEYS.has(String(pair.key.value))) reserved.push({ path: yamlPath(path, pair), message: 'is a reserved name', hint: 'rename this key' });
+    },
+  });
+  if (reserved.length > 0) return { ok: false, problems: reserved.map((p) => ({ path: formatPath(p.path), line: lineOf(doc, counter, p.path), message: p.message, hint: p.hint })) };
   const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { ok: false, problems: [{ path: '', line: 1, message: 'the file must be a map of settings (app:, environments:, …)', hint: 'start from the example in docs/configuration.md' }] };
@@ -76,6 +83,21 @@ export async function loadConfig(opts: { file?: string; cwd?: string } = {}): Pr
     throw err;
   }
   return parseConfigText(text, shown);
+}
+
+/** Keys that would change an object's prototype when the YAML becomes JavaScript. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The path of a pair found by yaml's visit(), from its ancestors. */
+function yamlPath(ancestors: readonly unknown[], pair: Pair): PathSegment[] {
+  const path: PathSegment[] = [];
+  for (let i = 0; i < ancestors.length; i++) {
+    const node = ancestors[i];
+    const child = ancestors[i + 1] ?? pair;
+    if (isMap(node) && child && (child as Pair).key !== undefined) path.push(String(isScalar((child as Pair).key) ? ((child as Pair).key as { value: unknown }).value : (child as Pair).key));
+    else if (isSeq(node)) path.push(node.items.indexOf(child as never));
+  }
+  return path;
 }
 
 function yamlHint(code: string): string {

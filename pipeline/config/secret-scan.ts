@@ -23,6 +23,8 @@ const SECRET_SHAPES: readonly RegExp[] = [
 
 /** A long run of mixed letters and digits with no spaces: what API tokens look like. */
 const TOKEN_LIKE = /^(?=.*[0-9])(?=.*[a-z])[A-Za-z0-9._~+/=:-]{16,}$/;
+/** A lowercase variable name (`staging_mongodb_uri`) is a naming mistake, not a secret: the schema says so. */
+const LOWER_IDENTIFIER = /^[a-z][a-z0-9_]*$/;
 
 export function looksLikeSecret(value: string): boolean {
   return SECRET_SHAPES.some((re) => re.test(value));
@@ -38,7 +40,8 @@ export function scanForSecrets(data: unknown): RawProblem[] {
     if (typeof node === 'string') {
       const key = path[path.length - 1];
       const envField = isEnvField(key);
-      const suspicious = looksLikeSecret(node) || (envField && !isEnvVarName(node) && (node.includes('://') || TOKEN_LIKE.test(node)));
+      const suspicious =
+        looksLikeSecret(node) || (envField && !isEnvVarName(node) && (node.includes('://') || (TOKEN_LIKE.test(node) && !LOWER_IDENTIFIER.test(node))));
       if (!suspicious) return;
       registerSecret(node);
       problems.push(
