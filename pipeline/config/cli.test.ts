@@ -38,6 +38,7 @@ describe('shipgate config check', () => {
     expect(r.stdout).toContain('ana, raj: 1 approval needed, expires after 4h');
     expect(r.stdout).toContain('#deploys, approvals in #deploy-approvals');
     expect(r.stdout).not.toContain('s3cretPassw0rd');
+    expect(r.stdout).not.toContain('(not found)');
   });
 
   it('checks another file with --file (the Railway + Cloudflare example)', async () => {
@@ -45,6 +46,19 @@ describe('shipgate config check', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('railway service api in production, slots blue (api-blue) / green (api-green)');
     expect(r.stdout).toContain('cloudflare record example.com, zone CF_ZONE_ID (not set: needed at release time), token CF_API_TOKEN (set)');
+  });
+
+  it('marks paths from the config that do not exist (still exit 0: they may be generated later)', async () => {
+    const file = writeConfig(
+      tempDir(),
+      ['app: { name: notes, start: x }', 'environments:', '  staging: { deploy: { provider: process }, database: { uriEnv: STAGING_MONGODB_URI } }', 'gates:', '  smoke: { suites: [smoke/suites, smoke/nowhere] }', '  load: { profile: load/missing.profile.json }'].join('\n'),
+    );
+    const r = await shipgate(['config', 'check', '--file', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('suites smoke/suites, smoke/nowhere (not found)');
+    expect(r.stdout).toContain('profile load/missing.profile.json (not found)');
+    expect(r.stdout).toMatch(/load +engine auto/);
+    expect(r.stdout).toMatch(/health +off/);
   });
 
   it('exits 3 on an invalid config and prints every problem with file, line and path', async () => {

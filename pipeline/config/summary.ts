@@ -14,12 +14,15 @@ export interface SummaryOptions {
   file: string;
   /** The environment to report env vars as set / not set against (the CLI passes process.env). */
   env: EnvVars;
+  /** Whether a path from the config exists (relative to the repository root); when given, missing ones are marked. */
+  exists?: (path: string) => boolean;
 }
 
 const row = (label: string, text: string) => `  ${label.padEnd(11)}${text}`;
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
-export function formatConfigSummary({ config, file, env }: SummaryOptions): string {
+export function formatConfigSummary({ config, file, env, exists }: SummaryOptions): string {
+  const at = (path: string) => (exists && !exists(path) ? `${path} (not found)` : path);
   const variable = (name: string) => `${name} (${env[name] ? 'set' : 'not set: needed at release time'})`;
   const path = releasePath(config).map((n) => (config.environments[n]?.protected ? `${n} (protected)` : n));
   const lines = [
@@ -27,13 +30,13 @@ export function formatConfigSummary({ config, file, env }: SummaryOptions): stri
     '',
     row('app', `${config.app.name}: ${config.app.start}${config.app.cwd ? ` (in ${config.app.cwd})` : ''}`),
     row('release', path.join(' → ')),
-    row('migrations', `${config.migrations.dir} (changelog collection ${config.migrations.changelogCollection})`),
+    row('migrations', `${at(config.migrations.dir)} (changelog collection ${config.migrations.changelogCollection})`),
   ];
   for (const [name, e] of Object.entries(config.environments)) {
     lines.push('', `${name}${e.protected ? ' (protected: needs approval)' : ''}`);
     lines.push(...environmentRows(e, variable));
   }
-  lines.push('', 'gates', ...gateRows(config.gates));
+  lines.push('', 'gates', ...gateRows(config.gates, at));
   lines.push('');
   const a = config.approval;
   lines.push(
@@ -81,7 +84,7 @@ function describeDns(d: DnsConfig, variable: (name: string) => string): string {
   return `cloudflare record ${d.record}${extra.length ? ` (${extra.join(', ')})` : ''}, zone ${variable(d.zoneEnv)}, token ${variable(d.tokenEnv)}`;
 }
 
-function gateRows(g: GatesConfig): string[] {
+function gateRows(g: GatesConfig, at: (path: string) => string): string[] {
   const rows: string[] = [];
   const h = g.health;
   rows.push(
@@ -93,11 +96,11 @@ function gateRows(g: GatesConfig): string[] {
     ),
   );
   const s = g.smoke;
-  rows.push(row('smoke', s.enabled ? `suites ${s.suites.join(', ')}, ${plural(s.retries, 'retry', 'retries')}, timeout ${formatDuration(s.timeout)}` : 'off'));
+  rows.push(row('smoke', s.enabled ? `suites ${s.suites.map(at).join(', ')}, ${plural(s.retries, 'retry', 'retries')}, timeout ${formatDuration(s.timeout)}` : 'off'));
   const l = g.load;
   if (!l.enabled) rows.push(row('load', 'off'));
   else {
-    const files = [l.script ? `script ${l.script}` : '', l.profile ? `profile ${l.profile}` : ''].filter(Boolean).join(', ');
+    const files = [l.script ? `script ${at(l.script)}` : '', l.profile ? `profile ${at(l.profile)}` : ''].filter(Boolean).join(', ');
     rows.push(row('load', `engine ${l.engine}${files ? `, ${files}` : ''}`));
     for (const [metric, exprs] of Object.entries(l.thresholds)) rows.push(row('', `${metric} ${exprs.join(', ')}`));
   }

@@ -1,4 +1,6 @@
 /** `shipgate config check`: validate .github/shipgate.yml and print a summary of the release path. */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.ts';
 import { formatConfigSummary } from '../../config/summary.ts';
 import type { CommandModule } from './index.ts';
@@ -13,7 +15,8 @@ export const configCommands: CommandModule = {
       .action(async (opts: { file: string }) => {
         // Throws SHIPGATE_CONFIG_INVALID (exit 3) listing every problem; main.ts presents it.
         const loaded = await loadConfig({ file: opts.file, cwd: process.cwd() });
-        console.log(formatConfigSummary({ config: loaded, file: opts.file, env: process.env }));
+        const cwd = process.cwd();
+        console.log(formatConfigSummary({ config: loaded, file: opts.file, env: process.env, exists: (p) => existsSync(resolve(cwd, p)) }));
       });
   },
 };
