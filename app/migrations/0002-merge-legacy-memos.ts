@@ -27,10 +27,10 @@ function slugify(text: string): string {
   return slug || 'note';
 }
 
-/** 6 hex characters that identify the memo: the end of its ObjectId, else a hash of its _id. */
-function idSuffix(id: unknown): string {
-  if (id instanceof ObjectId) return id.toHexString().slice(-6);
-  return createHash('sha1').update(JSON.stringify(id)).digest('hex').slice(0, 6);
+/** 24 hex characters that identify the memo: its ObjectId, else a hash of its _id. */
+function idHex(id: unknown): string {
+  if (id instanceof ObjectId) return id.toHexString();
+  return createHash('sha1').update(JSON.stringify(id)).digest('hex').slice(0, 24);
 }
 
 function cleanTags(labels: unknown): string[] {
@@ -52,7 +52,7 @@ function memoToNote(memo: Document): Document {
     title,
     body: typeof memo.text === 'string' ? memo.text : '',
     tags: cleanTags(memo.labels),
-    slug: `${slugify(title)}-${idSuffix(memo._id)}`,
+    slug: `${slugify(title)}-${idHex(memo._id).slice(-6)}`,
     createdAt: created,
     updatedAt: created,
     legacyMemoId: memo._id,
@@ -71,6 +71,16 @@ async function mergeBatch(db: Db, memos: Document[]): Promise<number> {
     .toArray();
   const merged = new Set(already.map((n) => JSON.stringify(n.legacyMemoId)));
   const fresh = memos.filter((m) => !merged.has(JSON.stringify(m._id))).map(memoToNote);
+  // A slug already used by a note (or earlier in this batch) gets the memo's whole id instead.
+  const clash = await db
+    .collection('notes')
+    .find({ slug: { $in: fresh.map((n) => n.slug as string) } }, { projection: { slug: 1 } })
+    .toArray();
+  const taken = new Set(clash.map((c) => String(c.slug)));
+  for (const note of fresh) {
+    if (taken.has(note.slug as string)) note.slug = `${slugify(note.title as string).slice(0, 55).replace(/-+$/, '')}-${idHex(note.legacyMemoId)}`;
+    taken.add(note.slug as string);
+  }
   if (fresh.length) await db.collection('notes').insertMany(fresh, { ordered: true });
   return fresh.length;
 }

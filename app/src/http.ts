@@ -53,12 +53,12 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   if (!isJsonContentType(req.headers['content-type'])) {
     return {
       ok: false,
-      reply: json(415, { error: 'unsupported_media_type', expected: 'application/json' }, { connection: 'close' }),
+      reply: json(415, { error: 'unsupported_media_type', expected: 'application/json' }),
     };
   }
   const tooLarge: BodyResult = {
     ok: false,
-    reply: json(413, { error: 'payload_too_large', limitBytes: limit }, { connection: 'close' }),
+    reply: json(413, { error: 'payload_too_large', limitBytes: limit }),
   };
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > limit) return tooLarge;
@@ -71,7 +71,9 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        req.pause();
+        // Discard the rest rather than cut the connection: a client still sending would get a
+        // reset instead of our 413. (An unread body is discarded by node:http the same way.)
+        req.resume();
         resolve('too_large');
       } else chunks.push(chunk);
     };

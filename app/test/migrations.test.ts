@@ -131,6 +131,23 @@ describe('migrations on seeded data (300 notes, 120 memos)', () => {
     await m0002.verify(d);
   });
 
+  it('0002 gives a memo the whole id in its slug when the short slug is taken, and cleans odd memos', async () => {
+    const d = t.client.db(t.freshName('memoclash'));
+    const memoId = ObjectId.createFromHexString('65a000000000000000fedcba');
+    await d.collection('notes').insertOne({ title: 'Clash', slug: 'clash-fedcba' });
+    await d.collection<{ _id: unknown }>('memos').insertMany([
+      { _id: memoId, subject: 'Clash', text: 'x', labels: ['a'], created: new Date('2024-05-01T00:00:00Z') },
+      { _id: 'memo-with-string-id', labels: [' spaced ', 'spaced', '', 7, 'y'.repeat(50)] },
+    ]);
+    await m0002.up(d, ctx('0002-merge-legacy-memos'));
+    expect(await d.collection('notes').findOne({ legacyMemoId: memoId })).toMatchObject({ slug: 'clash-65a000000000000000fedcba' });
+    const odd = await d.collection('notes').findOne({ legacyMemoId: 'memo-with-string-id' });
+    expect(odd).toMatchObject({ title: '(untitled memo)', body: '', tags: ['spaced', 'y'.repeat(40)], slug: expect.stringMatching(/^untitled-memo-[0-9a-f]{6}$/) });
+    await m0002.verify(d);
+    await m0003.up(d, ctx('0003-backfill-note-slugs'));
+    await m0003.verify(d);
+  });
+
   it('0002 verify throws on bad data: a note without title, a memo merged twice', async () => {
     const d = t.client.db(t.freshName('badmerge'));
     const memoId = new ObjectId();
