@@ -1,0 +1,108 @@
+/**
+ * Runs smoke suites in a child process: `vitest run` with smoke/vitest.smoke.config.ts, the JSON
+ * reporter writing to a temp file, BASE_URL set. The child leads its own process group so an
+ * overall timeout (or abort) kills vitest and every worker it started.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import type { ProgressSink } from '../types.ts';
+import { repoRoot } from '../../mongo/embedded.ts';
+import { redactText } from '../../secrets/redact.ts';
+
+export interface VitestRunOptions {
+  url: string;
+  /** Files or folders, relative to `cwd` (default ["smoke/suites"]). */
+  suites?: string[];
+  retries?: number;
+  /** Overall deadline; the process group is killed past it. */
+  timeoutMs?: number;
+  /** Per-test timeout inside vitest (default 30s). */
+  testTimeoutMs?: number;
+  /** Extra env for the suites (auth: SMOKE_TOKEN, SMOKE_AUTH_HEADER, EXPECT_VERSION…). */
+  env?: Record<string, string>;
+  /** Repository holding node_modules/.bin/vitest and smoke/vitest.smoke.config.ts. */
+  cwd?: string;
+  signal?: AbortSignal;
+  progress?: ProgressSink;
+}
+
+export interface VitestRun {
+  exitCode: number | null;
+  timedOut: boolean;
+  aborted: boolean;
+  /** Parsed JSON report; undefined when vitest wrote none (crash, killed). */
+  report?: unknown;
+  outputTail: string;
+  include: string[];
+}
+
+/** A folder becomes `<folder>/**\/*.test.ts`; a file stays as it is. */
+export async function includeGlobs(suites: readonly string[], cwd: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const s of suites) {
+    const clean = relative(cwd, resolve(cwd, s)) || '.';
+    const isDir = await stat(resolve(cwd, clean)).then((st) => st.isDirectory(), () => false);
+    out.push(isDir ? `${clean}/**/*.test.ts` : clean);
+  }
+  return out;
+}
+
+export async function runVitest(opts: VitestRunOptions): Promise<VitestRun> {
+  const cwd = opts.cwd ?? repoRoot;
+  const include = await includeGlobs(opts.suites?.length ? opts.suites : ['smoke/suites'], cwd);
+  const dir = await mkdtemp(join(tmpdir(), 'shipgate-smoke-'));
+  const reportFile = join(dir, 'report.json');
+  const args = [
+    join(cwd, 'node_modules/.bin/vitest'), 'run',
+    '--config', join(cwd, 'smoke/vitest.smoke.config.ts'),
+    '--reporter=json', '--outputFile', reportFile, '--reporter=default',
+    '--retry', String(Math.max(0, opts.retries ?? 0)),
+  ];
+  // The child must not inherit a surrounding vitest's worker state.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|TINYPOOL|NODE_OPTIONS$)/.test(k)));
+  const env = {
+    ...inherited, ...(opts.env ?? {}),
+    BASE_URL: opts.url, SHIPGATE_BASE_URL: opts.url, SHIPGATE_SMOKE_INCLUDE: JSON.stringify(include), FORCE_COLOR: '0', NO_COLOR: '1', CI: '1',
+    ...(opts.testTimeoutMs ? { SHIPGATE_SMOKE_TEST_TIMEOUT_MS: String(opts.testTimeoutMs) } : {}),
+  };
+  try {
+    const child = spawn(process.execPath, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const t0 = Date.now();
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      output = (output + text).slice(-8000);
+      for (const line of text.split('\n')) {
+        const l = line.trim();
+        if (/^(✓|×|❯|↓|FAIL)/.test(l)) opts.progress?.({ gate: 'smoke', message: `${((Date.now() - t0) / 1000).toFixed(0)}s · ${l.slice(0, 140)}` });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    let timedOut = false;
+    let aborted = false;
+    const killGroup = () => {
+      if (child.pid) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+    };
+    const timer = setTimeout(() => { timedOut = true; killGroup(); }, opts.timeoutMs ?? 5 * 60_000);
+    const onAbort = () => { aborted = true; killGroup(); };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const exitCode = await new Promise<number | null>((res, rej) => {
+      child.on('error', rej);
+      child.on('close', (code) => res(code));
+    }).finally(() => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+    });
+    let report: unknown;
+    if (!timedOut && !aborted) {
+      report = await readFile(reportFile, 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined);
+    }
+    const outputTail = redactText(output.trim().split('\n').slice(-25).join('\n'));
+    return { exitCode, timedOut, aborted, ...(report !== undefined ? { report } : {}), outputTail, include };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
