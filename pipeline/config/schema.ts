@@ -30,10 +30,12 @@ const processDeploy = strict({
 
 const railwayDeploy = strict({
   provider: z.literal('railway'),
-  service: text('the Railway service name or id, e.g. api'),
-  environment: text('the Railway environment name or id, e.g. production'),
+  service: text('the Railway service id (service → Settings → copy the id)'),
+  environment: text('the Railway environment id'),
   projectId: text('the Railway project id').optional(),
   tokenEnv: envVarName().default('RAILWAY_TOKEN'),
+  /** project: a project token (header Project-Access-Token); account: an account/workspace token (Bearer). */
+  tokenKind: z.enum(['project', 'account']).default('project'),
   slots: slots().optional(),
   slotServices: z.record(z.string(), text('the Railway service id that runs this slot')).optional(),
 });

@@ -61,3 +61,10 @@ export function dbNameFromUri(uri: string, fallback: string): string {
   const m = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri);
   return m?.[1] ? decodeURIComponent(m[1]) : fallback;
 }
+
+/** The same server URI with `dbName` as its path (query options kept). */
+export function mongoUriWithDb(serverUri: string, dbName: string): string {
+  const m = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(serverUri);
+  if (!m) throw mongoErrors.SHIPGATE_DB_URI_INVALID({ source: 'the connection string', reason: 'cannot find its host part' });
+  return `${m[1]}/${encodeURIComponent(dbName)}${m[2] ?? ''}`;
+}

@@ -6,10 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { createServer } from 'node:net';
+import { portAccepts } from '../local/process-group.ts';
 import { fileURLToPath } from 'node:url';
 import { coreErrors } from '../errors.ts';
 
@@ -34,6 +35,8 @@ export interface StartEmbeddedMongoOptions {
   tieToParent?: boolean;
   binary?: string;
   readyTimeoutMs?: number;
+  /** With tieToParent: false, the server's output goes here (it outlives our pipes). */
+  logFile?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -58,11 +61,15 @@ export async function startEmbeddedMongo(opts: StartEmbeddedMongoOptions = {}): 
   await mkdir(dataDir, { recursive: true });
   const port = opts.port ?? (await freePort());
   const started = performance.now();
+  const detached = opts.tieToParent === false;
+  // A detached server must not write to our pipes: once we exit, a write to them would kill it.
+  const logFd = detached ? openSync(opts.logFile ?? join(dataDir, 'ferretdb.log'), 'a') : undefined;
   const child: ChildProcess = spawn(
     binary,
-    [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${dataDir}/`, ...(opts.tieToParent === false ? [] : ['--exit-on-stdin-eof'])],
-    { stdio: [opts.tieToParent === false ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: opts.tieToParent === false },
+    [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${dataDir}/`, ...(detached ? [] : ['--exit-on-stdin-eof'])],
+    { stdio: detached ? ['ignore', logFd, logFd] : ['pipe', 'pipe', 'pipe'], detached },
   );
+  if (logFd !== undefined) closeSync(logFd);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -80,6 +87,16 @@ export async function startEmbeddedMongo(opts: StartEmbeddedMongoOptions = {}): 
         ready();
       }
     });
+    if (detached) {
+      const poll = async () => {
+        while (child.exitCode === null && !(await portAccepts(port))) await new Promise((r) => setTimeout(r, 50));
+        if (child.exitCode === null) {
+          clearTimeout(timer);
+          ready();
+        }
+      };
+      void poll();
+    }
     child.once('exit', (code) => {
       clearTimeout(timer);
       fail(coreErrors.SHIPGATE_FERRETDB_START({ port, reason: `exited with code ${code}`, stderr }));

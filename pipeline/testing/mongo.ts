@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, inject } from 'vitest';
 import { MongoClient, type Db } from 'mongodb';
 import { randomBytes } from 'node:crypto';
+import { mongoUriWithDb } from '../mongo/connect.ts';
 
 export interface TestDatabase {
   /** Valid after beforeAll. */
@@ -24,9 +25,7 @@ export function freshDbName(prefix = 't'): string {
 }
 
 export function mongoUriFor(serverUri: string, dbName: string): string {
-  const u = new URL(serverUri);
-  u.pathname = `/${dbName}`;
-  return u.toString();
+  return mongoUriWithDb(serverUri, dbName);
 }
 
 export function useTestDatabase(prefix = 't'): TestDatabase {
