@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +86,14 @@ describe('process deploy provider', { timeout: 90_000 }, () => {
     expect((await readLocalState(stateDir)).apps.crashy).toBeUndefined();
   });
 
+  it('an app that never listens is stopped after startTimeoutMs, with a clear error', async () => {
+    const p = createProcessProvider({ command: `"${process.execPath}" -e "console.log('up but deaf'); setInterval(() => {}, 1000)"`, cwd: dir, stateDir, ports: { deaf: await freePort() }, startTimeoutMs: 1500, stopGraceMs: 2000 });
+    const err = await p.deploy(request({ env: 'deaf' })).catch((e: unknown) => e);
+    expect(isShipgateError(err) && err.code).toBe('SHIPGATE_PROCESS_START_TIMEOUT');
+    expect((err as Error).message).toContain('up but deaf');
+    expect((await readLocalState(stateDir)).apps.deaf).toBeUndefined();
+  });
+
   it('stop kills the whole process group and is idempotent', async () => {
     const p = provider();
     const d = await p.deploy(request({ env: 'production', slot: 'green', version: '4.0.0' }));
@@ -137,5 +146,21 @@ describe('local state file', () => {
     const parsed = JSON.parse(text) as { ports: Record<string, number> };
     expect(Object.keys(parsed.ports)).toHaveLength(20);
     expect(parsed.ports.env19).toBe(5019);
+  });
+
+  it('keeps every write of two processes writing at the same time', { timeout: 60_000 }, async () => {
+    const sd = join(dir, 'state-two-processes');
+    const stateModule = new URL('../local/state.ts', import.meta.url).href;
+    const writer = (name: string) => `
+      const { updateLocalState } = await import(${JSON.stringify(stateModule)});
+      await Promise.all(Array.from({ length: 15 }, (_, i) => updateLocalState(${JSON.stringify(sd)}, (s) => { s.ports['${name}' + i] = i; })));`;
+    const run = (name: string) =>
+      new Promise<number | null>((resolvePromise) => {
+        const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', writer(name)], { stdio: 'inherit' });
+        child.once('exit', resolvePromise);
+      });
+    expect(await Promise.all([run('a'), run('b')])).toEqual([0, 0]);
+    const parsed = JSON.parse(await readFile(join(sd, 'state.json'), 'utf8')) as { ports: Record<string, number> };
+    expect(Object.keys(parsed.ports)).toHaveLength(30);
   });
 });

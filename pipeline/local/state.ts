@@ -4,12 +4,15 @@
  * release, `npm stop`) can find and stop them.
  *
  * Writes are atomic (a temp file with a unique name in the same folder, then rename) and
- * serialised within the process (one promise chain per file), so readers never see half a file
- * and two writers in one process never lose each other's change.
+ * serialised: within the process by one promise chain per file, across processes (the CLI and the
+ * router both write it) by a lock file `state.json.lock` holding the writer's pid. Readers never
+ * see half a file and two writers never lose each other's change.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isPidAlive } from './process-group.ts';
 
 export interface LocalAppRecord {
   /** `staging`, `production/blue` … */
@@ -80,10 +83,15 @@ export function updateLocalState<T>(stateDir: string, change: (state: LocalState
   const file = statePath(stateDir);
   const previous = chains.get(file) ?? Promise.resolve();
   const next = previous.then(async () => {
-    const state = await readLocalState(stateDir);
-    const result = await change(state);
-    await writeAtomically(file, `${JSON.stringify(state, null, 2)}\n`);
-    return result;
+    const release = await lockFile(file);
+    try {
+      const state = await readLocalState(stateDir);
+      const result = await change(state);
+      await writeAtomically(file, `${JSON.stringify(state, null, 2)}\n`);
+      return result;
+    } finally {
+      await release();
+    }
   });
   // Keep the chain alive after a failure; the caller still sees the rejection.
   const settled = next.catch(() => undefined);
@@ -92,6 +100,34 @@ export function updateLocalState<T>(stateDir: string, change: (state: LocalState
     if (chains.get(file) === settled) chains.delete(file);
   });
   return next;
+}
+
+const LOCK_STALE_MS = 10_000;
+const LOCK_WAIT_MS = 15_000;
+
+/** Cross-process lock: create `<file>.lock` exclusively; a lock whose holder died (or that is older than 10 s) is broken. */
+async function lockFile(file: string): Promise<() => Promise<void>> {
+  const lock = `${file}.lock`;
+  await mkdir(resolve(file, '..'), { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const handle = await open(lock, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
+    const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if ((holder > 0 && holder !== process.pid && !isPidAlive(holder)) || age > LOCK_STALE_MS) {
+      await rm(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`the local state file ${file} stays locked by pid ${holder || '?'}; if no Shipgate command runs, delete ${lock}`);
+    await sleep(10 + Math.random() * 20);
+  }
 }
 
 async function writeAtomically(file: string, content: string): Promise<void> {
