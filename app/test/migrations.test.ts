@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MongoClient, ObjectId, type Db } from 'mongodb';
+import { MongoClient, ObjectId, type Db, type Document } from 'mongodb';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { repoRoot } from '../../pipeline/mongo/embedded.ts';
@@ -135,10 +135,11 @@ describe('migrations on seeded data (300 notes, 120 memos)', () => {
     const d = t.client.db(t.freshName('memoclash'));
     const memoId = ObjectId.createFromHexString('65a000000000000000fedcba');
     await d.collection('notes').insertOne({ title: 'Clash', slug: 'clash-fedcba' });
-    await d.collection<{ _id: unknown }>('memos').insertMany([
+    const memos: Document[] = [
       { _id: memoId, subject: 'Clash', text: 'x', labels: ['a'], created: new Date('2024-05-01T00:00:00Z') },
       { _id: 'memo-with-string-id', labels: [' spaced ', 'spaced', '', 7, 'y'.repeat(50)] },
-    ]);
+    ];
+    await d.collection('memos').insertMany(memos);
     await m0002.up(d, ctx('0002-merge-legacy-memos'));
     expect(await d.collection('notes').findOne({ legacyMemoId: memoId })).toMatchObject({ slug: 'clash-65a000000000000000fedcba' });
     const odd = await d.collection('notes').findOne({ legacyMemoId: 'memo-with-string-id' });
