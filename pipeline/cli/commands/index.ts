@@ -1,6 +1,8 @@
 /** Every command module of the CLI. Adding an area = one file in this folder and one line here. */
 import type { Command } from 'commander';
 import { configCommands } from './config.ts';
+import { migrateCommands } from './migrate.ts';
+import { gatesCommands } from './gates.ts';
 
 export interface CommandModule {
   register(program: Command): void;
@@ -8,4 +10,6 @@ export interface CommandModule {
 
 export const commandModules: CommandModule[] = [
   configCommands,
+  migrateCommands,
+  gatesCommands,
 ];

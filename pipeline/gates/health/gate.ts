@@ -83,7 +83,7 @@ export async function runHealthGate(opts: HealthGateOptions): Promise<HealthRepo
     return rest;
   });
   const terminal = [terminalHeadline(result)];
-  if (run && run.outcome !== 'healthy' && run.lastBody) terminal.push(`  last answer (HTTP ${run.lastStatus ?? '—'}): ${run.lastBody.split('\n').join(' ').slice(0, 200)}`);
+  if (run && run.outcome !== 'healthy' && run.lastBody) terminal.push(`  last answer (HTTP ${run.lastStatus ?? '—'}): ${run.lastBody.replace(/\s+/g, ' ').slice(0, 200)}`);
   return { result, ...(run ? { run } : {}), terminal };
 }
 
