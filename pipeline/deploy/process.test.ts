@@ -87,7 +87,7 @@ describe('process deploy provider', { timeout: 90_000 }, () => {
   });
 
   it('an app that never listens is stopped after startTimeoutMs, with a clear error', async () => {
-    const p = createProcessProvider({ command: `"${process.execPath}" -e "console.log('up but deaf'); setInterval(() => {}, 1000)"`, cwd: dir, stateDir, ports: { deaf: await freePort() }, startTimeoutMs: 1500, stopGraceMs: 2000 });
+    const p = createProcessProvider({ command: `"${process.execPath}" -e "console.log('up but deaf'); setInterval(() => {}, 1000)"`, cwd: dir, stateDir, ports: { deaf: await freePort() }, startTimeoutMs: 5000, stopGraceMs: 2000 });
     const err = await p.deploy(request({ env: 'deaf' })).catch((e: unknown) => e);
     expect(isShipgateError(err) && err.code).toBe('SHIPGATE_PROCESS_START_TIMEOUT');
     expect((err as Error).message).toContain('up but deaf');

@@ -189,4 +189,16 @@ describe('local DNS provider with the detached router process', { timeout: 120_0
     expect(await dns.current(dns.host)).toBeNull();
     expect((await readLocalState(dir)).router).toBeNull();
   });
+
+  it('reports a router that cannot listen (port taken) with its log tail', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const listenPort = (taken.address() as AddressInfo).port;
+    const dns = createLocalDnsProvider({ stateDir: join(dir, 'busy'), listenPort });
+    const err = await dns.switch(dns.host, blue.url).catch((e: unknown) => e);
+    taken.close();
+    expect(isShipgateError(err) && err.code).toBe('SHIPGATE_DNS_LOCAL_ROUTER_START');
+    expect((err as Error).message).toContain('EADDRINUSE');
+    expect((await readLocalState(join(dir, 'busy'))).router).toBeNull();
+  });
 });
