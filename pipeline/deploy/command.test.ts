@@ -35,10 +35,15 @@ async function caught(p: Promise<unknown>): Promise<Error & { code?: string }> {
   throw new Error('expected a rejection');
 }
 
+/** Alive and not a zombie (an orphan may wait a while for a busy init to reap it). */
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRailwayProvider, railwayState, type RailwayProviderOptions } from './railway.ts';
 import { startRailwayFake, type RailwayFake, type RailwayTokenKind } from '../testing/fakes/railway.ts';
 import { isShipgateError, presentError } from '../errors.ts';
+import { parseRetryAfter } from './remote-wait.ts';
 import type { DeployRequest } from './types.ts';
 
 const TOKEN = 'rw-secret-token-4f1e9a7c2b';
@@ -144,6 +145,24 @@ describe('railway provider against the loopback fake', () => {
     const d = await provider.deploy(request([]));
     expect(d.url).toMatch(/^https:\/\//);
     expect(fake.requests.filter((r) => r.path === '/graphql/v2')).toHaveLength(2 + 3);
+  });
+
+  it('caps a long Retry-After at maxRetryAfterMs instead of hanging', async () => {
+    const { fake, provider } = await setup('account', { maxRetryAfterMs: 50 });
+    fake.rateLimitNext(1, 3600);
+    fake.scriptNextDeploys({ statuses: ['SUCCESS'] });
+    const d = await provider.deploy(request([]));
+    expect(d.id).toMatch(/^dep-/);
+    expect(fake.requests[0]?.path).toBe('/graphql/v2');
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('2026-11-30T09:00:00Z');
+    expect(parseRetryAfter('7', now)).toBe(7000);
+    expect(parseRetryAfter('Mon, 30 Nov 2026 09:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Mon, 30 Nov 2026 08:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter(null, now)).toBeNull();
+    expect(parseRetryAfter('soon', now)).toBeNull();
   });
 
   it('gives up after the bounded number of 429s', async () => {
