@@ -201,6 +201,17 @@ describe('railway provider against the loopback fake', () => {
     expect(fake.calls('deploymentStop')).toEqual([{ id: d.id }]);
   });
 
+  it('after a crashed attempt, keeps the newest SUCCESS (the live one) as rollback target', async () => {
+    const { fake, provider } = await setup();
+    fake.seedDeployment({ id: 'dep-older', serviceId: 'svc-api', environmentId: 'env-prod', status: 'SUCCESS' });
+    fake.seedDeployment({ id: 'dep-live', serviceId: 'svc-api', environmentId: 'env-prod', status: 'SUCCESS' });
+    fake.seedDeployment({ id: 'dep-other-svc', serviceId: 'svc-blue', environmentId: 'env-prod', status: 'SUCCESS' });
+    fake.seedDeployment({ id: 'dep-crashed', serviceId: 'svc-api', environmentId: 'env-prod', status: 'CRASHED' });
+    const d = await provider.deploy(request([]));
+    expect(d.data.previousDeploymentId).toBe('dep-live');
+    expect(fake.calls('deployments')).toEqual([{ input: { serviceId: 'svc-api', environmentId: 'env-prod' }, first: 20 }]);
+  });
+
   it('refuses to roll back without a recorded previous deployment', async () => {
     const { fake, provider } = await setup();
     fake.seedDeployment({ id: 'dep-crashed', serviceId: 'svc-api', environmentId: 'env-prod', status: 'CRASHED' });

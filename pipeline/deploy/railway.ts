@@ -55,6 +55,9 @@ const M_DEPLOY = `mutation ShipgateDeploy($serviceId: String!, $environmentId: S
 const Q_DEPLOYMENT = `query ShipgateDeployment($id: String!) {
   deployment(id: $id) { id status url staticUrl canRollback }
 }`;
+const Q_DEPLOYMENTS = `query ShipgateDeployments($input: DeploymentListInput!, $first: Int) {
+  deployments(input: $input, first: $first) { edges { node { id status } } }
+}`;
 const M_ROLLBACK = `mutation ShipgateRollback($id: String!) { deploymentRollback(id: $id) }`;
 const M_STOP = `mutation ShipgateStop($id: String!) { deploymentStop(id: $id) }`;
 
@@ -120,6 +123,14 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
     }
   }
 
+  /** When the latest deployment is not SUCCESS (a crashed attempt), the live one is the newest SUCCESS before it. */
+  async function lastSuccessful(serviceId: string, signal?: AbortSignal): Promise<string | null> {
+    const list = await gql<{ deployments: { edges: Array<{ node: { id: string; status: string } }> } }>(
+      'deployments', Q_DEPLOYMENTS, { input: { serviceId, environmentId: o.environmentId }, first: 20 }, signal,
+    );
+    return list.deployments.edges.find((e) => e.node.status === 'SUCCESS')?.node.id ?? null;
+  }
+
   return {
     name: 'railway',
 
@@ -130,7 +141,7 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
         'serviceInstance', Q_INSTANCE, { serviceId, environmentId: o.environmentId }, req.signal,
       );
       const latest = before.serviceInstance?.latestDeployment ?? null;
-      const previousDeploymentId = latest?.status === 'SUCCESS' ? latest.id : null;
+      const previousDeploymentId = latest?.status === 'SUCCESS' ? latest.id : latest ? await lastSuccessful(serviceId, req.signal) : null;
       req.progress?.(
         `railway: deploying ${req.sha.slice(0, 12)} (${req.version}) to service ${serviceId}${req.slot ? ` (slot ${req.slot})` : ''}; ` +
           (previousDeploymentId ? `previous successful deployment ${previousDeploymentId}` : 'no previous successful deployment'),

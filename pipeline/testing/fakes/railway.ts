@@ -4,6 +4,7 @@
  * fields Shipgate uses: `serviceInstanceDeployV2(serviceId, environmentId, commitSha): String`
  * (the deployment id), `deployment(id) { id status url staticUrl canRollback }`,
  * `serviceInstance(serviceId, environmentId) { latestDeployment { id status } }`,
+ * `deployments(input: { serviceId, environmentId }, first) { edges { node { id status } } }`,
  * `deploymentRollback(id): Boolean`, `deploymentStop(id): Boolean`.
  *
  * It is not a GraphQL engine: it recognises the root field in the query text and reads the
@@ -58,7 +59,7 @@ export interface RailwayFake extends FakeServer {
   calls(field: string): Array<Record<string, unknown>>;
 }
 
-const ROOT_FIELDS = ['serviceInstanceDeployV2', 'serviceInstance', 'deploymentRollback', 'deploymentStop', 'deployment'] as const;
+const ROOT_FIELDS = ['serviceInstanceDeployV2', 'serviceInstance', 'deploymentRollback', 'deploymentStop', 'deployments', 'deployment'] as const;
 type RootField = (typeof ROOT_FIELDS)[number];
 
 function rootField(query: string): RootField | undefined {
@@ -147,6 +148,16 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
         return sendJson(res, 200, {
           data: { serviceInstance: { latestDeployment: latest ? { id: latest.id, status: view(latest).status } : null } },
         });
+      }
+      case 'deployments': {
+        // deployments(input: { serviceId, environmentId }, first): newest first, as Railway lists them.
+        const input = (vars.input ?? {}) as Record<string, unknown>;
+        const first = typeof vars.first === 'number' ? vars.first : 100;
+        const mine = [...deployments.values()]
+          .filter((d) => d.serviceId === input.serviceId && d.environmentId === input.environmentId)
+          .reverse()
+          .slice(0, first);
+        return sendJson(res, 200, { data: { deployments: { edges: mine.map((d) => ({ node: { id: d.id, status: view(d).status } })) } } });
       }
       case 'deploymentRollback':
       case 'deploymentStop': {
