@@ -41,6 +41,7 @@ async function startUpstream(id: string): Promise<Upstream> {
       else respond();
     });
   });
+  up.server.keepAliveTimeout = 120_000; // idle sockets close only when the router drops them
   await new Promise<void>((r) => up.server.listen(0, '127.0.0.1', () => r()));
   up.url = `http://127.0.0.1:${(up.server.address() as AddressInfo).port}`;
   return up;
@@ -101,6 +102,11 @@ describe('local router (in process)', { timeout: 120_000 }, () => {
     expect(old.status).toBe(200);
     expect(old.json.id).toBe('blue');
     expect(blue.requests).toBe(before);
+    // The retired blue agent is destroyed once its last request is done: no socket to blue stays open.
+    const openTo = (up: Upstream) => new Promise<number>((r) => up.server.getConnections((_e, n) => r(n)));
+    for (let i = 0; i < 200 && (await openTo(blue)) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await openTo(blue)).toBe(0);
+    expect(await openTo(green)).toBeGreaterThan(0);
     router.setTarget(blue.url);
   });
 
