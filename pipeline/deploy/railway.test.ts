@@ -63,6 +63,7 @@ describe('railway provider against the loopback fake', () => {
       expect((r.body as { query: string }).query).not.toContain('svc-api');
     }
     expect(progress.join('\n')).not.toContain(TOKEN);
+    expect(JSON.stringify(fake.requests)).not.toContain(TOKEN);
   });
 
   it('uses Project-Access-Token for a project token and the slot’s own service', async () => {

@@ -42,11 +42,13 @@ export function createWebhookProvider(options: WebhookProviderOptions): DeployPr
   }
   const o = parsed.data;
   const doFetch = options.fetch ?? globalThis.fetch;
-  for (const u of [o.hookUrl, o.statusUrl]) {
-    if (!u) continue;
-    registerSecret(u);
-    const { pathname, search } = new URL(u);
-    if (`${pathname}${search}`.length >= 12) registerSecret(`${pathname}${search}`);
+  // The hook's path and query are its secret; a status URL usually carries a key in its query.
+  registerSecret(o.hookUrl);
+  const hookParts = new URL(o.hookUrl);
+  if (`${hookParts.pathname}${hookParts.search}`.length >= 12) registerSecret(`${hookParts.pathname}${hookParts.search}`);
+  if (o.statusUrl) {
+    registerSecret(o.statusUrl);
+    registerSecret(new URL(o.statusUrl).search);
   }
   const hook = `deploy hook at ${urlLabel(o.hookUrl)}`;
   const statusLabel = o.statusUrl ? `status endpoint ${urlLabel(o.statusUrl)}` : '';
