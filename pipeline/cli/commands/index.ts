@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { configCommands } from './config.ts';
 import { migrateCommands } from './migrate.ts';
+import { releaseCommands } from './release.ts';
+import { demoCommands } from './demo.ts';
 import { gatesCommands } from './gates.ts';
 
 export interface CommandModule {
@@ -11,5 +13,7 @@ export interface CommandModule {
 export const commandModules: CommandModule[] = [
   configCommands,
   migrateCommands,
+  releaseCommands,
+  demoCommands,
   gatesCommands,
 ];

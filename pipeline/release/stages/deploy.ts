@@ -11,24 +11,24 @@ import type { AuditLog } from '../audit.ts';
 
 type Outcome = Omit<GateResult, 'gate' | 'startedAt' | 'durationMs'>;
 
-/** The slot to deploy into: the one the public host does not point at (the first on a first release). */
-export async function idleSlot(rt: EnvironmentRuntime, slotUrls: Record<string, string | undefined>): Promise<{ slot: string; serving: string | null; servingSlot?: string }> {
+/**
+ * The slot to deploy into: not the one serving now. What serves is what the last successful
+ * release put live, as long as the public host still points there; on a first release, the first slot.
+ */
+export async function idleSlot(rt: EnvironmentRuntime, live: { slot?: string; url: string } | undefined): Promise<{ slot: string; serving: string | null; servingSlot?: string }> {
   const slots = rt.slots ?? [];
   const serving = rt.dns ? await rt.dns.provider.current(rt.dns.host) : null;
-  const servingSlot = slots.find((s) => {
-    const url = slotUrls[s];
-    return url !== undefined && serving !== null && rt.dns?.targetFor(url) === serving;
-  });
+  const servingSlot = live?.slot && (serving === null || rt.dns?.targetFor(live.url) === serving) ? live.slot : undefined;
   const slot = slots.find((s) => s !== servingSlot) ?? (slots[0] as string);
   return { slot, serving, ...(servingSlot ? { servingSlot } : {}) };
 }
 
-export function deployStage(rt: EnvironmentRuntime, slotUrls: () => Promise<Record<string, string | undefined>>): StageSpec {
+export function deployStage(rt: EnvironmentRuntime, lastLive: () => Promise<{ slot?: string; url: string } | undefined>): StageSpec {
   return {
     env: rt.name, name: 'deploy', writes: true, rerunnable: true,
     run: ({ release, signal, progress, patch }) =>
       runGuarded('deploy', async (): Promise<Outcome> => {
-        const choice = rt.slots?.length ? await idleSlot(rt, await slotUrls()) : undefined;
+        const choice = rt.slots?.length ? await idleSlot(rt, await lastLive()) : undefined;
         const d = await rt.deploy.deploy({
           env: rt.name, version: release.version, sha: release.sha, appEnv: rt.appEnv(), signal, progress,
           ...(choice ? { slot: choice.slot } : {}),

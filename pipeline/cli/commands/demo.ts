@@ -1,0 +1,87 @@
+/**
+ * `shipgate demo` (npm start): a whole local release of the sample app on embedded defaults —
+ * the embedded database, the app as child processes, the local router as DNS, approval in the
+ * terminal (or --approve-as). No accounts, tokens or network. `shipgate down` (npm stop) stops
+ * everything it left running.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { openSession, LOCAL_STATE_DIR, cliIdentity } from '../session.ts';
+import { driveRelease } from './release.ts';
+import { ferretdbBinary, repoRoot } from '../../mongo/embedded.ts';
+import { releasePath } from '../../config/lookup.ts';
+import { stopAllLocal } from '../../deploy/process.ts';
+import { stopLocalDatabase } from '../../local/database.ts';
+import type { CommandModule } from './index.ts';
+import type { ReleaseStore } from '../../release/store.ts';
+
+const run = promisify(execFile);
+
+/** 1.0.0 for the first local release, then the next minor after the last one that succeeded. */
+export async function nextDemoVersion(store: ReleaseStore): Promise<string> {
+  const [last] = await store.releases.find({ status: 'succeeded' }).sort({ finishedAt: -1 }).limit(1).toArray();
+  const m = last ? /^(\d+)\.(\d+)\.\d+/.exec(last.version) : null;
+  return m ? `${m[1]}.${Number(m[2]) + 1}.0` : '1.0.0';
+}
+
+async function currentCommit(): Promise<string> {
+  try {
+    return (await run('git', ['rev-parse', 'HEAD'], { cwd: repoRoot })).stdout.trim();
+  } catch {
+    return '0000000000000000000000000000000000000000';
+  }
+}
+
+export const demoCommands: CommandModule = {
+  register(program: Command) {
+    program
+      .command('demo')
+      .description('rehearse a whole release of the sample app locally: embedded database, child processes, local DNS (npm start)')
+      .option('-f, --config <file>', 'config file (default .github/shipgate.yml)')
+      .option('--as <person>', 'who requests the release (default sam, the sample config\'s engineer)', 'sam')
+      .option('--approve-as <person>', 'approve as this person without asking (non-interactive runs)')
+      .action(async (o: { config?: string; as: string; approveAs?: string }) => {
+        if (!existsSync(ferretdbBinary)) {
+          console.error('building the embedded MongoDB-compatible server (FerretDB) once…');
+          await run('bash', [join(repoRoot, 'tools/setup.sh')], { cwd: repoRoot });
+        }
+        const s = await openSession({ ...(o.config ? { config: o.config } : {}), as: o.as });
+        try {
+          const path = releasePath(s.config);
+          const seed = await import('../../../app/seed.ts');
+          for (const env of path) {
+            const target = await s.system.runtimes[env]!.migrationTarget();
+            const applied = await target.changelog().countDocuments({}, { limit: 1 });
+            if (applied === 0) {
+              const r = await seed.seedSampleData(target.db);
+              if (!r.skipped) console.error(`seeded ${env} (${target.dbName}) with ${r.notes} notes and ${r.memos} legacy memos`);
+            }
+          }
+          const version = await nextDemoVersion(s.system.store);
+          const sha = await currentCommit();
+          const to = path[path.length - 1] as string;
+          console.error(`releasing ${version} (${sha.slice(0, 7)}) → ${path.join(' → ')}, requested by ${o.as}`);
+          const release = await s.system.createRelease({ to, ref: 'HEAD', sha, version, requester: cliIdentity(o.as, s.env) });
+          await driveRelease(s, release._id, o.approveAs ? { approveAs: o.approveAs } : {});
+          console.log(`\nstate: ${LOCAL_STATE_DIR} · stop everything with: npm stop`);
+        } finally {
+          await s.close();
+        }
+      });
+
+    program
+      .command('down')
+      .description('stop everything the local release left running: apps, router, embedded database (npm stop)')
+      .option('--wipe', 'also delete the local database and release history')
+      .action(async (o: { wipe?: boolean }) => {
+        const stopped = await stopAllLocal(LOCAL_STATE_DIR);
+        const db = await stopLocalDatabase(LOCAL_STATE_DIR, o.wipe ? { wipe: true } : {});
+        const apps = stopped.filter((p) => p.what.startsWith('app ')).length;
+        const router = stopped.some((p) => p.what === 'router');
+        console.log(`stopped ${apps} app process(es)${router ? ', the local router' : ''}${db ? ', the embedded database' : ''}${o.wipe ? '; local data wiped' : ''}`);
+      });
+  },
+};

@@ -1,0 +1,210 @@
+/**
+ * `shipgate migrate status|plan|rehearse|apply|restore|down|lint` — a thin shell over
+ * pipeline/migrate. The target comes from an env var holding the URI (--uri-env, default
+ * MONGODB_URI); progress goes to stderr so --json/--markdown output on stdout stays clean.
+ */
+import type { Command } from 'commander';
+import type { MongoClient } from 'mongodb';
+import { z } from 'zod';
+import { coreErrors, presentError } from '../../errors.ts';
+import { parseDuration, formatDuration } from '../../config/duration.ts';
+import { connectMongo, dbNameFromUri } from '../../mongo/connect.ts';
+import { registerSecret } from '../../secrets/redact.ts';
+import { applyMigrations } from '../../migrate/apply.ts';
+import { restoreBackup } from '../../migrate/backup.ts';
+import { migrateDown } from '../../migrate/down.ts';
+import { lintMigrations, renderLintMarkdown, renderLintText } from '../../migrate/lint.ts';
+import { readMigrationLock } from '../../migrate/lock.ts';
+import { planMigrations } from '../../migrate/plan.ts';
+import { rehearseMigrations, type RehearsalReport } from '../../migrate/rehearse.ts';
+import { planToJson, renderPlanMarkdown, renderPlanTable } from '../../migrate/render.ts';
+import { migrationStatus } from '../../migrate/status.ts';
+import { openMigrationTarget, type MigrationTarget } from '../../migrate/target.ts';
+import type { CommandModule } from './index.ts';
+
+const TargetFlags = z.object({
+  uriEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, '--uri-env must be an environment variable name such as STAGING_MONGODB_URI'),
+  db: z.string().regex(/^[A-Za-z0-9_-]+$/, '--db must be a database name (letters, digits, - and _)').optional(),
+  dir: z.string().min(1),
+  label: z.string().optional(),
+  timeout: z.string().refine((v) => parseDuration(v) !== undefined, '--timeout must be a duration such as 10s'),
+});
+type TargetFlagsT = z.infer<typeof TargetFlags>;
+
+function parseFlags<T extends z.ZodType>(schema: T, raw: unknown, usage: string): z.infer<T> {
+  const r = schema.safeParse(raw);
+  if (!r.success) throw coreErrors.SHIPGATE_USAGE({ problem: r.error.issues.map((i) => i.message).join('; '), usage });
+  return r.data;
+}
+
+const err = (line: string) => console.error(line);
+
+async function withTarget<T>(raw: unknown, usage: string, fn: (target: MigrationTarget) => Promise<T>): Promise<T> {
+  const flags: TargetFlagsT = parseFlags(TargetFlags, raw, usage);
+  const uri = process.env[flags.uriEnv];
+  if (!uri) throw coreErrors.SHIPGATE_ENV_MISSING({ variable: flags.uriEnv, purpose: 'the MongoDB connection string of the database to migrate' });
+  try {
+    const password = decodeURIComponent(new URL(uri.replace(/^mongodb\+srv:/, 'http:').replace(/^mongodb:/, 'http:')).password);
+    registerSecret(password);
+  } catch {
+    // Not URL-shaped: connectMongo reports it.
+  }
+  const client: MongoClient = await connectMongo(uri, { source: flags.uriEnv, timeoutMs: parseDuration(flags.timeout) as number });
+  try {
+    const dbName = flags.db ?? dbNameFromUri(uri, 'test');
+    return await fn(openMigrationTarget({ client, dbName, dir: flags.dir, label: flags.label ?? dbName }));
+  } finally {
+    await client.close();
+  }
+}
+
+/** Ctrl-C aborts the signal (the current migration finishes); a second Ctrl-C exits at once. */
+async function interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    err('interrupt: finishing the current step, then stopping (Ctrl-C again to exit at once)');
+    controller.abort(new Error('interrupted (SIGINT)'));
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function targetCommand(parent: Command, name: string, description: string): Command {
+  return parent
+    .command(name)
+    .description(description)
+    .option('--uri-env <NAME>', 'environment variable holding the MongoDB URI', 'MONGODB_URI')
+    .option('--db <name>', 'database name (default: from the URI path)')
+    .option('--dir <folder>', 'migrations folder', 'app/migrations')
+    .option('--label <name>', 'how the target is named in plans and digests (default: the database name)')
+    .option('--timeout <duration>', 'give up connecting after this long', '10s');
+}
+
+const fmtDate = (d?: Date) => (d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '');
+
+export function renderRehearsal(r: RehearsalReport): string {
+  const lines = [`${r.ok ? '✓' : '✗'} rehearsal of ${r.target.label} (${r.target.db}) on scratch database ${r.scratchDb}${r.sampled ? `, sampled ${r.sampled.perCollection} documents per collection (${r.sampled.copiedDocuments} of ${r.sampled.targetDocuments})` : ''}`];
+  lines.push(`  copy: ${formatDuration(r.copyMs)}`);
+  for (const m of r.migrations) {
+    const time = m.durationMs === undefined ? '' : ` ${formatDuration(m.durationMs)}${m.extrapolatedMs !== undefined ? ` (≈${formatDuration(m.extrapolatedMs)} on the full data, extrapolated from the sample)` : ''}`;
+    lines.push(`  ${m.status.padEnd(8)} ${m.id}${time}`);
+  }
+  if (r.collections.length) {
+    lines.push('', '  collection            documents before → after   indexes');
+    for (const c of r.collections) {
+      const idx = (c.after?.indexes ?? []).filter((i) => !(c.before?.indexes ?? []).includes(i)).map((i) => `+${i}`)
+        .concat((c.before?.indexes ?? []).filter((i) => !(c.after?.indexes ?? []).includes(i)).map((i) => `-${i}`));
+      lines.push(`  ${c.name.padEnd(22)}${String(c.before?.documents ?? '—').padStart(8)} → ${String(c.after?.documents ?? '—').padEnd(10)}  ${idx.join(' ') || '(unchanged)'}`);
+    }
+  }
+  lines.push('', r.scratchDropped ? `  scratch database ${r.scratchDb} dropped` : `  ! scratch database ${r.scratchDb} was NOT dropped: drop it by hand`);
+  if (r.error) lines.push('', presentError(r.error, 'terminal'));
+  return lines.join('\n');
+}
+
+export const migrateCommands: CommandModule = {
+  register(program) {
+    const migrate = program.command('migrate').description('MongoDB migrations: status, plan, rehearse, apply, restore, down, lint');
+
+    targetCommand(migrate, 'status', 'applied, pending and drifted migrations, with times').option('--json', 'print JSON').action(async (opts) => {
+      await withTarget(opts, 'shipgate migrate status [--uri-env NAME] [--db name] [--dir folder]', async (target) => {
+        const s = await migrationStatus(target);
+        const lock = await readMigrationLock(target);
+        if (opts.json) return console.log(JSON.stringify({ ...s, lock }, null, 2));
+        console.log(`migrations of ${target.label} (${target.dbName}) in ${target.dir}`);
+        for (const e of s.entries) {
+          const when = e.appliedAt ? ` applied ${fmtDate(e.appliedAt)} in ${formatDuration(e.durationMs ?? 0)} by ${e.appliedBy ?? '?'}${e.releaseId ? ` (release ${e.releaseId})` : ''}` : '';
+          console.log(`  ${e.state.padEnd(12)} ${e.id}${when}`);
+        }
+        if (!s.entries.length) console.log('  (no migrations)');
+        if (lock) console.log(`lock: held by ${lock.owner} since ${fmtDate(lock.acquiredAt)}, lease until ${fmtDate(lock.expiresAt)}`);
+        if (s.entries.some((e) => !['applied', 'pending'].includes(e.state))) process.exitCode = 1;
+      });
+    });
+
+    targetCommand(migrate, 'plan', 'what the pending migrations would change, without writing (read-only)')
+      .option('--json', 'print the plan as JSON')
+      .option('--markdown', 'print the plan as markdown (PR checks, Slack)')
+      .action(async (opts) => {
+        await withTarget(opts, 'shipgate migrate plan [--json|--markdown]', async (target) => {
+          const plan = await interruptible((signal) => planMigrations(target, { signal, progress: err }));
+          console.log(opts.json ? planToJson(plan) : opts.markdown ? renderPlanMarkdown(plan) : renderPlanTable(plan));
+        });
+      });
+
+    targetCommand(migrate, 'rehearse', 'apply the pending migrations to a scratch copy, report, drop the copy (never writes to the target)')
+      .option('--sample <N>', 'copy at most N documents per collection (times are extrapolated)')
+      .option('--json', 'print the report as JSON')
+      .action(async (opts) => {
+        const sample = opts.sample === undefined ? undefined : parseFlags(z.coerce.number().int().positive('--sample must be a positive whole number'), opts.sample, 'shipgate migrate rehearse --sample 1000');
+        await withTarget(opts, 'shipgate migrate rehearse [--sample N]', async (target) => {
+          const r = await interruptible((signal) => rehearseMigrations(target, { signal, progress: err, ...(sample ? { sample } : {}) }));
+          console.log(opts.json ? JSON.stringify({ ...r, error: r.error ? presentError(r.error) : undefined }, null, 2) : renderRehearsal(r));
+          if (!r.ok) process.exitCode = 1;
+        });
+      });
+
+    targetCommand(migrate, 'apply', 'apply the pending migrations under the lock, recording each one that succeeded')
+      .option('--protected', 'the target is a protected environment (needs an approval bound to the plan digest)')
+      .option('--backup', 'first copy the collections the plan touches into a backup database')
+      .option('--release <id>', 'release id recorded in the changelog')
+      .option('--actor <name>', 'who runs it (default $USER)')
+      .action(async (opts) => {
+        await withTarget(opts, 'shipgate migrate apply [--backup] [--release id]', async (target) => {
+          const r = await interruptible((signal) =>
+            applyMigrations(target, {
+              actor: opts.actor ?? process.env.USER ?? 'unknown', protected: opts.protected === true, backup: opts.backup === true,
+              signal, progress: err, ...(opts.release ? { releaseId: opts.release } : {}),
+            }),
+          );
+          if (r.backup) console.log(`backup: ${r.backup} (restore: shipgate migrate restore ${r.backup})`);
+          console.log(r.applied.length ? `applied: ${r.applied.map((a) => `${a.id} (${formatDuration(a.durationMs)})`).join(', ')}` : 'applied: none');
+          if (r.notApplied.length) console.log(`not applied: ${r.notApplied.join(', ')}`);
+          if (r.failed) console.error(presentError(r.failed.error, 'terminal'));
+          if (r.interrupted) console.log('interrupted: stopped after the current migration; the lock is released');
+          if (!r.ok) process.exitCode = r.interrupted && !r.failed ? 130 : 1;
+        });
+      });
+
+    targetCommand(migrate, 'restore', 'put back the collections saved in a backup database (see apply --backup)')
+      .argument('<backup>', 'backup database name, e.g. sgbackuprel4220261130091500')
+      .action(async (backup: string, opts) => {
+        await withTarget(opts, 'shipgate migrate restore <backup>', async (target) => {
+          const r = await restoreBackup({ client: target.client, backup, dbName: target.dbName, progress: err });
+          console.log(`restored ${r.restored.join(', ') || 'nothing'} into ${r.dbName}${r.dropped.length ? `; dropped ${r.dropped.join(', ')} (created after the backup)` : ''}`);
+        });
+      });
+
+    targetCommand(migrate, 'down', 'run down() of every applied migration numbered above N, newest first')
+      .requiredOption('--to <N>', 'the migration number to go back to (0 = before the first)')
+      .option('--actor <name>', 'who runs it (default $USER)')
+      .option('--protected', 'the target is a protected environment')
+      .action(async (opts) => {
+        const to = parseFlags(z.coerce.number().int().min(0, '--to must be a migration number (0 or more)'), opts.to, 'shipgate migrate down --to 2');
+        await withTarget(opts, 'shipgate migrate down --to N', async (target) => {
+          const r = await interruptible((signal) => migrateDown(target, { to, actor: opts.actor ?? process.env.USER ?? 'unknown', protected: opts.protected === true, signal, progress: err }));
+          console.log(`reverted: ${r.reverted.join(', ') || 'none'}${r.notReverted.length ? `; not reverted: ${r.notReverted.join(', ')}` : ''}`);
+          if (r.failed) console.error(presentError(r.failed.error, 'terminal'));
+          if (!r.ok) process.exitCode = 1;
+        });
+      });
+
+    migrate
+      .command('lint')
+      .description('PR check: new migrations appended after the base, applied ones untouched, every file exports up, risks flagged')
+      .requiredOption('--base <ref>', 'git ref of the base branch, e.g. origin/main')
+      .option('--dir <folder>', 'migrations folder', 'app/migrations')
+      .option('--markdown', 'print markdown (PR comments, job summaries)')
+      .option('--json', 'print JSON')
+      .action(async (opts: { base: string; dir: string; markdown?: boolean; json?: boolean }) => {
+        const r = await lintMigrations({ dir: opts.dir, baseRef: opts.base });
+        console.log(opts.json ? JSON.stringify(r, null, 2) : opts.markdown ? renderLintMarkdown(r) : renderLintText(r));
+        if (!r.ok) process.exitCode = 1;
+      });
+  },
+};

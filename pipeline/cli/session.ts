@@ -1,0 +1,72 @@
+/**
+ * What every release-related command needs: the config, the store, and the release system —
+ * resolved at the edge from flags and process.env. Without SHIPGATE_STORE_URI, the store and
+ * any environment whose database variable is unset (with the local `process` provider) use the
+ * embedded local database under .shipgate/local — the embedded defaults of a local release.
+ */
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import type { MongoClient } from 'mongodb';
+import { loadConfig, DEFAULT_CONFIG_FILE } from '../config/load.ts';
+import type { ShipgateConfig } from '../config/schema.ts';
+import { connectMongo, mongoUriWithDb } from '../mongo/connect.ts';
+import { repoRoot } from '../mongo/embedded.ts';
+import { buildReleaseSystem, type ReleaseSystem } from '../release/factory.ts';
+import type { Identity } from '../release/types.ts';
+import { ensureLocalDatabase } from '../local/database.ts';
+
+export interface SessionOptions {
+  config?: string;
+  /** Acting person for CLI identities (default: $SHIPGATE_AS, then the OS user). */
+  as?: string;
+}
+
+export interface Session {
+  config: ShipgateConfig;
+  system: ReleaseSystem;
+  storeClient: MongoClient;
+  env: Record<string, string | undefined>;
+  local: boolean;
+  close(): Promise<void>;
+}
+
+export const LOCAL_STATE_DIR = resolve(repoRoot, '.shipgate/local');
+
+export function cliIdentity(as?: string, env: Record<string, string | undefined> = process.env): Identity {
+  return { via: 'cli', id: as ?? env.SHIPGATE_AS ?? userInfo().username };
+}
+
+/** The env vars a local release uses: each unset database URI of a `process` env → the embedded server. */
+export function localDefaults(config: ShipgateConfig, serverUri: string, env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out = { ...env };
+  for (const [name, e] of Object.entries(config.environments)) {
+    if (e.deploy.provider === 'process' && !out[e.database.uriEnv]) {
+      out[e.database.uriEnv] = mongoUriWithDb(serverUri, e.database.name ?? `${config.app.name}${name}`.replace(/[^A-Za-z0-9]/g, ''));
+    }
+  }
+  return out;
+}
+
+export async function openSession(opts: SessionOptions = {}): Promise<Session> {
+  const config = await loadConfig({ file: opts.config ?? DEFAULT_CONFIG_FILE, cwd: process.cwd() });
+  let env: Record<string, string | undefined> = { ...process.env };
+  let storeUri = env.SHIPGATE_STORE_URI;
+  const local = !storeUri;
+  if (!storeUri) {
+    const db = await ensureLocalDatabase(LOCAL_STATE_DIR);
+    storeUri = db.uri;
+    env = localDefaults(config, db.uri, env);
+  }
+  const storeClient = await connectMongo(storeUri, { source: local ? 'the local embedded database' : 'SHIPGATE_STORE_URI', timeoutMs: 10_000 });
+  const system = await buildReleaseSystem({
+    config, env, repoRoot: process.cwd(), localStateDir: LOCAL_STATE_DIR, storeClient,
+    actor: cliIdentity(opts.as, env).id,
+  });
+  return {
+    config, system, storeClient, env, local,
+    async close() {
+      await system.close();
+      await storeClient.close();
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The provider registry: config section → DeployProvider / DnsProvider. Adding a provider is one
+ * module in pipeline/deploy or pipeline/dns and one case here. Secrets are resolved from the env
+ * passed in (never process.env) and registered for masking by resolveEnvSecret.
+ */
+import { resolve } from 'node:path';
+import type { DeployConfig, DnsConfig, ShipgateConfig } from '../config/schema.ts';
+import { resolveEnvSecret, type EnvVars } from '../config/secrets.ts';
+import { createProcessProvider } from '../deploy/process.ts';
+import { createRailwayProvider } from '../deploy/railway.ts';
+import { createCommandProvider } from '../deploy/command.ts';
+import { createWebhookProvider } from '../deploy/webhook.ts';
+import type { DeployProvider } from '../deploy/types.ts';
+import { createLocalDnsProvider } from '../dns/local.ts';
+import { createCloudflareDns } from '../dns/cloudflare.ts';
+import type { EnvironmentRuntime } from './stages/runtime.ts';
+
+export interface ProviderContext {
+  config: ShipgateConfig;
+  env: EnvVars;
+  repoRoot: string;
+  /** Folder of the local release's state (processes, router, embedded database). */
+  localStateDir: string;
+}
+
+/** Local ports: env i of the release path answers on 4100 + 100·i (+ slot index); the router on 4000. */
+export const LOCAL_BASE_PORT = 4100;
+export const LOCAL_ROUTER_PORT = 4000;
+
+export function localPorts(config: ShipgateConfig): Record<string, number> {
+  const ports: Record<string, number> = {};
+  Object.entries(config.environments).forEach(([name, e], i) => {
+    if (e.deploy.provider !== 'process') return;
+    const base = e.deploy.basePort ?? LOCAL_BASE_PORT + 100 * i;
+    if (e.deploy.slots?.length) e.deploy.slots.forEach((slot, j) => (ports[`${name}/${slot}`] = base + j));
+    else ports[name] = base;
+  });
+  return ports;
+}
+
+export function deployProviderFor(envName: string, d: DeployConfig, ctx: ProviderContext): DeployProvider {
+  switch (d.provider) {
+    case 'process':
+      return createProcessProvider({
+        command: ctx.config.app.start,
+        cwd: resolve(ctx.repoRoot, ctx.config.app.cwd ?? '.'),
+        stateDir: ctx.localStateDir,
+        ports: localPorts(ctx.config),
+      });
+    case 'railway':
+      return createRailwayProvider({
+        token: resolveEnvSecret(ctx.env, d.tokenEnv, `Railway API token for ${envName}`),
+        tokenKind: d.tokenKind,
+        serviceId: d.service,
+        environmentId: d.environment,
+        ...(d.slotServices ? { slotServices: { ...d.slotServices } } : {}),
+      });
+    case 'command':
+      return createCommandProvider({
+        run: d.run,
+        ...(d.urlCommand ? { urlCommand: d.urlCommand } : {}),
+        ...(ctx.config.environments[envName]?.url ? { url: ctx.config.environments[envName]!.url! } : {}),
+        cwd: ctx.repoRoot,
+        timeoutMs: d.timeout,
+      });
+    case 'webhook':
+      return createWebhookProvider({
+        hookUrl: resolveEnvSecret(ctx.env, d.urlEnv, `deploy webhook URL of ${envName}`),
+        ...(d.statusUrlEnv ? { statusUrl: resolveEnvSecret(ctx.env, d.statusUrlEnv, `deploy status URL of ${envName}`) } : {}),
+        url: ctx.config.environments[envName]?.url ?? '',
+        timeoutMs: d.timeout,
+      });
+  }
+}
+
+export function dnsFor(envName: string, dns: DnsConfig, ctx: ProviderContext): NonNullable<EnvironmentRuntime['dns']> {
+  switch (dns.provider) {
+    case 'local': {
+      const listenPort = dns.listenPort ?? LOCAL_ROUTER_PORT;
+      const provider = createLocalDnsProvider({ stateDir: ctx.localStateDir, listenPort });
+      return { provider, host: provider.host, publicUrl: provider.host, targetFor: (url) => url, urlFor: (target) => target };
+    }
+    case 'cloudflare': {
+      const provider = createCloudflareDns({
+        token: resolveEnvSecret(ctx.env, dns.tokenEnv, `Cloudflare API token for ${envName}`),
+        zoneId: resolveEnvSecret(ctx.env, dns.zoneEnv, `Cloudflare zone id for ${envName}`),
+        recordName: dns.record,
+        ...(dns.proxied !== undefined ? { proxied: dns.proxied } : {}),
+        ...(dns.ttl !== undefined ? { ttl: dns.ttl } : {}),
+      });
+      const publicUrl = ctx.config.environments[envName]?.url ?? `https://${dns.record}`;
+      // A CNAME points at the slot's host name; the slot's URL is rebuilt from it for rollbacks.
+      return { provider, host: dns.record, publicUrl, targetFor: (url) => new URL(url).hostname, urlFor: (target) => `https://${target}` };
+    }
+  }
+}
