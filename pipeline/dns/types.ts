@@ -1,0 +1,12 @@
+/**
+ * DNS providers (DESIGN.md): where does the public host point, and switch it. `local` is a real
+ * reverse proxy in front of the production slots (the local stand-in for DNS); `cloudflare`
+ * edits a DNS record through API v4.
+ */
+export interface DnsProvider {
+  readonly name: string;
+  /** The target the public host points at now (a URL for local, a record content for Cloudflare), or null. */
+  current(host: string): Promise<string | null>;
+  /** Points the public host at `target`; returns the previous target. Idempotent. */
+  switch(host: string, target: string): Promise<{ previous: string | null }>;
+}
