@@ -1,9 +1,9 @@
 /**
  * Polls a health endpoint until it has answered healthy N times in a row, or the deadline passes.
  * Each try opens a NEW connection (fresh undici Agent, `reset: true`), so a try never rides a
- * kept-alive socket to a deployment that has since been replaced. Between failed tries the wait
- * grows exponentially from the interval to a cap, with jitter; between healthy tries it is the
- * plain interval.
+ * kept-alive socket to a deployment that has since been replaced. While the target struggles (no
+ * answer, 5xx) the wait grows exponentially from the interval to a cap, with jitter; otherwise
+ * (healthy, old version, 4xx, db field down on a 2xx) it is the plain interval.
  */
 import { Agent, request } from 'undici';
 import type { ProgressSink } from '../types.ts';
@@ -195,7 +195,11 @@ export async function pollHealth(opts: HealthPollOptions): Promise<HealthPollRes
       fraction: Math.min(1, elapsed() / timeoutMs),
     });
     if (streak >= consecutive) break;
-    const wait = entry.outcome === 'healthy' ? intervalMs : backoffDelay(failStreak, intervalMs, capMs, random);
+    // Back off only when the target struggles (no answer, 5xx); an old version or a 4xx answer is
+    // cheap to ask again, and polling it at the interval finds the new deployment sooner.
+    const struggling = entry.outcome === 'unreachable' || (entry.status ?? 0) >= 500;
+    failStreak = struggling ? failStreak : 0;
+    const wait = struggling ? backoffDelay(failStreak, intervalMs, capMs, random) : intervalMs;
     const left = timeoutMs - elapsed();
     if (left <= 0) break;
     await sleep(Math.min(wait, left), opts.signal);
