@@ -109,3 +109,17 @@ describe('load gate', () => {
     expect(() => parseProfile({ requests: [], duration: 'soon' })).toThrow(/requests: list at least one request[\s\S]*duration: "soon" is not a duration/);
   });
 });
+
+describe('load gate abort', () => {
+  it('is an error, not a pass, when aborted mid-run', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 500);
+    const r = await runLoadGate({
+      url: target.url, engine: 'builtin', signal: ac.signal,
+      profile: parseProfile({ requests: [{ path: '/ok' }], connections: 1, duration: '60s' }),
+      thresholds: { http_req_failed: ['rate<0.01'] },
+    });
+    expect(r.result.status).toBe('error');
+    expect(r.result.summary).toBe('load run aborted before it finished');
+  });
+});

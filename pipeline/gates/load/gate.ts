@@ -116,6 +116,7 @@ export async function runLoadGate(opts: LoadGateOptions, prepared?: PreparedLoad
       measurement = await runBuiltinLoad({ url: opts.url, profile: prep.profile as LoadProfile, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.progress ? { progress: opts.progress } : {}) });
     }
     const m = measurement;
+    if (opts.signal?.aborted) return { status: 'error', summary: 'load run aborted before it finished', details: '', metrics: { engine: m.engine } };
     outcomes = evaluateThresholds(prep.thresholds, m.metrics);
     const total = m.metrics.http_reqs?.values.count ?? 0;
     const failed = outcomes.filter((o) => !o.ok);
