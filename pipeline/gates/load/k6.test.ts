@@ -69,7 +69,7 @@ describe('k6 engine through a fake k6 on PATH', () => {
     const r = await runLoadGate({ url: 'http://127.0.0.1:9', engine: 'k6', script: 'load/notes.k6.js', pathEnv, env: e, thresholds, durationMs: 5000, connections: 7 });
     expect(r.result.status).toBe('passed');
     expect(r.result.metrics.engine).toBe('k6');
-    expect(r.terminal.join('\n')).toContain('http_req_duration p(95)=212ms < 300ms ✓');
+    expect(r.terminal.join('\n')).toContain('http_req_duration p(95)=212.4ms < 300ms ✓');
     const rec = JSON.parse(await readFile(e.FAKE_K6_RECORD, 'utf8'));
     expect(rec).toEqual({ argv: ['run', '--no-color', '--duration', '5s', '--vus', '7', 'load/notes.k6.js'], baseUrl: 'http://127.0.0.1:9' });
   });

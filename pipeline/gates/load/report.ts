@@ -10,13 +10,13 @@ function isDurationMetric(metric: string): boolean {
 function num(n: number): string {
   if (Number.isInteger(n)) return String(n);
   const abs = Math.abs(n);
-  return abs >= 100 ? n.toFixed(0) : abs >= 10 ? n.toFixed(1) : abs >= 0.01 ? n.toFixed(2).replace(/\.?0+$/, '') : n.toPrecision(2);
+  return abs >= 100 ? n.toFixed(1).replace(/\.0$/, '') : abs >= 10 ? n.toFixed(1) : abs >= 0.01 ? n.toFixed(2).replace(/\.?0+$/, '') : n.toPrecision(2);
 }
 
 export function formatValue(metric: string, stat: string, value: number): string {
   if (isDurationMetric(metric) && stat !== 'count' && stat !== 'rate') return `${num(value)}ms`;
   if (stat === 'rate' && metric.startsWith('http_reqs')) return `${num(value)}/s`;
-  if (stat === 'rate') return `${num(value * 100)}%`;
+  if (stat === 'rate') return `${Number((value * 100).toPrecision(3))}%`;
   return num(value);
 }
 
