@@ -22,7 +22,7 @@ export interface VitestRunOptions {
   testTimeoutMs?: number;
   /** Extra env for the suites (auth: SMOKE_TOKEN, SMOKE_AUTH_HEADER, EXPECT_VERSION…). */
   env?: Record<string, string>;
-  /** Repository holding node_modules/.bin/vitest and smoke/vitest.smoke.config.ts. */
+  /** Directory the suites are relative to (default: Shipgate's repository root). */
   cwd?: string;
   signal?: AbortSignal;
   progress?: ProgressSink;
@@ -54,9 +54,10 @@ export async function runVitest(opts: VitestRunOptions): Promise<VitestRun> {
   const include = await includeGlobs(opts.suites?.length ? opts.suites : ['smoke/suites'], cwd);
   const dir = await mkdtemp(join(tmpdir(), 'shipgate-smoke-'));
   const reportFile = join(dir, 'report.json');
+  // vitest and the smoke config come with Shipgate; the suites live in `cwd` (the app's repository).
   const args = [
-    join(cwd, 'node_modules/.bin/vitest'), 'run',
-    '--config', join(cwd, 'smoke/vitest.smoke.config.ts'),
+    join(repoRoot, 'node_modules/.bin/vitest'), 'run',
+    '--config', join(repoRoot, 'smoke/vitest.smoke.config.ts'), '--root', cwd,
     '--reporter=json', '--outputFile', reportFile, '--reporter=default',
     '--retry', String(Math.max(0, opts.retries ?? 0)),
   ];
