@@ -53,11 +53,11 @@ export async function planMigrations(target: MigrationTarget, opts: PlanOptions 
     opts.progress?.(`planning ${m.id}`);
     session.begin(m.id);
     try {
-      await m.module.up(session.db, { id: m.id, mode: 'plan', log: (msg) => opts.progress?.(`${m.id}: ${msg}`), ...(opts.signal ? { signal: opts.signal } : {}) });
+      await m.module.up(session.db, { id: m.id, mode: 'plan', log: (msg) => opts.progress?.(`${m.id} [plan, nothing written]: ${msg}`), ...(opts.signal ? { signal: opts.signal } : {}) });
     } catch (err) {
       throw migrationFailed(m, 'up (plan)', err);
     }
-    const writes = [...session.writes];
+    const writes = mergeWrites(session.writes);
     const mod = m.module;
     pending.push({
       id: m.id, checksum: m.checksum, description: mod.description ?? '', irreversible: mod.irreversible === true,
@@ -83,4 +83,22 @@ export function collectionsTouched(plan: Plan): string[] {
   const out = new Set<string>();
   for (const m of plan.pending) for (const w of m.writes) out.add(w.collection);
   return [...out].sort();
+}
+
+const COUNTED = /^would (insert|modify up to|delete) (\d+) documents?$/;
+
+/** Consecutive document writes of one kind on one collection become one line (e.g. a bulkWrite of 300 updateOne). */
+export function mergeWrites(writes: readonly PlannedWrite[]): PlannedWrite[] {
+  const out: Array<PlannedWrite & { calls?: number }> = [];
+  for (const w of writes) {
+    const prev = out.at(-1);
+    const a = prev ? COUNTED.exec(prev.detail.replace(/ \(\d+ calls\)$/, '')) : null;
+    const b = COUNTED.exec(w.detail);
+    if (prev && a && b && a[1] === b[1] && prev.collection === w.collection && prev.op === w.op && !prev.risky && !w.risky) {
+      const calls = (prev.calls ?? 1) + 1;
+      const matched = (prev.matched ?? 0) + (w.matched ?? 0);
+      Object.assign(prev, { matched, calls, detail: `would ${b[1]} ${matched} document${matched === 1 ? '' : 's'} (${calls} calls)` });
+    } else out.push({ ...w });
+  }
+  return out.map(({ calls: _calls, ...w }) => w);
 }
