@@ -1,0 +1,112 @@
+/** The `shipgate migrate` commands, run as real processes against the test server. */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { freePort, repoRoot } from '../mongo/embedded.ts';
+import { useTestDatabase } from '../testing/mongo.ts';
+import { js, migrationDir } from './test-helpers.ts';
+import { seedFixture } from './fixtures/notes-app/seed.ts';
+
+const t = useTestDatabase('cli');
+const notesApp = fileURLToPath(new URL('./fixtures/notes-app', import.meta.url));
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function shipgate(args: string[], env: Record<string, string | undefined>, onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/shipgate.js', ...args], { cwd: repoRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, USER: 'cli-tester', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      onStderr?.(stderr, child);
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('shipgate migrate (CLI)', () => {
+  it('status, plan --json, apply, status again', async () => {
+    const db = t.freshName('cl');
+    await seedFixture(t.client.db(db), { notes: 20, memos: 5 });
+    const env = { STAGING_MONGODB_URI: t.uriFor(db) };
+    const base = ['--uri-env', 'STAGING_MONGODB_URI', '--dir', notesApp];
+    const s1 = await shipgate(['migrate', 'status', ...base], env);
+    expect(s1.code).toBe(0);
+    expect(s1.stdout).toMatch(/pending\s+0001-add-note-indexes/);
+    const plan = await shipgate(['migrate', 'plan', ...base, '--json', '--label', 'staging'], env);
+    expect(plan.code).toBe(0);
+    const parsed = JSON.parse(plan.stdout) as { digest: string; pending: Array<{ id: string }>; target: { label: string } };
+    expect(parsed.pending.map((p) => p.id)).toHaveLength(3);
+    expect(parsed.target).toEqual({ label: 'staging', db });
+    const apply = await shipgate(['migrate', 'apply', ...base, '--release', 'r1'], env);
+    expect(apply.stderr).not.toMatch(/SHIPGATE_/);
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toMatch(/applied: 0001-add-note-indexes \(\d/);
+    const s2 = await shipgate(['migrate', 'status', ...base], env);
+    expect(s2.stdout).toMatch(/applied\s+0003-rename-body-to-text applied \d{4}-\d\d-\d\d .* by cli-tester \(release r1\)/);
+  });
+
+  it('a missing env var and an unreachable server are errors naming the variable, password redacted', async () => {
+    const missing = await shipgate(['migrate', 'status', '--uri-env', 'PRODUCTION_MONGODB_URI'], {});
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('SHIPGATE_ENV_MISSING: environment variable PRODUCTION_MONGODB_URI is not set');
+    const port = await freePort();
+    const down = await shipgate(['migrate', 'plan', '--uri-env', 'STAGING_MONGODB_URI', '--timeout', '2s'], { STAGING_MONGODB_URI: `mongodb://admin:hunter2secret@127.0.0.1:${port}/app` });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('SHIPGATE_DB_UNREACHABLE: cannot reach the database from STAGING_MONGODB_URI');
+    expect(down.stderr).toContain(`admin:***@127.0.0.1:${port}`);
+    expect(down.stderr + down.stdout).not.toContain('hunter2secret');
+  });
+
+  it('apply --protected refuses without an approval and points to shipgate release', async () => {
+    const db = t.freshName('pr');
+    const dir = await migrationDir({ '0001-a.js': js.insert('a', 1) });
+    const r = await shipgate(['migrate', 'apply', '--dir', dir, '--protected', '--backup'], { MONGODB_URI: t.uriFor(db) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('SHIPGATE_APPROVAL_REQUIRED');
+    expect(r.stderr).toContain('shipgate release');
+    expect(await t.client.db(db).listCollections().toArray()).toEqual([]);
+  });
+
+  it('a migration that throws: exit 1, its stack with file and line, recorded nothing', async () => {
+    const db = t.freshName('th');
+    const dir = await migrationDir({ '0001-ok.js': js.insert('a', 1), '0002-throws.js': js.throws('cannot convert invoice') });
+    const r = await shipgate(['migrate', 'apply', '--dir', dir], { MONGODB_URI: t.uriFor(db) });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('applied: 0001-ok');
+    expect(r.stdout).toContain('not applied: 0002-throws');
+    expect(r.stderr).toContain('SHIPGATE_MIGRATION_FAILED: migration 0002-throws failed in up()');
+    expect(r.stderr).toMatch(/0002-throws\.js:3:\d+/);
+    expect(await t.client.db(db).collection('shipgate_migrations').distinct('_id')).toEqual(['0001-ok']);
+  });
+
+  it('Ctrl-C during apply: the current migration finishes, the next is not applied, the lock is released', async () => {
+    const db = t.freshName('sig');
+    const flag = join(tmpdir(), `shipgate-sigint-${db}`);
+    const dir = await migrationDir({
+      '0001-slow.js': `import { existsSync } from 'node:fs';\nexport async function up(db, ctx) { ctx.log('started'); while (!existsSync(${JSON.stringify(flag)})) await new Promise((r) => setTimeout(r, 50)); await db.collection('slow').insertOne({ aborted: ctx.signal.aborted }); }\n`,
+      '0002-next.js': js.insert('next', 1),
+    });
+    let sent = false;
+    const r = await shipgate(['migrate', 'apply', '--dir', dir], { MONGODB_URI: t.uriFor(db) }, (stderr, child) => {
+      if (!sent && stderr.includes('0001-slow: started')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+      // Let the migration finish only once the CLI has acknowledged the interrupt.
+      if (sent && stderr.includes('interrupt: finishing the current step')) void writeFile(flag, 'go');
+    });
+    expect(sent).toBe(true);
+    expect(r.code).toBe(130);
+    expect(r.stdout).toContain('applied: 0001-slow');
+    expect(r.stdout).toContain('not applied: 0002-next');
+    expect(await t.client.db(db).collection('slow').findOne({}, { projection: { _id: 0 } })).toEqual({ aborted: true });
+    expect(await t.client.db(db).collection('next').countDocuments()).toBe(0);
+    expect(await t.client.db(db).collection('shipgate_locks').countDocuments()).toBe(0);
+  });
+});
