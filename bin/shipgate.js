@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The `shipgate` command. Runs the TypeScript sources through tsx, so user migrations written
-// in TypeScript load too.
-import { register } from 'tsx/esm/api';
+// The `shipgate` command. Runs the TypeScript sources through tsx — both loaders, so that user
+// migrations written in TypeScript load whether their folder is ESM or CommonJS.
+import { register as registerEsm } from 'tsx/esm/api';
+import { register as registerCjs } from 'tsx/cjs/api';
 
-register();
+registerEsm();
+registerCjs();
 await import('../pipeline/cli/main.ts');

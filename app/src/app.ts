@@ -28,6 +28,11 @@ export interface AppOptions {
   shutdownTimeoutMs?: number;
   /** How long /health waits for the database's ping (default 1000). */
   healthPingTimeoutMs?: number;
+  /**
+   * Fault injection for rehearsing a failed go-live: when set, `POST /__fault/health` with header
+   * `x-fault-token: <token>` makes /health answer 503 from then on (other routes keep working).
+   */
+  faultToken?: string;
 }
 
 export interface App {
@@ -67,11 +72,13 @@ export function createApp(opts: AppOptions): App {
     return mongo.db();
   };
 
+  let healthFault = false;
   const routes: Route[] = [
     {
       pattern: /^\/health$/,
       methods: {
         async GET() {
+          if (healthFault) return json(503, { status: 'degraded', version: opts.version, commit: opts.commit, db: 'up', fault: 'injected' });
           const health = await checkHealth({
             db: db(),
             version: opts.version,
@@ -83,6 +90,21 @@ export function createApp(opts: AppOptions): App {
         },
       },
     },
+    ...(opts.faultToken
+      ? [
+          {
+            pattern: /^\/__fault\/health$/,
+            methods: {
+              async POST({ req }: { req: IncomingMessage }) {
+                if (req.headers['x-fault-token'] !== opts.faultToken) return json(403, { error: 'forbidden' });
+                healthFault = true;
+                logger.warn('fault injected: /health now answers 503');
+                return json(200, { fault: 'health' });
+              },
+            },
+          } satisfies Route,
+        ]
+      : []),
     ...notesRoutes({ db }),
   ];
 

@@ -24,6 +24,7 @@ export const envSchema = z.object({
   APP_VERSION: z.string().min(1).default('0.0.0-dev'),
   APP_COMMIT: z.string().min(1).default('unknown'),
   REQUEST_TIMEOUT_MS: intFrom('REQUEST_TIMEOUT_MS', 1, 600_000).default(10_000),
+  APP_FAULT_TOKEN: z.string().min(16, 'APP_FAULT_TOKEN must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
 
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     commit: env.APP_COMMIT,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     logger,
+    ...(env.APP_FAULT_TOKEN ? { faultToken: env.APP_FAULT_TOKEN } : {}),
   });
 
   let stopping = false;

@@ -7,6 +7,7 @@
 import { createInterface } from 'node:readline/promises';
 import { presentError } from '../errors.ts';
 import { approveRelease, rejectRelease, type DecisionDeps } from '../release/decide.ts';
+import { approvalState } from '../release/approvals.ts';
 import { renderApprovalRequest } from '../release/render.ts';
 import type { ApprovalWait } from '../release/runner.ts';
 import type { ReleaseRecord } from '../release/types.ts';
@@ -22,6 +23,11 @@ export function cliApprovalWaiter(deps: DecisionDeps, opts: ApprovalPromptOption
   const out = opts.output ?? process.stderr;
   const say = (line: string) => out.write(`${line}\n`);
   return async (release: ReleaseRecord): Promise<ApprovalWait> => {
+    const already = approvalState(release, deps.policy, release.digest, deps.now?.() ?? new Date());
+    if (already.approved) {
+      say(`✓ already ${already.reason}`);
+      return 'approved';
+    }
     for (const line of renderApprovalRequest(release, deps.policy)) say(line);
     if (opts.approveAs) {
       try {

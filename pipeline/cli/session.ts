@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { MongoClient } from 'mongodb';
 import { loadConfig, DEFAULT_CONFIG_FILE } from '../config/load.ts';
 import type { ShipgateConfig } from '../config/schema.ts';
-import { connectMongo, mongoUriWithDb } from '../mongo/connect.ts';
+import { connectMongo, dbNameFromUri, mongoUriWithDb } from '../mongo/connect.ts';
 import { repoRoot } from '../mongo/embedded.ts';
 import { buildReleaseSystem, type ReleaseSystem } from '../release/factory.ts';
 import type { Identity } from '../release/types.ts';
@@ -32,6 +32,11 @@ export interface Session {
 
 export const LOCAL_STATE_DIR = resolve(repoRoot, '.shipgate/local');
 
+/** The local state folder: $SHIPGATE_STATE_DIR, else .shipgate/local in the checkout. */
+export function localStateDir(env: Record<string, string | undefined> = process.env): string {
+  return env.SHIPGATE_STATE_DIR ? resolve(env.SHIPGATE_STATE_DIR) : LOCAL_STATE_DIR;
+}
+
 export function cliIdentity(as?: string, env: Record<string, string | undefined> = process.env): Identity {
   return { via: 'cli', id: as ?? env.SHIPGATE_AS ?? userInfo().username };
 }
@@ -52,14 +57,17 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   let env: Record<string, string | undefined> = { ...process.env };
   let storeUri = env.SHIPGATE_STORE_URI;
   const local = !storeUri;
+  const stateDir = localStateDir(env);
   if (!storeUri) {
-    const db = await ensureLocalDatabase(LOCAL_STATE_DIR);
+    const db = await ensureLocalDatabase(stateDir);
     storeUri = db.uri;
     env = localDefaults(config, db.uri, env);
   }
   const storeClient = await connectMongo(storeUri, { source: local ? 'the local embedded database' : 'SHIPGATE_STORE_URI', timeoutMs: 10_000 });
   const system = await buildReleaseSystem({
-    config, env, repoRoot: process.cwd(), localStateDir: LOCAL_STATE_DIR, storeClient,
+    config, env, repoRoot: process.cwd(), localStateDir: stateDir, storeClient,
+    // The store database is the URI's path (default "shipgate").
+    storeDbName: dbNameFromUri(storeUri, 'shipgate'),
     actor: cliIdentity(opts.as, env).id,
   });
   return {

@@ -4,6 +4,8 @@
  * bot and the GitHub actions share.
  */
 import type { MongoClient } from 'mongodb';
+import { hostname } from 'node:os';
+import { isPidAlive } from '../local/process-group.ts';
 import type { ShipgateConfig } from '../config/schema.ts';
 import { releasePath, environmentByName } from '../config/lookup.ts';
 import { resolveEnvSecret, type EnvVars } from '../config/secrets.ts';
@@ -114,6 +116,7 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
     runnerDeps: (hooks) => ({
       store, audit, policy, stages,
       isProtected: (env) => runtimes[env]?.protected ?? true,
+      isOwnerDead: (o) => o.host === hostname() && !isPidAlive(o.pid),
       planTarget: async (release) => summarizePlan(release.target, await planEnvironment(runtimes[release.target]!)),
       ...hooks,
     }),

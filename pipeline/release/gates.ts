@@ -8,6 +8,8 @@ import { runLoadGate } from '../gates/load/gate.ts';
 
 export interface ReleaseGates {
   health?: Gate;
+  /** The health check of the public host after a cutover: the slot was already healthy, so it fails fast. */
+  verifyPublic?: Gate;
   smoke?: Gate;
   load?: Gate;
 }
@@ -16,7 +18,7 @@ export function buildGates(config: ShipgateConfig, repoRoot: string): ReleaseGat
   const g = config.gates;
   const gates: ReleaseGates = {};
   if (g.health.enabled) {
-    const health = healthGate({
+    const options = {
       path: g.health.path,
       versionField: g.health.versionField,
       dbField: g.health.dbField,
@@ -24,9 +26,12 @@ export function buildGates(config: ShipgateConfig, repoRoot: string): ReleaseGat
       intervalMs: g.health.interval,
       timeoutMs: g.health.timeout,
       requestTimeoutMs: g.health.requestTimeout,
-    });
+    };
     // expectVersion: false — the app does not report its version; do not ask it to.
-    gates.health = g.health.expectVersion ? health : { name: 'health', run: (ctx: GateContext) => health.run({ ...ctx, version: undefined } as GateContext) };
+    const versioned = (gate: Gate): Gate => (g.health.expectVersion ? gate : { name: gate.name, run: (ctx: GateContext) => gate.run({ ...ctx, version: undefined } as GateContext) });
+    gates.health = versioned(healthGate(options));
+    const publicBudget = Math.min(g.health.timeout, Math.max(10_000, g.health.interval * g.health.consecutive * 3));
+    gates.verifyPublic = versioned(healthGate({ ...options, timeoutMs: publicBudget }));
   }
   if (g.smoke.enabled) {
     gates.smoke = smokeGate({ suites: [...g.smoke.suites], retries: g.smoke.retries, timeoutMs: g.smoke.timeout, cwd: repoRoot });

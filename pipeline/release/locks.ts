@@ -44,3 +44,9 @@ export async function assertEnvironmentFree(db: Db, env: string, owner?: string)
   const held = await readEnvironmentLock(db, env);
   if (held && held.owner !== owner) throw heldError(env)(held);
 }
+
+/** Removes a release's own lease on `env` (its previous process died); leaves anyone else's alone. */
+export async function clearOwnEnvironmentLock(db: Db, env: string, owner: string): Promise<boolean> {
+  const res = await collection(db).deleteOne({ _id: lockId(env), owner });
+  return res.deletedCount === 1;
+}

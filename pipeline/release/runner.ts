@@ -19,7 +19,7 @@ import { approvalState, type ApprovalPolicy } from './approvals.ts';
 import type { AuditLog } from './audit.ts';
 import { digestInputOf, releaseDigest } from './digest.ts';
 import { releaseErrors } from './errors.ts';
-import { acquireEnvironmentLock } from './locks.ts';
+import { acquireEnvironmentLock, clearOwnEnvironmentLock } from './locks.ts';
 import type { ReleaseStore } from './store.ts';
 import { FINAL_STATUSES, type ReleaseRecord, type StageRecord, type TargetPlanSummary } from './types.ts';
 import type { Lease } from '../locks/lease.ts';
@@ -55,6 +55,8 @@ export interface RunnerDeps {
   planTarget(release: ReleaseRecord): Promise<TargetPlanSummary>;
   /** Waits for a decision ('pending': leave the release awaiting approval and return). */
   waitForApproval(release: ReleaseRecord): Promise<ApprovalWait>;
+  /** True when the process that ran this release before is known to be dead (same host, pid gone). */
+  isOwnerDead?(owner: { host: string; pid: number }): boolean;
   /** Called after every persisted transition (live checklist, Slack message). */
   onUpdate?(release: ReleaseRecord, event: RunnerEvent): void | Promise<void>;
   lockLeaseMs?: number;
@@ -106,6 +108,9 @@ export async function runRelease(deps: RunnerDeps, id: string): Promise<ReleaseR
     return release;
   };
 
+  // A previous run of this release died: its environment leases are ours to take back.
+  const previous = release.owner;
+  const takeOver = previous !== undefined && (previous.pid !== owner.pid || previous.host !== owner.host) && deps.isOwnerDead?.(previous) === true;
   await save((r) => void (r.owner = owner));
   for (const env of release.path) {
     const specs = deps.stages.filter((s) => s.env === env);
@@ -124,6 +129,9 @@ export async function runRelease(deps: RunnerDeps, id: string): Promise<ReleaseR
     }
 
     let lease: Lease;
+    if (takeOver && (await clearOwnEnvironmentLock(deps.store.db, env, `release ${id}`))) {
+      await deps.audit.append({ type: 'lock.released', release: id, env, data: { reason: `previous process ${previous?.pid} on ${previous?.host} died` } });
+    }
     try {
       lease = await acquireEnvironmentLock(deps.store.db, env, { owner: `release ${id}`, reason: `releasing ${release.version}`, leaseMs: deps.lockLeaseMs });
     } catch (err) {

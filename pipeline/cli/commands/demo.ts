@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { openSession, LOCAL_STATE_DIR, cliIdentity } from '../session.ts';
+import { openSession, localStateDir, cliIdentity } from '../session.ts';
 import { driveRelease } from './release.ts';
 import { ferretdbBinary, repoRoot } from '../../mongo/embedded.ts';
 import { releasePath } from '../../config/lookup.ts';
@@ -66,7 +66,7 @@ export const demoCommands: CommandModule = {
           console.error(`releasing ${version} (${sha.slice(0, 7)}) → ${path.join(' → ')}, requested by ${o.as}`);
           const release = await s.system.createRelease({ to, ref: 'HEAD', sha, version, requester: cliIdentity(o.as, s.env) });
           await driveRelease(s, release._id, o.approveAs ? { approveAs: o.approveAs } : {});
-          console.log(`\nstate: ${LOCAL_STATE_DIR} · stop everything with: npm stop`);
+          console.log(`\nstate: ${localStateDir()} · stop everything with: npm stop`);
         } finally {
           await s.close();
         }
@@ -77,8 +77,8 @@ export const demoCommands: CommandModule = {
       .description('stop everything the local release left running: apps, router, embedded database (npm stop)')
       .option('--wipe', 'also delete the local database and release history')
       .action(async (o: { wipe?: boolean }) => {
-        const stopped = await stopAllLocal(LOCAL_STATE_DIR);
-        const db = await stopLocalDatabase(LOCAL_STATE_DIR, o.wipe ? { wipe: true } : {});
+        const stopped = await stopAllLocal(localStateDir());
+        const db = await stopLocalDatabase(localStateDir(), o.wipe ? { wipe: true } : {});
         const apps = stopped.filter((p) => p.what.startsWith('app ')).length;
         const router = stopped.some((p) => p.what === 'router');
         console.log(`stopped ${apps} app process(es)${router ? ', the local router' : ''}${db ? ', the embedded database' : ''}${o.wipe ? '; local data wiped' : ''}`);

@@ -15,6 +15,7 @@ import { freezeEnvironment, unfreezeEnvironment } from '../../release/locks.ts';
 import { rollbackEnvironment } from '../../release/rollback.ts';
 import { releaseErrors } from '../../release/errors.ts';
 import { isPidAlive } from '../../local/process-group.ts';
+import { coreErrors } from '../../errors.ts';
 import { hostname } from 'node:os';
 import { environmentByName } from '../../config/lookup.ts';
 import type { ReleaseRecord } from '../../release/types.ts';
@@ -71,15 +72,17 @@ export const releaseCommands: CommandModule = {
 
     const release = common(program.command('release'))
       .description('release a commit through every gate of the path up to --to (e.g. staging → production)')
-      .requiredOption('--to <env>', 'the last environment of the release, e.g. production')
+      .option('--to <env>', 'the last environment of the release, e.g. production (required)')
       .option('--ref <ref>', 'git ref to release', 'HEAD')
       .option('--sha <sha>', 'commit to release (instead of resolving --ref)')
       .option('--release-version <version>', 'the version the app must report (default 0.0.0-<sha7>)')
       .option('--approve-as <person>', 'record this approver when approval is needed (non-interactive runs)')
-      .action(async (o: Common & { to: string; ref: string; sha?: string; releaseVersion?: string; approveAs?: string }) => {
+      .action(async (o: Common & { to?: string; ref: string; sha?: string; releaseVersion?: string; approveAs?: string }) => {
+        const to = o.to;
+        if (!to) throw coreErrors.SHIPGATE_USAGE({ problem: 'shipgate release needs --to <env>', usage: 'shipgate release --to production [--ref main] [--approve-as ana]' });
         await withSession(o, async (s) => {
           const sha = o.sha ?? (await resolveCommit(o.ref));
-          const r = await s.system.createRelease({ to: o.to, ref: o.ref, sha, version: o.releaseVersion ?? `0.0.0-${sha.slice(0, 7)}`, requester: cliIdentity(o.as, s.env) });
+          const r = await s.system.createRelease({ to, ref: o.ref, sha, version: o.releaseVersion ?? `0.0.0-${sha.slice(0, 7)}`, requester: cliIdentity(o.as, s.env) });
           await driveRelease(s, r._id, o.approveAs ? { approveAs: o.approveAs } : {});
         });
       });
@@ -87,7 +90,9 @@ export const releaseCommands: CommandModule = {
     common(release.command('resume <id>'))
       .description('continue a release that was interrupted or is waiting for approval')
       .option('--approve-as <person>', 'record this approver when approval is needed')
-      .action(async (id: string, o: Common & { approveAs?: string }) => {
+      .action(async (id: string, _o: unknown, cmd: Command) => {
+        // Options may be written before or after `resume` (the parent `release` has the same flags).
+        const o = cmd.optsWithGlobals<Common & { approveAs?: string }>();
         await withSession(o, async (s) => {
           const r = await s.system.store.get(id);
           if (r.owner && r.owner.pid !== process.pid && (r.status === 'running') && isLocalPidAlive(r.owner)) {
@@ -102,7 +107,8 @@ export const releaseCommands: CommandModule = {
       .description('show a release: stages, results, approvals')
       .option('--json', 'print the release record as JSON')
       .option('--markdown', 'print a markdown summary')
-      .action(async (id: string, o: Common & { json?: boolean; markdown?: boolean }) => {
+      .action(async (id: string, _o: unknown, cmd: Command) => {
+        const o = cmd.optsWithGlobals<Common & { json?: boolean; markdown?: boolean }>();
         await withSession(o, async (s) => {
           const r = await s.system.store.get(id);
           if (o.json) console.log(JSON.stringify(r, null, 2));

@@ -23,7 +23,7 @@ export interface EnvironmentRuntime {
 
 export interface StageWiring {
   environments: Record<string, EnvironmentRuntime>;
-  gates: { health?: Gate; smoke?: Gate; load?: Gate; verifyPublic?: Gate };
+  gates: import('../gates.ts').ReleaseGates;
   /** Who runs the release process (for migration changelog and locks). */
   actor: string;
 }
