@@ -2,8 +2,8 @@
  * What the stages of one environment need, resolved once at the edge (from config, env vars and
  * providers) by pipeline/release/factory.ts. Stages never read config or process.env.
  */
-import type { Gate } from '../../gates/types.ts';
 import type { DeployProvider } from '../../deploy/types.ts';
+import type { ReleaseGates } from '../gates.ts';
 import type { DnsProvider } from '../../dns/types.ts';
 import type { MigrationTarget } from '../../migrate/target.ts';
 
@@ -23,7 +23,7 @@ export interface EnvironmentRuntime {
 
 export interface StageWiring {
   environments: Record<string, EnvironmentRuntime>;
-  gates: import('../gates.ts').ReleaseGates;
+  gates: ReleaseGates;
   /** Who runs the release process (for migration changelog and locks). */
   actor: string;
 }
