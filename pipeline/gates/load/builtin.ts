@@ -106,6 +106,7 @@ export async function runBuiltinLoad(opts: BuiltinRunOptions): Promise<LoadMeasu
   });
   run.instance.on('tick', () => {
     const now = performance.now();
+    if (responses === lastTickCount && len.durationMs !== undefined && now - t0 >= len.durationMs) return; // autocannon's closing tick
     const rps = ((responses - lastTickCount) * 1000) / Math.max(1, now - lastTickAt);
     lastTickCount = responses;
     lastTickAt = now;
