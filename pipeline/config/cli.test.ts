@@ -34,7 +34,7 @@ describe('shipgate config check', () => {
     expect(r.stdout).toContain('PRODUCTION_MONGODB_URI (not set: needed at release time)');
     expect(r.stdout).toContain('slots blue / green');
     expect(r.stdout).toMatch(/health +GET \/health/);
-    expect(r.stdout).toContain('http_req_duration p(95)<300, p(99)<800');
+    expect(r.stdout).toContain('http_req_duration p(95)<500, p(99)<1500');
     expect(r.stdout).toContain('ana, raj: 1 approval needed, expires after 4h');
     expect(r.stdout).toContain('#deploys, approvals in #deploy-approvals');
     expect(r.stdout).not.toContain('s3cretPassw0rd');

@@ -80,6 +80,17 @@ describe('release runner', () => {
     expect(await w.audit.verify()).toMatchObject({ ok: true });
   });
 
+  it('an approval recorded while the runner waits (the terminal prompt, Slack) is picked up in the same run', async () => {
+    const w = world();
+    const id = await w.create();
+    const done = await runRelease(
+      { ...w.deps, waitForApproval: async (r) => (await approveRelease({ store: w.store, audit: w.audit, policy }, r._id, { via: 'cli', id: 'raj' }), 'approved') },
+      id,
+    );
+    expect(done.status, done.reason).toBe('succeeded');
+    expect(w.ran.filter((s) => s.startsWith('production/'))).toHaveLength(3);
+  });
+
   it('without a recorded approval, nothing runs on production even if the waiter says approved (invariant 1)', async () => {
     const w = world({ approval: 'approved' });
     const id = await w.create();

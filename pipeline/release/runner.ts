@@ -121,7 +121,12 @@ export async function runRelease(deps: RunnerDeps, id: string): Promise<ReleaseR
     if (todo.length === 0) continue;
 
     if (deps.isProtected(env)) {
-      const decision = await ensureApproval(deps, release, save, notify);
+      const decision = await ensureApproval(deps, {
+        current: () => release,
+        refresh: async () => (release = await deps.store.get(id)),
+        save,
+        notify,
+      });
       release = decision.release;
       if (decision.outcome === 'rejected') return release;
       if (decision.outcome === 'pending') return release;
@@ -209,31 +214,35 @@ function markStage(r: ReleaseRecord, key: string, status: StageRecord['status'],
 
 type Save = (change: (r: ReleaseRecord) => void, event?: RunnerEvent) => Promise<ReleaseRecord>;
 
-async function ensureApproval(
-  deps: RunnerDeps,
-  release: ReleaseRecord,
-  save: Save,
-  notify: (e: RunnerEvent) => Promise<void>,
-): Promise<{ release: ReleaseRecord; outcome: ApprovalWait | 'stale'; reason?: string }> {
+interface ApprovalSteps {
+  current(): ReleaseRecord;
+  /** Re-reads the release (an approval was recorded by another writer meanwhile). */
+  refresh(): Promise<ReleaseRecord>;
+  save: Save;
+  notify(e: RunnerEvent): Promise<void>;
+}
+
+async function ensureApproval(deps: RunnerDeps, steps: ApprovalSteps): Promise<{ release: ReleaseRecord; outcome: ApprovalWait | 'stale'; reason?: string }> {
+  let release = steps.current();
   if (release.status === 'running' && !release.digest) {
     const plan = await deps.planTarget(release);
     const digest = releaseDigest(digestInputOf(release, plan.digest));
-    release = await save((r) => {
+    release = await steps.save((r) => {
       r.status = 'awaiting_approval';
       r.targetPlan = plan;
       r.digest = digest;
     });
     await deps.audit.append({ type: 'release.awaiting_approval', release: release._id, env: release.target, data: { digest, planDigest: plan.digest, pending: plan.pending } });
-    await notify({ type: 'awaiting-approval' });
+    await steps.notify({ type: 'awaiting-approval' });
   }
   if (release.status === 'awaiting_approval') {
     const outcome = await deps.waitForApproval(release);
-    release = await deps.store.get(release._id);
+    release = await steps.refresh();
     if (release.status === 'rejected') return { release, outcome: 'rejected' };
     if (outcome !== 'approved') return { release, outcome: 'pending' };
     const check = await checkApprovalNow(deps, release);
     if (!check.ok) return { release, outcome: 'stale', reason: releaseErrors.SHIPGATE_NOT_APPROVED({ id: release._id, env: release.target, reason: check.reason }).message };
-    release = await save((r) => void (r.status = 'running'), { type: 'approved' });
+    release = await steps.save((r) => void (r.status = 'running'), { type: 'approved' });
     return { release, outcome: 'approved' };
   }
   return { release, outcome: 'approved' };
