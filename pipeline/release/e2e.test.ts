@@ -8,6 +8,8 @@ vi.setConfig({ testTimeout: 240_000 });
 import { useTestDatabase } from '../testing/mongo.ts';
 import { createReleaseWorld, type World } from './testing/world.ts';
 import { approveRelease } from './decide.ts';
+import { environmentStates } from './status.ts';
+import { rollbackEnvironment } from './rollback.ts';
 import { seedSampleData } from '../../app/seed.ts';
 import { presentError } from '../errors.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
@@ -70,6 +72,13 @@ describe('a whole release, staging → approval → production (blue/green, loca
     expect(second.status, second.reason).toBe('succeeded');
     expect(second.deployments.production).toMatchObject({ slot: 'green', previousSlot: 'blue' });
     expect(await json(`${w.publicUrl}/health`)).toMatchObject({ version: '1.1.0' });
+    const states = await environmentStates(w.system);
+    expect(states.find((s) => s.env === 'production')).toMatchObject({ live: { version: '1.1.0', slot: 'green' }, publicUrl: w.publicUrl });
+
+    // `shipgate rollback production`: back to blue (1.0.0), which stayed up; 1.1.0 added no breaking migration.
+    await rollbackEnvironment(w.system, 'production', { force: false, actor: { via: 'cli', id: 'raj' } });
+    expect(await json(`${w.publicUrl}/health`)).toMatchObject({ version: '1.0.0' });
+    expect((await environmentStates(w.system)).find((s) => s.env === 'production')?.live).toMatchObject({ version: '1.0.0', slot: 'blue' });
     expect(await w.system.audit.verify()).toMatchObject({ ok: true });
   });
 

@@ -1,0 +1,68 @@
+/**
+ * Rollback knows the database. The DNS provider here is a small in-test implementation of our
+ * DnsProvider interface (the real local router is exercised in e2e tests); the store is real.
+ */
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../testing/mongo.ts';
+import { ReleaseStore, newReleaseId } from './store.ts';
+import { AuditLog } from './audit.ts';
+import { rollbackEnvironment } from './rollback.ts';
+import { presentError } from '../errors.ts';
+import type { DnsProvider } from '../dns/types.ts';
+import type { EnvironmentRuntime } from './stages/runtime.ts';
+
+const t = useTestDatabase('rollback');
+
+function world() {
+  let target: string | null = 'http://127.0.0.1:4201';
+  const dns: DnsProvider = {
+    name: 'recording',
+    current: async () => target,
+    switch: async (_h, to) => {
+      const previous = target;
+      target = to;
+      return { previous };
+    },
+  };
+  const db = t.client.db(t.freshName('rb'));
+  const store = new ReleaseStore(db);
+  const runtimes = {
+    production: { name: 'production', dns: { provider: dns, host: 'http://127.0.0.1:4000', publicUrl: 'http://127.0.0.1:4000', targetFor: (u: string) => u, urlFor: (x: string) => x } } as unknown as EnvironmentRuntime,
+  };
+  const live = (breaking: string[]) =>
+    store.create({
+      _id: newReleaseId(), repo: 'notes', sha: 'abc', ref: 'main', version: '1.1.0', path: ['production'], target: 'production',
+      requester: { person: 'sam', identity: { via: 'cli', id: 'sam' } }, status: 'succeeded', stages: [], approvals: [],
+      deployments: { production: { slot: 'green', url: 'http://127.0.0.1:4201', previousUrl: 'http://127.0.0.1:4200', previousSlot: 'blue' } },
+      targetPlan: { env: 'production', digest: 'd', pending: breaking, lines: [], approximate: false, irreversible: [], breaking },
+      backups: { production: 'sgbackupx' },
+    });
+  return { store, audit: new AuditLog(db), runtimes, target: () => target, live };
+}
+
+describe('rollback', () => {
+  it('switches the public host back to the previous slot and marks the release rolled back', async () => {
+    const w = world();
+    const r = await w.live([]);
+    const out = await rollbackEnvironment(w, 'production', { force: false, actor: { via: 'cli', id: 'ana' } });
+    expect(out.message).toMatch(/→ http:\/\/127\.0\.0\.1:4200 \(was http:\/\/127\.0\.0\.1:4201\)/);
+    expect(w.target()).toBe('http://127.0.0.1:4200');
+    expect(await w.store.get(r._id)).toMatchObject({ status: 'rolled_back', reason: 'rolled back by ana' });
+  });
+
+  it('after a breaking migration it refuses without --force, naming the backup to restore', async () => {
+    const w = world();
+    await w.live(['0003-backfill-note-slugs']);
+    const err = await rollbackEnvironment(w, 'production', { force: false, actor: { via: 'cli', id: 'ana' } }).catch((e: unknown) => e);
+    expect(presentError(err)).toMatch(/SHIPGATE_ROLLBACK_BREAKING: .*0003-backfill-note-slugs[\s\S]*--force[\s\S]*shipgate migrate restore sgbackupx/);
+    expect(w.target()).toBe('http://127.0.0.1:4201');
+    const forced = await rollbackEnvironment(w, 'production', { force: true, actor: { via: 'cli', id: 'ana' } });
+    expect(forced.message).toMatch(/breaking migration\(s\) 0003-backfill-note-slugs remain applied/);
+    expect(w.target()).toBe('http://127.0.0.1:4200');
+  });
+
+  it('with nothing released there, says so', async () => {
+    const w = world();
+    await expect(rollbackEnvironment(w, 'production', { force: false, actor: { via: 'cli', id: 'ana' } })).rejects.toMatchObject({ code: 'SHIPGATE_ROLLBACK_NOTHING' });
+  });
+});
