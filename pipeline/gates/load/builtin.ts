@@ -84,7 +84,7 @@ export async function runBuiltinLoad(opts: BuiltinRunOptions): Promise<LoadMeasu
   const len = runLength(p);
   const latencyUs = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
   const buckets = new LatencyBuckets();
-  const statusCounts: Record<string, number> = {};
+  const byStatus = new Uint32Array(1000);
   let responses = 0;
   let bad = 0;
   let lastTickCount = 0;
@@ -100,8 +100,7 @@ export async function runBuiltinLoad(opts: BuiltinRunOptions): Promise<LoadMeasu
     responses++;
     latencyUs.recordValue(Math.max(1, Math.round(responseTime * 1000)));
     buckets.add(responseTime);
-    const key = String(statusCode);
-    statusCounts[key] = (statusCounts[key] ?? 0) + 1;
+    if (statusCode >= 0 && statusCode < 1000) byStatus[statusCode] = (byStatus[statusCode] ?? 0) + 1;
     if (statusCode < 200 || statusCode >= 400) bad++;
   });
   run.instance.on('tick', () => {
@@ -121,6 +120,10 @@ export async function runBuiltinLoad(opts: BuiltinRunOptions): Promise<LoadMeasu
   const result = await bounded(run, maxMs, opts.signal);
   const durationMs = performance.now() - t0;
 
+  const statusCounts: Record<string, number> = {};
+  byStatus.forEach((count, code) => {
+    if (count > 0) statusCounts[String(code)] = count;
+  });
   const errors = result.errors ?? 0;
   if (errors > 0) statusCounts.error = errors;
   if (result.timeouts) notes.push(`${result.timeouts} request(s) timed out after ${base.timeout}s`);

@@ -19,8 +19,8 @@ export const HISTOGRAM_BOUNDS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 20
 export class LatencyBuckets {
   readonly counts = new Array<number>(HISTOGRAM_BOUNDS_MS.length + 1).fill(0);
   add(ms: number): void {
-    let i = HISTOGRAM_BOUNDS_MS.findIndex((b) => ms <= b);
-    if (i < 0) i = HISTOGRAM_BOUNDS_MS.length;
+    let i = 0;
+    while (i < HISTOGRAM_BOUNDS_MS.length && ms > (HISTOGRAM_BOUNDS_MS[i] as number)) i++;
     this.counts[i] = (this.counts[i] ?? 0) + 1;
   }
   /** Non-empty range only, so the picture stays small. */
