@@ -91,6 +91,22 @@ describe('release runner', () => {
     expect(w.ran.filter((s) => s.startsWith('production/'))).toHaveLength(3);
   });
 
+  it('`only` runs one step of the path at a time and finishes the release after the last', async () => {
+    const w = world();
+    const id = await w.create();
+    const step1 = await runRelease({ ...w.deps, only: new Set(['staging/migrate-apply', 'staging/deploy']) }, id);
+    expect(step1.status).toBe('running');
+    expect(w.ran).toEqual(['staging/migrate-apply', 'staging/deploy']);
+    const step2 = await runRelease({ ...w.deps, only: new Set(['staging/health']) }, id);
+    expect(step2.status).toBe('running');
+    await approveRelease({ store: w.store, audit: w.audit, policy }, id, { via: 'cli', id: 'ana' }).catch(() => undefined);
+    const prod = await runRelease({ ...w.deps, only: new Set(['production/migrate-apply', 'production/deploy', 'production/cutover']) }, id);
+    expect(prod.status).toBe('awaiting_approval'); // approval is asked on entering production
+    await approveRelease({ store: w.store, audit: w.audit, policy }, id, { via: 'cli', id: 'ana' });
+    const done = await runRelease({ ...w.deps, waitForApproval: async () => 'approved', only: new Set(['production/migrate-apply', 'production/deploy', 'production/cutover']) }, id);
+    expect(done.status).toBe('succeeded');
+  });
+
   it('without a recorded approval, nothing runs on production even if the waiter says approved (invariant 1)', async () => {
     const w = world({ approval: 'approved' });
     const id = await w.create();

@@ -60,6 +60,12 @@ export interface RunnerDeps {
   /** Called after every persisted transition (live checklist, Slack message). */
   onUpdate?(release: ReleaseRecord, event: RunnerEvent): void | Promise<void>;
   lockLeaseMs?: number;
+  /**
+   * Run only these stage keys (e.g. one GitHub Actions step runs the migrate stages, the next the
+   * verify stages). Other stages are left as they are, and the release is not finished while any
+   * stage is still to do.
+   */
+  only?: ReadonlySet<string>;
   signal?: AbortSignal;
   now?: () => Date;
 }
@@ -116,7 +122,7 @@ export async function runRelease(deps: RunnerDeps, id: string): Promise<ReleaseR
     const specs = deps.stages.filter((s) => s.env === env);
     const todo = specs.filter((s) => {
       const rec = release.stages.find((x) => x.key === stageKey(s.env, s.name));
-      return !rec || (rec.status !== 'passed' && rec.status !== 'skipped');
+      return (!rec || (rec.status !== 'passed' && rec.status !== 'skipped')) && (!deps.only || deps.only.has(stageKey(s.env, s.name)));
     });
     if (todo.length === 0) continue;
 
@@ -180,6 +186,8 @@ export async function runRelease(deps: RunnerDeps, id: string): Promise<ReleaseR
       await deps.audit.append({ type: 'lock.released', release: id, env, data: {} });
     }
   }
+  const remaining = release.stages.filter((s) => s.status !== 'passed' && s.status !== 'skipped');
+  if (deps.only && remaining.length > 0) return release; // the next step runs the rest
   return finish('succeeded');
 }
 
