@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../testing/mongo.ts';
+import { freePort } from '../../mongo/embedded.ts';
 import { createApp, type App } from '../../../app/src/app.ts';
 import { createLogger } from '../../../app/src/log.ts';
 import { runSmokeGate } from './gate.ts';
@@ -24,6 +25,19 @@ afterAll(async () => {
 const smokeNotes = () => t.db.collection('notes').countDocuments({ tags: 'shipgate-smoke' });
 
 describe('gates against the sample app on FerretDB', () => {
+  it('health reports a database that is down', async () => {
+    const probe = await freePort();
+    const down = createApp({ mongoUri: `mongodb://127.0.0.1:${probe}/x`, version: '1.5.0', commit: 'abc1234', logger: createLogger({ write: () => undefined }), healthPingTimeoutMs: 300 });
+    const port = await down.listen(0);
+    try {
+      const r = await runHealthGate({ url: `http://127.0.0.1:${port}`, expectVersion: '1.5.0', intervalMs: 50, maxBackoffMs: 100, timeoutMs: 3_000 });
+      expect(r.result.status).toBe('failed');
+      expect(r.result.summary).toMatch(/^not healthy: HTTP 503 \(db down\)/);
+    } finally {
+      await down.close();
+    }
+  });
+
   it('health passes on the expected version and names the running one otherwise', async () => {
     const ok = await runHealthGate({ url, expectVersion: '1.5.0', intervalMs: 50, timeoutMs: 30_000 });
     expect(ok.result.status).toBe('passed');
@@ -34,6 +48,8 @@ describe('gates against the sample app on FerretDB', () => {
 
   it('the smoke suite passes and leaves no smoke notes', async () => {
     await t.db.collection('notes').insertOne({ title: 'a real user note', body: '', tags: ['work'], createdAt: new Date(), updatedAt: new Date() });
+    // A leftover of an earlier, crashed smoke run: the suite removes it too.
+    await t.db.collection('notes').insertOne({ title: 'smoke leftover', body: '', tags: ['shipgate-smoke'], createdAt: new Date(), updatedAt: new Date() });
     const r = await runSmokeGate({ url, suites: ['smoke/suites'], timeoutMs: 180_000, env: { EXPECT_VERSION: '1.5.0' } });
     expect(r.result.summary).toBe('4 smoke tests passed');
     expect(r.result.status).toBe('passed');
