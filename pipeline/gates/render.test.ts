@@ -43,6 +43,8 @@ describe('rendering', () => {
       text: ':x: *health* failed — not healthy: version 1.4.2 still serving, expected 1.5.0 x 2; HTTP 502; timeout after 2m (2m)',
       fields: [{ title: 'expectedVersion', value: '1.5.0' }, { title: 'observedVersion', value: '1.4.2' }, { title: 'tries', value: '3' }],
     });
+    // By default: the health gate's own fields, skipping empty ones (timeToHealthyMs is null here).
+    expect(toSlack(r).fields.map((f) => f.title)).toEqual(['expectedVersion', 'observedVersion', 'tries', 'topReason']);
   });
 
   it('thresholds table and lines (golden)', async () => {

@@ -42,9 +42,16 @@ export interface SlackCompact {
   fields: Array<{ title: string; value: string }>;
 }
 
+/** The metrics each gate shows as Slack fields by default. */
+const SLACK_FIELDS: Record<string, readonly string[]> = {
+  health: ['expectedVersion', 'observedVersion', 'tries', 'timeToHealthyMs', 'topReason'],
+  smoke: ['tests', 'passed', 'failed', 'flaky'],
+  load: ['engine', 'rps', 'p95Ms', 'p99Ms', 'failedRate', 'thresholdsFailed'],
+};
+
 /** A Slack one-liner plus a few short fields (the metrics that matter most come first). */
 export function toSlack(result: GateResult, fieldKeys?: readonly string[]): SlackCompact {
-  const keys = fieldKeys ?? Object.keys(result.metrics).slice(0, 6);
+  const keys = fieldKeys ?? SLACK_FIELDS[result.gate] ?? Object.keys(result.metrics).slice(0, 6);
   const fields = keys
     .filter((k) => result.metrics[k] !== undefined && result.metrics[k] !== null)
     .map((k) => ({ title: k, value: String(result.metrics[k]) }));
