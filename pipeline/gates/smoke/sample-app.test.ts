@@ -50,8 +50,9 @@ describe('gates against the sample app on FerretDB', () => {
     await t.db.collection('notes').insertOne({ title: 'a real user note', body: '', tags: ['work'], createdAt: new Date(), updatedAt: new Date() });
     // A leftover of an earlier, crashed smoke run: the suite removes it too.
     await t.db.collection('notes').insertOne({ title: 'smoke leftover', body: '', tags: ['shipgate-smoke'], createdAt: new Date(), updatedAt: new Date() });
-    const r = await runSmokeGate({ url, suites: ['smoke/suites'], timeoutMs: 180_000, env: { EXPECT_VERSION: '1.5.0' } });
-    expect(r.result.summary).toBe('4 smoke tests passed');
+    // One retry absorbs a slow moment of a loaded machine; a retried pass is still reported (as flaky).
+    const r = await runSmokeGate({ url, suites: ['smoke/suites'], timeoutMs: 180_000, retries: 1, env: { EXPECT_VERSION: '1.5.0' } });
+    expect(r.result.summary).toMatch(/^4 smoke tests passed/);
     expect(r.result.status).toBe('passed');
     expect(r.report?.tests.map((x) => x.name)).toEqual([
       'notes app › is healthy and reports its version',
