@@ -138,3 +138,16 @@ describe('migrate apply', () => {
     expect(await readMigrationLock(target)).toBeNull();
   });
 });
+
+describe('migrate apply: a file that fails to load', () => {
+  it('is reported as the failed migration naming the file; earlier ones stay applied', async () => {
+    const dir = await migrationDir({ '0001-ok.js': js.insert('a', 1), '0002-syntax.js': 'export async function up(db) {\n' });
+    const target = openMigrationTarget({ client: t.client, dbName: t.freshName('ld'), dir });
+    const report = await applyMigrations(target, { actor: 'ana' });
+    expect(report.applied.map((a) => a.id)).toEqual(['0001-ok']);
+    expect(report.failed?.id).toBe('0002-syntax');
+    expect(report.failed?.error.code).toBe('SHIPGATE_MIGRATION_LOAD_FAILED');
+    expect(report.failed?.error.message).toContain('0002-syntax.js could not be loaded');
+    expect(await readMigrationLock(target)).toBeNull();
+  });
+});

@@ -13,7 +13,7 @@ import { collectionsTouched, planDigest, planMigrations } from './plan.ts';
 import { migrationFailed } from './run-step.ts';
 import { runnableStatus, type MigrationStatus } from './status.ts';
 import type { MigrationTarget } from './target.ts';
-import type { ApprovalCheck, MigrationProgress } from './types.ts';
+import type { ApprovalCheck, LoadedMigration, MigrationProgress } from './types.ts';
 import type { ShipgateError } from '../errors.ts';
 import type { Db } from 'mongodb';
 
@@ -82,18 +82,20 @@ export async function applyMigrations(target: MigrationTarget, opts: ApplyOption
         report.interrupted = true;
         break;
       }
-      const m = await loadMigration(file);
-      const ctx = { id: m.id, mode: 'apply' as const, log: (msg: string) => log(`${m.id}: ${msg}`), ...(opts.releaseId ? { releaseId: opts.releaseId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
-      log(`applying ${m.id}`);
+      const ctx = { id: file.id, mode: 'apply' as const, log: (msg: string) => log(`${file.id}: ${msg}`), ...(opts.releaseId ? { releaseId: opts.releaseId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+      log(`applying ${file.id}`);
       const start = performance.now();
-      let phase = 'up';
-      const db = opts.instrument ? opts.instrument(target.db, m.id) : target.db;
+      let phase = 'load';
+      const db = opts.instrument ? opts.instrument(target.db, file.id) : target.db;
+      let m: LoadedMigration | undefined;
       try {
+        m = await loadMigration(file);
+        phase = 'up';
         await m.module.up(db, ctx);
         phase = 'verify';
         if (m.module.verify) await m.module.verify(db, ctx);
       } catch (err) {
-        report.failed = { id: m.id, error: migrationFailed(m, phase, err) };
+        report.failed = { id: file.id, error: migrationFailed(file, phase, err) };
         if (opts.signal?.aborted) report.interrupted = true;
         break;
       }

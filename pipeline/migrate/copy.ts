@@ -55,8 +55,10 @@ async function copyOne(name: string, opts: CopyOptions): Promise<CopiedCollectio
   const src = opts.source.collection(name);
   const dst = opts.dest.collection(name);
   const batchSize = opts.batchSize ?? 1000;
-  const existing = await opts.source.listCollections({ name }).toArray();
-  if (existing.length) await opts.dest.createCollection(name).catch(() => undefined);
+  // Create it first (with its options: capped, validator…), so an empty collection is copied too.
+  const [info] = await opts.source.listCollections({ name }).toArray();
+  const options = ((info as { options?: Document } | undefined)?.options ?? {}) as Document;
+  if (info) await opts.dest.createCollection(name, options).catch(() => opts.dest.createCollection(name).catch(() => undefined));
   const cursor = src.find({}, { batchSize, ...(opts.sample !== undefined ? { limit: opts.sample } : {}) });
   let batch: Document[] = [];
   let inFlight: Promise<unknown> = Promise.resolve();

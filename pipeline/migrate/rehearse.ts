@@ -82,19 +82,20 @@ export async function rehearseMigrations(target: MigrationTarget, opts: Rehearse
     for (const [i, file] of status.pending.entries()) {
       opts.signal?.throwIfAborted();
       const entry = report.migrations[i] as RehearsedMigration;
-      const m = await loadMigration(file);
-      const ctx = { id: m.id, mode: 'rehearse' as const, log: (msg: string) => log(`${m.id}: ${msg}`), ...(opts.releaseId ? { releaseId: opts.releaseId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
-      log(`rehearsing ${m.id}`);
+      const ctx = { id: file.id, mode: 'rehearse' as const, log: (msg: string) => log(`${file.id}: ${msg}`), ...(opts.releaseId ? { releaseId: opts.releaseId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+      log(`rehearsing ${file.id}`);
       const start = performance.now();
-      let phase = 'up';
+      let phase = 'load';
       try {
+        const m = await loadMigration(file);
+        phase = 'up';
         await m.module.up(scratch, ctx);
         phase = 'verify';
         if (m.module.verify) await m.module.verify(scratch, ctx);
       } catch (err) {
         entry.status = 'failed';
         entry.durationMs = Math.round(performance.now() - start);
-        const failure = migrationFailed(m, phase, err);
+        const failure = migrationFailed(file, phase, err);
         entry.error = failure.message;
         report.error = failure;
         break;

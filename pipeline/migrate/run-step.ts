@@ -3,9 +3,9 @@ import { sep } from 'node:path';
 import { isShipgateError, type ShipgateError } from '../errors.ts';
 import { redactText } from '../secrets/redact.ts';
 import { migrateErrors } from './errors.ts';
-import type { LoadedMigration } from './types.ts';
+import type { MigrationFile } from './types.ts';
 
-export function migrationFailed(m: LoadedMigration, phase: string, err: unknown): ShipgateError {
+export function migrationFailed(m: Pick<MigrationFile, 'id' | 'path'>, phase: string, err: unknown): ShipgateError {
   if (isShipgateError(err)) return err;
   const e = err instanceof Error ? err : new Error(String(err));
   // The migration's own frames (file:line), without the engine's frames and the cache-busting query.
