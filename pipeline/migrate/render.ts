@@ -22,7 +22,7 @@ function summary(plan: Plan): string {
 
 function approximateNote(plan: Plan): string[] {
   if (!plan.approximate) return [];
-  return ['Figures are APPROXIMATE: the plan records writes without making them, and', ...plan.approximateReasons.map((r) => `  - ${r}`)];
+  return ['Figures are APPROXIMATE (writes are recorded, not made, and these migrations look at data after a recorded write):', ...plan.approximateReasons.map((r) => `  - ${r}`)];
 }
 
 export function renderPlanTable(plan: Plan): string {
@@ -47,6 +47,8 @@ export function renderPlanMarkdown(plan: Plan): string {
     lines.push('', `| ${HEAD.join(' | ')} |`, `|${HEAD.map((h) => (h === 'documents' ? '---:' : '---')).join('|')}|`);
     for (const r of rows(plan)) lines.push(`| ${r.map((c, i) => (i === 0 && c ? `\`${md(c)}\`` : md(c))).join(' | ')} |`);
   }
+  const described = plan.pending.filter((m) => m.description);
+  if (described.length) lines.push('', ...described.map((m) => `- \`${m.id}\`: ${md(m.description)}`));
   if (plan.approximate) lines.push('', `> **Approximate figures.** ${approximateNote(plan).slice(1).map((r) => r.trim().replace(/^- /, '')).join('; ')}.`);
   if (plan.risks.length) lines.push('', '**Risks**', '', ...plan.risks.map((r) => `- :warning: ${md(r)}`));
   lines.push('', `Plan digest: \`${plan.digest}\``);
