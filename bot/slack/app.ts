@@ -1,0 +1,110 @@
+/**
+ * The Slack side of the bot: a Bolt app on an HTTPReceiver (request signature verification with
+ * the signing secret, 5-minute replay window, bad signature → 401), `/deploy`, Approve/Reject, and
+ * the Slack ReleaseNotifier. bot/server.ts mounts `requestListener` at /slack/*.
+ */
+import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
+import type { RequestListener } from 'node:http';
+import { registerSecret, redactText } from '../../pipeline/secrets/redact.ts';
+import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
+import { resolveCommit } from '../../pipeline/cli/git.ts';
+import { dispatchWorkflow } from '../github/dispatch.ts';
+import { registerDeployCommand } from './deploy-command.ts';
+import { registerApprovalActions } from './approval-actions.ts';
+import { SlackNotifier } from './notifier.ts';
+import { githubStarter, localStarter, type GithubAccess, type ReleaseStarter } from './release-starter.ts';
+
+export interface SlackAppOptions {
+  signingSecret: string;
+  botToken: string;
+  system: ReleaseSystem;
+  /** Web API base URL (tests: the loopback fake); trailing slash required. */
+  slackApiUrl?: string;
+  /** GitHub mode: where release.yml / promote.yml are dispatched. */
+  github?: GithubAccess;
+  /** Local mode: ref → commit sha (default: git rev-parse in the repository root). */
+  resolveRef?: (ref: string) => Promise<string>;
+  repoRoot?: string;
+  defaultRef?: string;
+  approvalPollMs?: number;
+  updateIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface SlackBot {
+  app: App;
+  notifier: SlackNotifier;
+  starter: ReleaseStarter;
+  requestListener: RequestListener;
+  close(): Promise<void>;
+}
+
+/** Bolt's logger, with every line redacted (the token and signing secret are registered secrets). */
+function boltLogger(log: (line: string) => void): Logger {
+  let level = LogLevel.INFO;
+  const out = (lvl: string) => (...msg: unknown[]) => log(redactText(`[bolt ${lvl}] ${msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ')}`));
+  return {
+    debug: () => undefined,
+    info: out('info'),
+    warn: out('warn'),
+    error: out('error'),
+    setLevel: (l) => void (level = l),
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+export function createSlackBot(opts: SlackAppOptions): SlackBot {
+  registerSecret(opts.botToken);
+  registerSecret(opts.signingSecret);
+  const log = (line: string) => (opts.log ?? ((l: string) => console.log(l)))(redactText(line));
+  const { system } = opts;
+  const slack = system.config.slack;
+  if (!slack) throw new Error('the config has no slack section: add slack: { channel: "#deploys" } to .github/shipgate.yml (docs/slack.md)');
+  const logger = boltLogger(log);
+  const receiver = new HTTPReceiver({ signingSecret: opts.signingSecret, endpoints: ['/slack/events', '/slack/commands', '/slack/actions'], processBeforeResponse: false, logger });
+  const app = new App({
+    token: opts.botToken,
+    receiver,
+    logger,
+    tokenVerificationEnabled: false,
+    ...(opts.slackApiUrl ? { clientOptions: { slackApiUrl: opts.slackApiUrl } } : {}),
+  });
+  app.error(async (err) => log(`slack: listener failed: ${err.message}`));
+
+  const load = system.config.gates.load;
+  const thresholds = load.enabled ? Object.entries(load.thresholds).flatMap(([metric, exprs]) => exprs.map((e) => `${metric} ${e}`)) : [];
+  const notifier = new SlackNotifier({
+    client: app.client, db: system.store.db, channel: slack.channel, approvalsChannel: slack.approvalsChannel,
+    policy: system.policy, thresholds, log, ...(opts.updateIntervalMs !== undefined ? { minIntervalMs: opts.updateIntervalMs } : {}),
+  });
+  const root = opts.repoRoot ?? process.cwd();
+  const starter =
+    slack.mode === 'github'
+      ? githubStarter({ system, ...(opts.github ? { github: opts.github } : {}) })
+      : localStarter({ system, notifier, resolveRef: opts.resolveRef ?? ((ref) => resolveCommit(ref, root)), log, ...(opts.approvalPollMs ? { approvalPollMs: opts.approvalPollMs } : {}) });
+
+  registerDeployCommand(app, { system, starter, channel: slack.channel, defaultRef: opts.defaultRef ?? 'main', log });
+  registerApprovalActions(app, {
+    system, notifier, thresholds, log,
+    ...(slack.mode === 'github' && opts.github && system.config.github.guard === 'dispatch'
+      ? {
+          onApproved: async (release) => {
+            const gh = opts.github as GithubAccess;
+            await dispatchWorkflow(gh.octokit, { owner: gh.owner, repo: gh.repo, workflow: system.config.github.promoteWorkflow, ref: release.ref, inputs: { release: release._id } });
+          },
+        }
+      : {}),
+  });
+
+  return {
+    app,
+    notifier,
+    starter,
+    requestListener: receiver.requestListener,
+    async close() {
+      await starter.close();
+      await notifier.flush();
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * `/deploy …` parsed once at the edge (zod): the text Slack sends becomes a typed command, or a
+ * problem that names what was wrong and the right form.
+ */
+import { z } from 'zod';
+
+export type DeployCommand =
+  | { kind: 'release'; env: string; ref?: string }
+  | { kind: 'status' }
+  | { kind: 'help' }
+  | { kind: 'lock'; env: string; reason: string }
+  | { kind: 'unlock'; env: string }
+  | { kind: 'rollback'; env: string };
+
+export type ParsedCommand = { ok: true; command: DeployCommand } | { ok: false; problem: string; usage: string };
+
+export const USAGE: Record<DeployCommand['kind'], string> = {
+  release: '/deploy <environment> [ref]   e.g. /deploy staging, /deploy production v1.4.0',
+  status: '/deploy status',
+  help: '/deploy help',
+  lock: '/deploy lock <environment> <reason>   e.g. /deploy lock production quarter-end freeze',
+  unlock: '/deploy unlock <environment>',
+  rollback: '/deploy rollback <environment>   e.g. /deploy rollback production',
+};
+
+export function helpText(environments: readonly string[]): string {
+  return [
+    '*Shipgate* — `/deploy` commands:',
+    ...environments.map((e) => `• \`/deploy ${e} [ref]\` — release a ref (default main) to ${e}`),
+    '• `/deploy status` — each environment: version, slot, lock, release in flight',
+    '• `/deploy lock <environment> <reason>` — freeze an environment',
+    '• `/deploy unlock <environment>` — lift a freeze',
+    '• `/deploy rollback <environment>` — switch the public host back to the previous deployment',
+    '• `/deploy help` — this message',
+  ].join('\n');
+}
+
+const REF = /^(?!-)[A-Za-z0-9._/@-]{1,200}$/;
+
+function schemas(environments: readonly string[]) {
+  const env = z.string().refine((e) => environments.includes(e), { error: (i) => `unknown environment "${String(i.input)}" (known: ${environments.join(', ')})` });
+  return {
+    release: z.object({ env, ref: z.string().regex(REF, { error: (i) => `"${String(i.input)}" is not a git ref (branch, tag or sha)` }).optional(), extra: z.array(z.string()).max(0, { error: 'takes at most one ref' }) }),
+    lock: z.object({ env, reason: z.string().min(3, { error: 'needs a reason (at least 3 characters), shown to anyone who tries to release' }) }),
+    env: z.object({ env, extra: z.array(z.string()).max(0, { error: 'takes only the environment' }) }),
+    none: z.object({ extra: z.array(z.string()).max(0, { error: 'takes no arguments' }) }),
+  };
+}
+
+function firstProblem(err: z.ZodError): string {
+  const issue = err.issues[0];
+  return issue ? issue.message : 'invalid command';
+}
+
+export function parseDeployCommand(text: string, environments: readonly string[]): ParsedCommand {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const [head, ...rest] = words;
+  const s = schemas(environments);
+  const fail = (kind: DeployCommand['kind'], problem: string): ParsedCommand => ({ ok: false, problem, usage: USAGE[kind] });
+  if (!head) return { ok: false, problem: '/deploy needs a subcommand', usage: Object.values(USAGE).join('\n') };
+  const sub = head.toLowerCase();
+  switch (sub) {
+    case 'help':
+    case 'status': {
+      const r = s.none.safeParse({ extra: rest });
+      return r.success ? { ok: true, command: { kind: sub } } : fail(sub, `/deploy ${sub} ${firstProblem(r.error)}`);
+    }
+    case 'lock': {
+      if (!rest[0]) return fail('lock', '/deploy lock needs an environment and a reason');
+      const r = s.lock.safeParse({ env: rest[0], reason: rest.slice(1).join(' ') });
+      return r.success ? { ok: true, command: { kind: 'lock', env: r.data.env, reason: r.data.reason } } : fail('lock', `/deploy lock ${firstProblem(r.error)}`);
+    }
+    case 'unlock':
+    case 'rollback': {
+      if (!rest[0]) return fail(sub, `/deploy ${sub} needs an environment`);
+      const r = s.env.safeParse({ env: rest[0], extra: rest.slice(1) });
+      return r.success ? { ok: true, command: { kind: sub, env: r.data.env } } : fail(sub, `/deploy ${sub} ${firstProblem(r.error)}`);
+    }
+    default: {
+      if (!environments.includes(head)) {
+        return { ok: false, problem: `unknown subcommand "${head}" (environments: ${environments.join(', ')})`, usage: Object.values(USAGE).join('\n') };
+      }
+      const r = s.release.safeParse({ env: head, ref: rest[0], extra: rest.slice(1) });
+      if (!r.success) return fail('release', `/deploy ${head} ${firstProblem(r.error)}`);
+      return { ok: true, command: { kind: 'release', env: r.data.env, ...(r.data.ref ? { ref: r.data.ref } : {}) } };
+    }
+  }
+}
+
+/** The ephemeral answer to a malformed command: what was wrong, then the right form. */
+export function usageMessage(p: { problem: string; usage: string }): string {
+  return `:warning: ${p.problem}\nUsage:\n\`\`\`\n${p.usage}\n\`\`\``;
+}

@@ -1,0 +1,110 @@
+/**
+ * `/deploy`: acknowledge first (always, within Slack's 3 s), then do the work and answer the
+ * user with an ephemeral message through the command's response_url. Every rule is the engine's:
+ * who may release or lock (assertMayRelease), locks, status, rollback.
+ */
+import type { App, RespondFn, webApi } from '@slack/bolt';
+import { presentError } from '../../pipeline/errors.ts';
+import { releasePath } from '../../pipeline/config/lookup.ts';
+import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
+import { assertMayRelease } from '../../pipeline/release/authorize.ts';
+import { freezeEnvironment, unfreezeEnvironment } from '../../pipeline/release/locks.ts';
+import { rollbackEnvironment } from '../../pipeline/release/rollback.ts';
+import { environmentStates } from '../../pipeline/release/status.ts';
+import type { Identity } from '../../pipeline/release/types.ts';
+import { helpText, parseDeployCommand, usageMessage, type DeployCommand } from './command.ts';
+import { lockNotice, statusMessage } from './blocks.ts';
+import { slackGroupsOf } from './groups.ts';
+import type { ReleaseStarter } from './release-starter.ts';
+
+export interface DeployCommandDeps {
+  system: ReleaseSystem;
+  starter: ReleaseStarter;
+  channel: string;
+  defaultRef: string;
+  log(line: string): void;
+}
+
+const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
+
+export function registerDeployCommand(app: App, deps: DeployCommandDeps): void {
+  const environments = releasePath(deps.system.config);
+  app.command('/deploy', async ({ command, ack, respond, client }) => {
+    const parsed = parseDeployCommand(command.text ?? '', environments);
+    if (!parsed.ok) return ack(ephemeral(usageMessage(parsed)));
+    const c = parsed.command;
+    if (c.kind === 'help') return ack(ephemeral(helpText(environments)));
+    await ack(ephemeral(c.kind === 'release' ? `⏳ checking and starting a release of \`${c.ref ?? deps.defaultRef}\` to ${c.env}…` : `⏳ /deploy ${command.text.trim()}`));
+    try {
+      await runCommand(c, { user: command.user_id, respond, client }, deps);
+    } catch (err) {
+      deps.log(`slack: /deploy ${c.kind} by ${command.user_id} refused: ${(err as Error).message.split('\n')[0]}`);
+      await respond(ephemeral(presentError(err, 'slack'))).catch(() => undefined);
+    }
+  });
+}
+
+interface Caller {
+  user: string;
+  respond: RespondFn;
+  client: webApi.WebClient;
+}
+
+/** Slack groups of the caller when any environment of `path` authorizes by group. */
+async function groupsFor(caller: Caller, deps: DeployCommandDeps, path: readonly string[]): Promise<string[] | undefined> {
+  const groups = path.flatMap((e) => deps.system.config.environments[e]?.deployerGroups ?? []);
+  return slackGroupsOf(caller.client, caller.user, groups);
+}
+
+function authorize(caller: Caller, deps: DeployCommandDeps, path: readonly string[], slackGroups: string[] | undefined): Identity {
+  const identity: Identity = { via: 'slack', id: caller.user };
+  const { config } = deps.system;
+  assertMayRelease({ people: config.people, environments: config.environments, path, identity, ...(slackGroups ? { slackGroups } : {}) });
+  return identity;
+}
+
+async function runCommand(c: Exclude<DeployCommand, { kind: 'help' }>, caller: Caller, deps: DeployCommandDeps): Promise<void> {
+  const { system } = deps;
+  const identity: Identity = { via: 'slack', id: caller.user };
+  switch (c.kind) {
+    case 'status': {
+      const body = statusMessage(await environmentStates(system));
+      await caller.respond({ response_type: 'ephemeral', ...body });
+      return;
+    }
+    case 'release': {
+      const path = releasePath(system.config);
+      const groups = await groupsFor(caller, deps, path.slice(0, path.indexOf(c.env) + 1));
+      const out = await deps.starter.start({ env: c.env, ref: c.ref ?? deps.defaultRef, requester: identity, ...(groups ? { slackGroups: groups } : {}) });
+      await caller.respond(ephemeral(out.message));
+      return;
+    }
+    case 'lock': {
+      authorize(caller, deps, [c.env], await groupsFor(caller, deps, [c.env]));
+      await freezeEnvironment(system.store.db, c.env, { by: `slack:${caller.user}`, reason: c.reason });
+      await system.audit.append({ type: 'lock.acquired', env: c.env, actor: identity, data: { reason: c.reason, freeze: true } });
+      await caller.client.chat.postMessage({ channel: deps.channel, ...lockNotice({ env: c.env, locked: true, by: caller.user, reason: c.reason }) });
+      await caller.respond(ephemeral(`🔒 ${c.env} locked: ${c.reason}`));
+      return;
+    }
+    case 'unlock': {
+      authorize(caller, deps, [c.env], await groupsFor(caller, deps, [c.env]));
+      const was = await unfreezeEnvironment(system.store.db, c.env);
+      await system.audit.append({ type: 'lock.released', env: c.env, actor: identity, data: { was: was?.owner ?? null } });
+      if (!was) {
+        await caller.respond(ephemeral(`${c.env} was not locked`));
+        return;
+      }
+      await caller.client.chat.postMessage({ channel: deps.channel, ...lockNotice({ env: c.env, locked: false, by: caller.user, was: `${was.owner}: ${was.reason}` }) });
+      await caller.respond(ephemeral(`🔓 ${c.env} unlocked (was locked by ${was.owner}: ${was.reason})`));
+      return;
+    }
+    case 'rollback': {
+      authorize(caller, deps, [c.env], await groupsFor(caller, deps, [c.env]));
+      const out = await rollbackEnvironment(system, c.env, { force: false, actor: identity });
+      await caller.client.chat.postMessage({ channel: deps.channel, text: `↩ ${c.env} rolled back by <@${caller.user}>: ${out.message}` });
+      await caller.respond(ephemeral(out.message));
+      return;
+    }
+  }
+}

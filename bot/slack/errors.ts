@@ -1,0 +1,23 @@
+/** Errors of the Slack side (stable codes; presented with presentError(err, 'slack')). */
+import { defineErrors } from '../../pipeline/errors.ts';
+
+export const slackErrors = defineErrors({
+  SHIPGATE_SLACK_GROUPS_UNREADABLE: {
+    message: (d: { group: string; error: string }) => `could not read the members of Slack user group ${d.group} (${d.error}), so group membership cannot be checked`,
+    hint: (d: { error: string }) =>
+      d.error === 'missing_scope'
+        ? 'add the usergroups:read bot scope to the Slack app and reinstall it (docs/slack.md#manifest); until then only deployers listed by name may release'
+        : 'check the group id in environments.<env>.deployerGroups (Slack → People → User groups → copy the id)',
+    docs: 'slack.md#who-may-release',
+  },
+  SHIPGATE_SLACK_OUTDATED: {
+    message: (d: { id: string; why: string }) => `this approval request for release ${d.id} is outdated: ${d.why}`,
+    hint: () => 'nothing was recorded; look for the newest approval request of this release',
+    docs: 'slack.md#approvals',
+  },
+  SHIPGATE_SLACK_GITHUB_MODE: {
+    message: () => 'slack.mode is github but the bot has no GitHub access configured',
+    hint: () => 'set GITHUB_REPOSITORY (owner/name) and GITHUB_TOKEN for the bot, or use slack.mode: local',
+    docs: 'slack.md#modes',
+  },
+});
