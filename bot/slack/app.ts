@@ -3,7 +3,7 @@
  * the signing secret, 5-minute replay window, bad signature → 401), `/deploy`, Approve/Reject, and
  * the Slack ReleaseNotifier. bot/server.ts mounts `requestListener` at /slack/*.
  */
-import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, webApi, type Authorize, type Logger } from '@slack/bolt';
 import type { RequestListener } from 'node:http';
 import { registerSecret, redactText } from '../../pipeline/secrets/redact.ts';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
@@ -63,19 +63,29 @@ export function createSlackBot(opts: SlackAppOptions): SlackBot {
   if (!slack) throw new Error('the config has no slack section: add slack: { channel: "#deploys" } to .github/shipgate.yml (docs/slack.md)');
   const logger = boltLogger(log);
   const receiver = new HTTPReceiver({ signingSecret: opts.signingSecret, endpoints: ['/slack/events', '/slack/commands', '/slack/actions'], processBeforeResponse: false, logger });
-  const app = new App({
-    token: opts.botToken,
-    receiver,
-    logger,
-    tokenVerificationEnabled: false,
-    ...(opts.slackApiUrl ? { clientOptions: { slackApiUrl: opts.slackApiUrl } } : {}),
-  });
+  const clientOptions = { logger, ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}) };
+  // One client with the bot token for everything the bot posts on its own (notifier, notices).
+  const client = new webApi.WebClient(opts.botToken, clientOptions);
+  // Bolt's single-token authorization with tokenVerificationEnabled: false calls auth.test before
+  // every request (a Slack round trip before the ack); this one asks once and keeps the answer.
+  let identity: Promise<{ botId?: string; botUserId?: string }> | undefined;
+  const authorize: Authorize<boolean> = async () => {
+    identity ??= client.auth.test().then(
+      (r) => ({ ...(r.bot_id ? { botId: r.bot_id } : {}), ...(r.user_id ? { botUserId: r.user_id } : {}) }),
+      (err: unknown) => {
+        identity = undefined;
+        throw err;
+      },
+    );
+    return { botToken: opts.botToken, ...(await identity) };
+  };
+  const app = new App({ authorize, receiver, logger, clientOptions });
   app.error(async (err) => log(`slack: listener failed: ${err.message}`));
 
   const load = system.config.gates.load;
   const thresholds = load.enabled ? Object.entries(load.thresholds).flatMap(([metric, exprs]) => exprs.map((e) => `${metric} ${e}`)) : [];
   const notifier = new SlackNotifier({
-    client: app.client, db: system.store.db, channel: slack.channel, approvalsChannel: slack.approvalsChannel,
+    client, db: system.store.db, channel: slack.channel, approvalsChannel: slack.approvalsChannel,
     policy: system.policy, thresholds, log, ...(opts.updateIntervalMs !== undefined ? { minIntervalMs: opts.updateIntervalMs } : {}),
   });
   const root = opts.repoRoot ?? process.cwd();
