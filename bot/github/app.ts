@@ -66,7 +66,7 @@ export function shipgateGithubApp(deps: GithubAppDeps): ApplicationFunction {
       const run = context.payload.workflow_run;
       const release = await releaseOfWorkflowRun(deps.store, context.payload.repository.full_name, { id: run.id, display_title: (run as { display_title?: string }).display_title ?? '' });
       if (!release) return;
-      const state = run.conclusion ? `${run.status}: ${run.conclusion}` : run.status;
+      const state = `${context.payload.action}${run.conclusion ? `: ${run.conclusion}` : ''}`;
       await deps.notifier.releaseUpdated(release, { runUrl: run.html_url, note: redactText(`${run.name ?? 'workflow'} ${state}`) });
     }));
 
