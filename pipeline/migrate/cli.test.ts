@@ -109,4 +109,29 @@ describe('shipgate migrate (CLI)', () => {
     expect(await t.client.db(db).collection('next').countDocuments()).toBe(0);
     expect(await t.client.db(db).collection('shipgate_locks').countDocuments()).toBe(0);
   });
+
+  it('Ctrl-C during rehearse: the scratch database is dropped, the target unchanged, exit 130', async () => {
+    const db = t.freshName('rsig');
+    await t.client.db(db).collection('items').insertMany([{ n: 1 }, { n: 2 }]);
+    const flag = join(tmpdir(), `shipgate-sigint-${db}`);
+    const dir = await migrationDir({
+      '0001-slow.js': `import { existsSync } from 'node:fs';\nexport async function up(db, ctx) { ctx.log('started'); while (!existsSync(${JSON.stringify(flag)})) await new Promise((r) => setTimeout(r, 50)); await db.collection('items').deleteMany({}); }\n`,
+      '0002-next.js': js.insert('next', 1),
+    });
+    let sent = false;
+    const r = await shipgate(['migrate', 'rehearse', '--dir', dir], { MONGODB_URI: t.uriFor(db) }, (stderr, child) => {
+      if (!sent && stderr.includes('0001-slow: started')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+      if (sent && stderr.includes('interrupt: finishing the current step')) void writeFile(flag, 'go');
+    });
+    expect(r.code).toBe(130);
+    expect(r.stdout).toContain('SHIPGATE_MIGRATION_INTERRUPTED');
+    expect(r.stdout).toMatch(/scratch database sgrehearse\w+ dropped/);
+    const { databases } = await t.client.db('admin').admin().listDatabases({ nameOnly: true });
+    expect(databases.some((d) => d.name.startsWith(`sgrehearse${db}`))).toBe(false);
+    expect(await t.client.db(db).collection('items').countDocuments()).toBe(2);
+    expect((await t.client.db(db).listCollections().toArray()).map((c) => c.name)).toEqual(['items']);
+  });
 });

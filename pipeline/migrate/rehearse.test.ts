@@ -86,6 +86,8 @@ describe('migrate rehearse', () => {
     const report = await rehearseMigrations(target, { signal: controller.signal });
     expect(report.ok).toBe(false);
     expect(report.migrations.map((m) => m.status)).toEqual(['applied', 'not-run']);
+    expect(report.interrupted).toBe(true);
+    expect(isShipgateError(report.error) && report.error.code).toBe('SHIPGATE_MIGRATION_INTERRUPTED');
     expect(report.scratchDropped).toBe(true);
     expect(await scratchDatabases()).not.toContain(report.scratchDb);
     expect(await snapshotDb(target.db)).toBe(before);

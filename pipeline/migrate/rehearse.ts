@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { MongoClient } from 'mongodb';
 import { copyCollections, describeCollections } from './copy.ts';
 import { loadMigration } from './discover.ts';
+import { migrateErrors } from './errors.ts';
 import { migrationFailed, timed } from './run-step.ts';
 import { runnableStatus } from './status.ts';
 import { SHIPGATE_COLLECTIONS, type MigrationTarget } from './target.ts';
@@ -47,6 +48,8 @@ export interface RehearsalReport {
   migrations: RehearsedMigration[];
   collections: CollectionChange[];
   ok: boolean;
+  /** Stopped by the abort signal (Ctrl-C). */
+  interrupted: boolean;
   error?: ShipgateError | Error;
   scratchDropped: boolean;
 }
@@ -62,7 +65,7 @@ export async function rehearseMigrations(target: MigrationTarget, opts: Rehearse
   const scratch = client.db(scratchName);
   const report: RehearsalReport = {
     target: { label: target.label, db: target.dbName }, scratchDb: scratchName, sampled: null, copyMs: 0,
-    migrations: status.pending.map((p) => ({ id: p.id, status: 'not-run' })), collections: [], ok: false, scratchDropped: false,
+    migrations: status.pending.map((p) => ({ id: p.id, status: 'not-run' })), collections: [], ok: false, interrupted: false, scratchDropped: false,
   };
   const log = opts.progress ?? (() => undefined);
   try {
@@ -110,7 +113,8 @@ export async function rehearseMigrations(target: MigrationTarget, opts: Rehearse
     report.ok = !report.error;
   } catch (err) {
     report.ok = false;
-    report.error = err as Error;
+    report.interrupted = opts.signal?.aborted === true;
+    report.error = report.interrupted ? migrateErrors.SHIPGATE_MIGRATION_INTERRUPTED({ stage: 'the rehearsal' }, err) : (err as Error);
   } finally {
     await client.db(scratchName).dropDatabase().then(() => (report.scratchDropped = true), () => undefined);
     log(report.scratchDropped ? `dropped scratch database ${scratchName}` : `could not drop scratch database ${scratchName}: drop it by hand`);

@@ -19,6 +19,7 @@ import { planMigrations } from '../../migrate/plan.ts';
 import { rehearseMigrations, type RehearsalReport } from '../../migrate/rehearse.ts';
 import { planToJson, renderPlanMarkdown, renderPlanTable } from '../../migrate/render.ts';
 import { migrationStatus } from '../../migrate/status.ts';
+import { migrateErrors } from '../../migrate/errors.ts';
 import { openMigrationTarget, type MigrationTarget } from '../../migrate/target.ts';
 import type { CommandModule } from './index.ts';
 
@@ -69,6 +70,9 @@ async function interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promis
   process.on('SIGINT', onSigint);
   try {
     return await fn(controller.signal);
+  } catch (e) {
+    if (controller.signal.aborted) throw migrateErrors.SHIPGATE_MIGRATION_INTERRUPTED({ stage: 'the command' }, e);
+    throw e;
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -145,7 +149,7 @@ export const migrateCommands: CommandModule = {
         await withTarget(opts, 'shipgate migrate rehearse [--sample N]', async (target) => {
           const r = await interruptible((signal) => rehearseMigrations(target, { signal, progress: err, ...(sample ? { sample } : {}) }));
           console.log(opts.json ? JSON.stringify({ ...r, error: r.error ? presentError(r.error) : undefined }, null, 2) : renderRehearsal(r));
-          if (!r.ok) process.exitCode = 1;
+          if (!r.ok) process.exitCode = r.interrupted ? 130 : 1;
         });
       });
 
