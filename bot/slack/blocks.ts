@@ -9,6 +9,7 @@ import type { ApprovalPolicy } from '../../pipeline/release/approvals.ts';
 import { releaseHeadline, stageLine } from '../../pipeline/release/render.ts';
 import type { EnvironmentState } from '../../pipeline/release/status.ts';
 import type { ReleaseRecord } from '../../pipeline/release/types.ts';
+import type { GateResult } from '../../pipeline/gates/types.ts';
 import { redactText } from '../../pipeline/secrets/redact.ts';
 import type { ReleaseLinks } from '../notify.ts';
 
@@ -170,4 +171,17 @@ export function finishedNotice(r: ReleaseRecord): SlackMessageBody {
 export function lockNotice(p: { env: string; locked: boolean; by: string; reason?: string; was?: string }): SlackMessageBody {
   const text = p.locked ? `🔒 ${p.env} locked by <@${p.by}>: ${p.reason ?? ''}` : `🔓 ${p.env} unlocked by <@${p.by}>${p.was ? ` (was: ${p.was})` : ''}`;
   return { text: redactText(text), blocks: [md(text)] };
+}
+
+/** The nightly smoke report (the scheduled workflow posts it through bot/slack/post-smoke-report.ts). */
+export function smokeReportMessage(result: GateResult, opts: { env: string; url: string; runUrl?: string }): SlackMessageBody {
+  const c = toSlack(result);
+  const headline = result.status === 'passed' ? `✓ nightly smoke on ${opts.env} passed` : `✗ nightly smoke on ${opts.env} ${result.status}`;
+  const blocks: Block[] = [
+    md(`*${headline}* — ${opts.url}`),
+    { type: 'section', text: { type: 'mrkdwn', text: clip(c.text) }, ...(c.fields.length ? { fields: c.fields.slice(0, 10).map((f) => ({ type: 'mrkdwn', text: `*${f.title}*\n${f.value}` })) } : {}) },
+  ];
+  if (result.status !== 'passed' && result.details.trim()) blocks.push(md(result.details));
+  blocks.push(context([`started ${result.startedAt}`, `took ${formatDuration(result.durationMs)}`, ...(opts.runUrl ? [`<${opts.runUrl}|run>`] : [])].join(' · ')));
+  return { text: redactText(`${headline}: ${result.summary}`), blocks };
 }
