@@ -29,7 +29,7 @@ describe('the example configs', () => {
     expect(config.environments.staging?.protected).toBe(false);
     expect(config.gates.health).toMatchObject({ enabled: true, path: '/health', timeout: 120_000, interval: 1000, requestTimeout: 5000, consecutive: 3 });
     expect(config.gates.smoke).toMatchObject({ enabled: true, suites: ['smoke/suites'], retries: 1, timeout: 300_000 });
-    expect(config.gates.load.thresholds).toEqual({ http_req_duration: ['p(95)<300', 'p(99)<800'], http_req_failed: ['rate<0.01'] });
+    expect(config.gates.load.thresholds).toEqual({ http_req_duration: ['p(95)<500', 'p(99)<1500'], http_req_failed: ['rate<0.01'] });
     expect(config.approval).toEqual({ approvers: ['ana', 'raj'], minApprovals: 1, expiresAfter: 4 * 3_600_000 });
     expect(config.github).toEqual({ releaseWorkflow: 'release.yml', promoteWorkflow: 'promote.yml', guard: 'dispatch' });
     expect(Object.isFrozen(config.environments.production?.deploy)).toBe(true);
