@@ -1,0 +1,114 @@
+/**
+ * bench/slack-ack: acknowledgement latency of `/deploy` under 50 concurrent commands — the time
+ * from sending a signed slash command to the bot's HTTP 200 — with the real Bolt app, the real bot
+ * server, a release store on FerretDB (or MONGODB_URI) and loopback Slack / GitHub fakes (GitHub
+ * mode: the work after the ack is authorization, a lock check and a release.yml dispatch that the
+ * fake answers slowly). Baseline in the same run: a bare node:http server answering 200 to the same
+ * load. Target: p99 < 100 ms (Slack's limit is 3000 ms).
+ * Run: npx tsx bench/slack-ack.ts [--concurrency 50] [--rounds 6] [--dispatch-delay 300]
+ */
+import { Agent, createServer, request } from 'node:http';
+import { createHmac } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MongoClient } from 'mongodb';
+import { Octokit } from '@octokit/rest';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../pipeline/mongo/embedded.ts';
+import { SIGNING_SECRET, postSigned, slashCommandBody, startSlackHarness } from '../bot/slack/testing/harness.ts';
+import { PEOPLE, slackTestSystem, startGithubDispatchFake } from '../bot/slack/testing/fixtures.ts';
+
+const { values } = parseArgs({ options: { concurrency: { type: 'string', default: '50' }, rounds: { type: 'string', default: '6' }, 'dispatch-delay': { type: 'string', default: '300' } } });
+const concurrency = Number(values.concurrency);
+const rounds = Number(values.rounds);
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
+}
+
+/** A lean client (node:http, kept-alive sockets, signature computed before the clock starts): times the HTTP 200. */
+const agent = new Agent({ keepAlive: true, maxSockets: 1000 });
+function timedPost(url: string, body: string): Promise<number> {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), 'x-slack-request-timestamp': ts, 'x-slack-signature': signature } }, (res) => {
+      const at = performance.now();
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(at - t0) : reject(new Error(`ack ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function burst(send: (i: number) => Promise<number>): Promise<number[]> {
+  return Promise.all(Array.from({ length: concurrency }, (_, i) => send(i)));
+}
+
+async function main(): Promise<void> {
+  let mongo: EmbeddedMongo | undefined;
+  const uri = process.env.MONGODB_URI ?? (mongo = await startEmbeddedMongo()).uri;
+  const client = new MongoClient(uri);
+  await client.connect();
+  const dbName = `benchslack${Date.now()}`;
+  const system = await slackTestSystem({ client, dbName, mode: 'github', stateDir: await mkdtemp(join(tmpdir(), 'sg-bench-')) });
+  const gh = await startGithubDispatchFake({ delayMs: Number(values['dispatch-delay']) });
+  const h = await startSlackHarness({ system, github: { octokit: new Octokit({ auth: 'ghs_bench000000000000000000', baseUrl: gh.url, request: { retries: 0 } }), owner: 'acme', repo: 'notes' }, log: () => undefined });
+  const baseline = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"response_type":"ephemeral","text":"ok"}');
+    });
+  });
+  await new Promise<void>((r) => baseline.listen(0, '127.0.0.1', r));
+  const baselineUrl = `http://127.0.0.1:${(baseline.address() as AddressInfo).port}/slack/events`;
+  const events = `${h.server.url}/slack/events`;
+  const users = [PEOPLE.ana, PEOPLE.raj, PEOPLE.sam];
+  const texts = ['staging', 'status', 'staging v1.2.3', 'help'];
+
+  try {
+    console.log(`slack-ack: ${rounds} rounds × ${concurrency} concurrent /deploy commands (staging dispatch, status, help), GitHub mode, dispatch answered after ${values['dispatch-delay']} ms`);
+    // Warm-up: JIT, kept-alive sockets to both servers, the cached auth.test.
+    await postSigned(events, slashCommandBody({ text: 'help', user: PEOPLE.ana, responseUrl: h.fake.responseUrl('w0') }));
+    await burst((i) => timedPost(events, slashCommandBody({ text: 'help', user: users[i % 3]!, responseUrl: h.fake.responseUrl(`w${i}`) })));
+    await burst((i) => timedPost(baselineUrl, slashCommandBody({ text: 'help', user: users[i % 3]!, responseUrl: h.fake.responseUrl(`w${i}`) })));
+    const bot: number[] = [];
+    const base: number[] = [];
+    let n = 0;
+    for (let round = 1; round <= rounds; round++) {
+      const bodies = Array.from({ length: concurrency }, (_, i) => slashCommandBody({ text: texts[i % texts.length]!, user: users[i % 3]!, responseUrl: h.fake.responseUrl(`b${++n}`) }));
+      const times = await burst((i) => timedPost(events, bodies[i]!));
+      bot.push(...times);
+      base.push(...(await burst((i) => timedPost(baselineUrl, bodies[i]!))));
+      console.log(`round ${round}: bot p50 ${pct(times, 50).toFixed(1)} ms p99 ${pct(times, 99).toFixed(1)} ms`);
+      await new Promise((r) => setTimeout(r, 500)); // let the background work of the round drain a little
+    }
+    const [p50, p99, b50, b99] = [pct(bot, 50), pct(bot, 99), pct(base, 50), pct(base, 99)];
+    console.log(`bot ack      (${bot.length} commands): p50 ${p50.toFixed(1)} ms · p99 ${p99.toFixed(1)} ms · max ${Math.max(...bot).toFixed(1)} ms`);
+    console.log(`bare server  (${base.length} requests): p50 ${b50.toFixed(1)} ms · p99 ${b99.toFixed(1)} ms`);
+    console.log(`ratio bot/bare: p50 ${(p50 / b50).toFixed(2)}x · p99 ${(p99 / b99).toFixed(2)}x`);
+    console.log(`target p99 < 100 ms: ${p99 < 100 ? 'met' : 'NOT met'} (Slack's limit: 3000 ms, p99 is ${((p99 / 3000) * 100).toFixed(1)}% of it)`);
+    await h.bot.notifier.flush();
+  } finally {
+    agent.destroy();
+    baseline.closeAllConnections();
+    baseline.close();
+    await h.close();
+    await gh.close();
+    await system.close();
+    await client.db(dbName).dropDatabase().catch(() => undefined);
+    await client.close();
+    await mongo?.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
