@@ -1,0 +1,52 @@
+/**
+ * How an action reports through @actions/core: outputs, a job summary (the release checklist and
+ * a table per gate that ran), annotations for failed stages, and setFailed — which sets the exit
+ * code instead of throwing (actions/toolkit's habit).
+ */
+import * as core from '@actions/core';
+import { presentError } from '../../../pipeline/errors.ts';
+import { toJobSummary } from '../../../pipeline/gates/render.ts';
+import { renderReleaseMarkdown } from '../../../pipeline/release/render.ts';
+import type { ReleaseRecord } from '../../../pipeline/release/types.ts';
+import { redactText } from '../../../pipeline/secrets/redact.ts';
+
+export async function reportRelease(release: ReleaseRecord, ran: readonly string[], heading?: string): Promise<void> {
+  core.setOutput('release-id', release._id);
+  core.setOutput('status', release.status);
+  if (release.digest) core.setOutput('digest', release.digest);
+  const stages = release.stages.filter((s) => ran.includes(s.key));
+  core.setOutput('stages', JSON.stringify(stages.map((s) => ({ key: s.key, status: s.status, summary: s.result?.summary ?? '' }))));
+  const parts = [heading ? `## ${heading}` : '', renderReleaseMarkdown(release)];
+  for (const s of stages) if (s.result) parts.push(`#### ${s.key}`, toJobSummary(s.result));
+  await core.summary.addRaw(redactText(parts.filter(Boolean).join('\n\n')), true).write();
+  for (const s of stages) {
+    if (s.status === 'failed' || s.status === 'error') core.error(redactText(`${s.key} ${s.status}: ${s.result?.summary ?? 'no result'}`), { title: `Shipgate: ${s.key}` });
+  }
+}
+
+/** TypeScript migrations load through tsx when the checkout has it (npm ci); JavaScript ones need nothing. */
+async function registerTypeScriptLoader(): Promise<void> {
+  try {
+    const esm = (await import('tsx/esm/api')) as { register(): unknown };
+    const cjs = (await import('tsx/cjs/api')) as { register(): unknown };
+    esm.register();
+    cjs.register();
+  } catch {
+    core.debug('tsx not found: only JavaScript migrations can be loaded');
+  }
+}
+
+/** Runs an action body; any thrown error becomes setFailed with the catalogue's markdown presentation. */
+export async function runAction(body: () => Promise<void>): Promise<void> {
+  await registerTypeScriptLoader();
+  try {
+    await body();
+  } catch (err) {
+    core.setFailed(presentError(err, 'terminal'));
+    try {
+      await core.summary.addRaw(presentError(err, 'markdown'), true).write();
+    } catch {
+      // No summary file (run outside Actions): the failure message is enough.
+    }
+  }
+}
