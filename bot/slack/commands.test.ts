@@ -192,5 +192,7 @@ describe('request signatures', () => {
   it('GET /healthz answers; unknown paths are 404', async () => {
     expect((await fetch(`${h.server.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${h.server.url}/nope`)).status).toBe(404);
+    expect((await fetch(`${h.server.url}/slack/nope`)).status).toBe(404);
+    expect((await fetch(`${h.server.url}/api/github/webhooks`, { method: 'POST', body: '{}' })).status).toBe(404); // no GitHub handler mounted here
   });
 });
