@@ -17,6 +17,9 @@ import type { ReleaseRecord } from '../../../pipeline/release/types.ts';
 export interface QuickWorld {
   system: ReleaseSystem;
   migrationsDir: string;
+  configFile: string;
+  env: Record<string, string>;
+  storeDbName: string;
   addMigration(name: string, source: string): Promise<void>;
   /** Creates a release to production as `requester` and runs it up to the approval. */
   releaseToApproval(version: string, requester?: string): Promise<ReleaseRecord>;
@@ -40,12 +43,15 @@ export async function createQuickWorld(opts: { client: MongoClient; serverUri: s
     people: [{ name: 'ana', slack: 'U012ABC', github: 'ana-dev' }, { name: 'raj', slack: 'U034DEF', github: 'rajk' }, { name: 'sam', slack: 'U056GHI', github: 'sam-gh' }],
     approval: { approvers: ['ana', 'raj'], minApprovals: 1, expiresAfter: '1h' },
   });
-  const config = parseConfigText(text, join(dir, 'shipgate.yml'));
+  const configFile = join(dir, 'shipgate.yml');
+  await writeFile(configFile, text);
+  const config = parseConfigText(text, configFile);
   const base = opts.serverUri.replace(/\/$/, '');
   const env = { STAGING_MONGODB_URI: `${base}/${opts.freshName('staging')}`, PRODUCTION_MONGODB_URI: `${base}/${opts.freshName('production')}` };
-  const system = await buildReleaseSystem({ config, env, repoRoot, localStateDir: join(dir, 'state'), storeClient: opts.client, storeDbName: opts.freshName('store'), actor: 'gh-test', repo: opts.repo ?? 'octo-org/notes' });
+  const storeDbName = opts.freshName('store');
+  const system = await buildReleaseSystem({ config, env, repoRoot, localStateDir: join(dir, 'state'), storeClient: opts.client, storeDbName, actor: 'gh-test', repo: opts.repo ?? 'octo-org/notes' });
   return {
-    system, migrationsDir,
+    system, migrationsDir, configFile, env, storeDbName,
     addMigration: (name, source) => writeFile(join(migrationsDir, name), source),
     async releaseToApproval(version, requester = 'sam') {
       const r = await system.createRelease({ to: 'production', ref: 'main', sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', version, requester: { via: 'cli', id: requester } });
