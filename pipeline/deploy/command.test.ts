@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCommandProvider } from './command.ts';
 import { presentError } from '../errors.ts';
 import type { DeployRequest } from './types.ts';
+import { caught } from '../testing/caught.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -26,14 +27,6 @@ function request(progress: string[], over: Partial<DeployRequest> = {}): DeployR
   };
 }
 
-async function caught(p: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Alive and not a zombie (an orphan may wait a while for a busy init to reap it). */
 function pidAlive(pid: number): boolean {

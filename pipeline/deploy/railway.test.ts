@@ -4,6 +4,7 @@ import { startRailwayFake, type RailwayFake, type RailwayTokenKind } from '../te
 import { isShipgateError, presentError } from '../errors.ts';
 import { parseRetryAfter } from './remote-wait.ts';
 import type { DeployRequest } from './types.ts';
+import { caught } from '../testing/caught.ts';
 
 const TOKEN = 'rw-secret-token-4f1e9a7c2b';
 const fakes: RailwayFake[] = [];
@@ -31,14 +32,6 @@ function request(progress: string[], over: Partial<DeployRequest> = {}): DeployR
   return { env: 'production', version: '1.4.0', sha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', appEnv: {}, progress: (m) => progress.push(m), ...over };
 }
 
-async function caught(p: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('railway provider against the loopback fake', () => {
   it('deploys with an account token: Bearer header, variables, status progress, https URL', async () => {

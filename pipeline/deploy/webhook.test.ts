@@ -3,6 +3,7 @@ import { createWebhookProvider } from './webhook.ts';
 import { startDeployHookFake, type DeployHookFake, type DeployHookFakeOptions } from '../testing/fakes/deploy-hook.ts';
 import { presentError } from '../errors.ts';
 import type { DeployRequest } from './types.ts';
+import { caught } from '../testing/caught.ts';
 
 const SECRET = 'srv-d1x2y3z4?key=hook-secret-7q8w9e';
 const PATH_SECRET = 'srv-d1x2y3z4hooksecret7q8w9e';
@@ -21,14 +22,6 @@ function request(progress: string[], over: Partial<DeployRequest> = {}): DeployR
   return { env: 'staging', version: '3.1.0', sha: 'feedfacecafebeef00112233445566778899aabb', appEnv: {}, progress: (m) => progress.push(m), ...over };
 }
 
-async function caught(p: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('webhook provider against the loopback deploy-hook fake', () => {
   it('POSTs { env, slot, version, sha } and counts a 2xx as deployed when there is no status endpoint', async () => {

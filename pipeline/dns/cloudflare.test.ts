@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCloudflareDns, normalizeHost, type CloudflareDnsOptions } from './cloudflare.ts';
 import { startCloudflareFake, type CloudflareFake, type CloudflareFakeOptions } from '../testing/fakes/cloudflare.ts';
 import { presentError } from '../errors.ts';
+import { caught } from '../testing/caught.ts';
 
 const TOKEN = 'cf-secret-token-8d2c71e0aa';
 const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
@@ -17,14 +18,6 @@ async function setup(records: CloudflareFakeOptions['zones'][string], over: Part
   return { fake, dns };
 }
 
-async function caught(p: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 const cname = (content: string) => ({ type: 'CNAME', name: 'app.example.com', content, id: 'rec-app' });
 

@@ -4,7 +4,8 @@
  *
  * Acquiring is an insert on the unique _id: a compare-and-set that also holds on FerretDB, where
  * two conditional replaceOne calls can both succeed. An expired lease is taken over by deleting
- * exactly that lease (_id + token) and inserting ours: of two racing takers, one insert wins.
+ * exactly that lease (_id + token + expiresAt, so a holder that renewed meanwhile keeps it) and
+ * inserting ours; a unique "takeover claim" insert first decides which of several takers may.
  * A running holder renews its lease; if renewal finds it gone, `signal` aborts. A lease with no
  * expiry (`leaseMs: null`) is a freeze that holds until someone releases it.
  */
@@ -66,8 +67,19 @@ export async function acquireLease(locks: Collection<LeaseDocument>, opts: Acqui
     const held = await locks.findOne({ _id: opts.id });
     if (held && isLeaseLive(held)) throw opts.heldError(held);
     if (held) {
-      const del = await locks.deleteOne({ _id: opts.id, token: held.token });
+      // Of several takers, only the one whose claim insert wins may remove the expired lease:
+      // on FerretDB a filtered delete is not atomic with its filter, so a slower taker's delete
+      // could otherwise remove the faster taker's brand-new lease.
+      const claim = `${opts.id}#takeover#${held.token}`;
+      try {
+        await locks.insertOne({ ...fresh(), _id: claim, reason: `taking over ${opts.id}` });
+      } catch (err2) {
+        if (!isDuplicateKey(err2)) throw err2;
+        throw opts.heldError((await locks.findOne({ _id: opts.id })) ?? held);
+      }
+      const del = await locks.deleteOne({ _id: opts.id, token: held.token, expiresAt: held.expiresAt });
       if (del.deletedCount === 1) tookOver = { owner: held.owner, expiresAt: held.expiresAt };
+      await locks.deleteOne({ _id: claim, token });
     }
     try {
       await locks.insertOne(fresh());

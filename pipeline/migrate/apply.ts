@@ -57,7 +57,7 @@ export async function applyMigrations(target: MigrationTarget, opts: ApplyOption
   const digest = planDigest(target, first.pending);
   const approvedBy = await checkApproval(target, digest, opts);
   const lock = await acquireMigrationLock(target, { owner: `${opts.actor}${opts.releaseId ? ` (release ${opts.releaseId})` : ''}`, ...(opts.lockLeaseMs ? { leaseMs: opts.lockLeaseMs } : {}) });
-  if (lock.tookOver) log(`took over an expired lock of ${lock.tookOver.owner} (expired ${lock.tookOver.expiresAt.toISOString()})`);
+  if (lock.tookOver) log(`took over an expired lock of ${lock.tookOver.owner} (expired ${lock.tookOver.expiresAt?.toISOString() ?? 'never'})`);
   const report: ApplyReport = {
     target: { label: target.label, db: target.dbName }, digest, applied: [], notApplied: [], interrupted: false, ok: false,
     ...(approvedBy ? { approvedBy } : {}),

@@ -33,6 +33,21 @@ describe('environment locks (invariant 4)', () => {
     expect(await readEnvironmentLock(t.db, 'qa')).toBeNull();
   });
 
+  it('of several releases racing to take over one dead lease, exactly one gets it (8 rounds of 4)', async () => {
+    for (let round = 0; round < 8; round++) {
+      const env = `race${round}`;
+      await t.db.collection('locks').insertOne({
+        _id: `env:${env}` as never, owner: 'release rel-dead', token: `dead${round}`, reason: 'r',
+        acquiredAt: new Date(Date.now() - 120_000), expiresAt: new Date(Date.now() - 1000),
+      });
+      const results = await Promise.allSettled([0, 1, 2, 3].map((i) => acquireEnvironmentLock(t.db, env, { owner: `release rel-${i}`, reason: 'r' })));
+      const won = results.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof acquireEnvironmentLock>>> => r.status === 'fulfilled');
+      expect(won, `round ${round}`).toHaveLength(1);
+      expect((await readEnvironmentLock(t.db, env))?.owner).toBe(won[0]!.value.owner);
+      await won[0]!.value.release();
+    }
+  });
+
   it('a live lease is renewed while its holder works, so nobody can take it', async () => {
     const lease = await acquireEnvironmentLock(t.db, 'perf', { owner: 'release rel-long', reason: 'r', leaseMs: 2000 });
     await new Promise((r) => setTimeout(r, 4500)); // well past the first expiry: renewals kept it
