@@ -4,6 +4,9 @@
  * code instead of throwing (actions/toolkit's habit).
  */
 import * as core from '@actions/core';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { presentError } from '../../../pipeline/errors.ts';
 import { toJobSummary } from '../../../pipeline/gates/render.ts';
 import { renderReleaseMarkdown } from '../../../pipeline/release/render.ts';
@@ -13,6 +16,7 @@ import { redactText } from '../../../pipeline/secrets/redact.ts';
 export async function reportRelease(release: ReleaseRecord, ran: readonly string[], heading?: string): Promise<void> {
   core.setOutput('release-id', release._id);
   core.setOutput('status', release.status);
+  core.setOutput('sha', release.sha);
   if (release.digest) core.setOutput('digest', release.digest);
   const stages = release.stages.filter((s) => ran.includes(s.key));
   core.setOutput('stages', JSON.stringify(stages.map((s) => ({ key: s.key, status: s.status, summary: s.result?.summary ?? '' }))));
@@ -26,14 +30,21 @@ export async function reportRelease(release: ReleaseRecord, ran: readonly string
 
 /** TypeScript migrations load through tsx when the checkout has it (npm ci); JavaScript ones need nothing. */
 async function registerTypeScriptLoader(): Promise<void> {
-  try {
-    const esm = (await import('tsx/esm/api')) as { register(): unknown };
-    const cjs = (await import('tsx/cjs/api')) as { register(): unknown };
-    esm.register();
-    cjs.register();
-  } catch {
-    core.debug('tsx not found: only JavaScript migrations can be loaded');
+  // Next to the bundle (this checkout's node_modules), else the workflow's own checkout (npm i -D tsx).
+  const places = [import.meta.url, pathToFileURL(join(process.env.GITHUB_WORKSPACE ?? process.cwd(), 'package.json')).href];
+  for (const from of places) {
+    try {
+      const req = createRequire(from);
+      const esm = (await import(pathToFileURL(req.resolve('tsx/esm/api')).href)) as { register(): unknown };
+      const cjs = (await import(pathToFileURL(req.resolve('tsx/cjs/api')).href)) as { register(): unknown };
+      esm.register();
+      cjs.register();
+      return;
+    } catch {
+      // try the next place
+    }
   }
+  core.debug('tsx not found: only JavaScript migrations can be loaded');
 }
 
 /** Runs an action body; any thrown error becomes setFailed with the catalogue's markdown presentation. */
