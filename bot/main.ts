@@ -13,6 +13,7 @@ import { registerSecret } from '../pipeline/secrets/redact.ts';
 import { localStateDir } from '../pipeline/cli/session.ts';
 import { createSlackBot } from './slack/app.ts';
 import { startBotServer } from './server.ts';
+import { githubHandlerFromEnv } from './github/index.ts';
 
 function required(env: NodeJS.ProcessEnv, name: string, purpose: string): string {
   const v = env[name];
@@ -44,7 +45,7 @@ async function main(env = process.env): Promise<void> {
   }
   const bot = createSlackBot({ signingSecret, botToken, system, ...(github ? { github } : {}), ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}) });
   const port = Number(env.PORT ?? 3000);
-  const server = await startBotServer({ slackHandler: bot.requestListener, port, host: env.HOST ?? '127.0.0.1', log: console.log });
+  const server = await startBotServer({ slackHandler: bot.requestListener, githubHandler: githubHandlerFromEnv(env, { system, notifier: bot.notifier }), port, host: env.HOST ?? '127.0.0.1', log: console.log });
   console.log(`shipgate bot listening on ${server.url} (Slack: ${server.url}/slack/events, health: ${server.url}/healthz, mode: ${config.slack?.mode ?? 'none'})`);
   const stop = async () => {
     await server.close();
