@@ -11,6 +11,8 @@ import { releasePath, environmentByName } from '../config/lookup.ts';
 import { resolveEnvSecret, type EnvVars } from '../config/secrets.ts';
 import { connectMongo, dbNameFromUri, mongoUriWithDb } from '../mongo/connect.ts';
 import { openMigrationTarget, type MigrationTarget } from '../migrate/target.ts';
+import { planDigest } from '../migrate/plan.ts';
+import { runnableStatus } from '../migrate/status.ts';
 import { AuditLog } from './audit.ts';
 import { ReleaseStore, newReleaseId } from './store.ts';
 import type { ApprovalPolicy } from './approvals.ts';
@@ -118,6 +120,10 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
       isProtected: (env) => runtimes[env]?.protected ?? true,
       isOwnerDead: (o) => o.host === hostname() && !isPidAlive(o.pid),
       planTarget: async (release) => summarizePlan(release.target, await planEnvironment(runtimes[release.target]!)),
+      targetPlanDigest: async (release) => {
+        const target = await runtimes[release.target]!.migrationTarget();
+        return planDigest(target, (await runnableStatus(target)).pending);
+      },
       ...hooks,
     }),
     async createRelease(req) {

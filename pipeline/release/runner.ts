@@ -53,6 +53,11 @@ export interface RunnerDeps {
   stages: readonly StageSpec[];
   /** Computes (read-only) what the protected environment's migrations would do now. */
   planTarget(release: ReleaseRecord): Promise<TargetPlanSummary>;
+  /**
+   * The digest of the target's plan as it is now (pending ids and checksums) — cheaper than
+   * planTarget, which runs the migrations against a recording database. Default: planTarget's.
+   */
+  targetPlanDigest?(release: ReleaseRecord): Promise<string>;
   /** Waits for a decision ('pending': leave the release awaiting approval and return). */
   waitForApproval(release: ReleaseRecord): Promise<ApprovalWait>;
   /** True when the process that ran this release before is known to be dead (same host, pid gone). */
@@ -264,7 +269,11 @@ async function ensureApproval(deps: RunnerDeps, steps: ApprovalSteps): Promise<{
 async function checkApprovalNow(deps: RunnerDeps, release: ReleaseRecord): Promise<{ ok: true } | { ok: false; reason: string }> {
   if (!release.digest || !release.targetPlan) return { ok: false, reason: 'approval was never requested' };
   const applied = release.stages.some((s) => s.env === release.target && s.name === 'migrate-apply' && s.status === 'passed');
-  const planDigest = applied ? release.targetPlan.digest : (await deps.planTarget(release)).digest;
+  const planDigest = applied
+    ? release.targetPlan.digest
+    : deps.targetPlanDigest
+      ? await deps.targetPlanDigest(release)
+      : (await deps.planTarget(release)).digest;
   const digest = releaseDigest(digestInputOf(release, planDigest));
   if (digest !== release.digest) {
     return { ok: false, reason: `the release changed after approval was requested (digest ${digest.slice(0, 12)} ≠ approved ${release.digest.slice(0, 12)})` };
