@@ -29,6 +29,8 @@ export interface GithubWebhookOptions {
   /** `dispatch` (default, any plan) or `protection-rule` (the rule on release.yml's production job gates). */
   mode?: 'dispatch' | 'protection-rule';
   promoteWorkflow?: string;
+  /** Dispatch promote.yml after a completed approval in dispatch mode (default true; off when another part of the bot does it). */
+  dispatchPromote?: boolean;
   /** owner/name, when release records carry only the app name. */
   repository?: string;
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -54,7 +56,7 @@ export function createGithubWebhookHandler(opts: GithubWebhookOptions): GithubWe
   });
   const log = { info: (m: string) => probot.log.info(redactText(m)), warn: (m: string) => probot.log.warn(redactText(m)) };
   const keeper = createRuleKeeper({
-    system: opts.system, notifier: opts.notifier, mode: opts.mode ?? 'dispatch', promoteWorkflow: opts.promoteWorkflow ?? 'promote.yml',
+    system: opts.system, notifier: opts.notifier, mode: opts.mode ?? 'dispatch', promoteWorkflow: opts.promoteWorkflow ?? 'promote.yml', dispatchPromote: opts.dispatchPromote ?? true,
     ...(opts.repository ? { repository: opts.repository } : {}),
     log,
     async installationClient({ installationId, owner, repo }) {
@@ -95,26 +97,29 @@ export function createGithubWebhookHandler(opts: GithubWebhookOptions): GithubWe
 /**
  * The handler from the bot's env, or undefined when no GitHub App is configured: GITHUB_APP_ID,
  * GITHUB_APP_PRIVATE_KEY (PEM, `\n` escapes allowed), GITHUB_WEBHOOK_SECRET; optional
- * GITHUB_API_URL, SHIPGATE_GITHUB_MODE (dispatch | protection-rule), SHIPGATE_PROMOTE_WORKFLOW,
- * GITHUB_REPOSITORY. Starts the decision poll (CLI approvals).
+ * GITHUB_API_URL, The mode and promote workflow come from the config (`github.guard`,
+ * `github.promoteWorkflow`). Starts the decision poll (CLI approvals, rule decisions).
  */
-export function githubHandlerFromEnv(env: NodeJS.ProcessEnv, deps: Pick<GithubWebhookOptions, 'system' | 'notifier'>): GithubWebhookHandler | undefined {
+export function githubHandlerFromEnv(env: NodeJS.ProcessEnv, deps: { system: GithubWebhookOptions['system'] & Pick<ReleaseSystem, 'config'>; notifier: ReleaseNotifier }): GithubWebhookHandler | undefined {
   if (!env.GITHUB_APP_ID) return undefined;
   const need = (name: string, purpose: string) => {
     const v = env[name];
     if (!v) throw coreErrors.SHIPGATE_ENV_MISSING({ variable: name, purpose });
     return v;
   };
-  const mode = env.SHIPGATE_GITHUB_MODE ?? 'dispatch';
-  if (mode !== 'dispatch' && mode !== 'protection-rule') throw coreErrors.SHIPGATE_USAGE({ problem: `SHIPGATE_GITHUB_MODE must be dispatch or protection-rule, got "${mode}"` });
+  const { config } = deps.system;
+  // In slack.mode github with guard dispatch, the Slack side dispatches promote.yml on an Approve click.
+  const slackDispatches = config.slack?.mode === 'github' && config.github.guard === 'dispatch';
   const handler = createGithubWebhookHandler({
     appId: env.GITHUB_APP_ID,
     privateKey: need('GITHUB_APP_PRIVATE_KEY', "the GitHub App's private key (App settings → Private keys)").replace(/\\n/g, '\n'),
     webhookSecret: need('GITHUB_WEBHOOK_SECRET', "the GitHub App's webhook secret (App settings → Webhook secret)"),
     ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}),
     ...(env.GITHUB_REPOSITORY ? { repository: env.GITHUB_REPOSITORY } : {}),
-    ...(env.SHIPGATE_PROMOTE_WORKFLOW ? { promoteWorkflow: env.SHIPGATE_PROMOTE_WORKFLOW } : {}),
-    mode, ...deps,
+    promoteWorkflow: config.github.promoteWorkflow,
+    mode: config.github.guard,
+    dispatchPromote: !slackDispatches,
+    ...deps,
   });
   handler.startDecisionPoll();
   return handler;

@@ -28,6 +28,8 @@ export interface RuleKeeperDeps {
   /** `dispatch` (any plan, default): an approval dispatches promote.yml. `protection-rule`: the rule on release.yml's production job is the gate. */
   mode: 'dispatch' | 'protection-rule';
   promoteWorkflow: string;
+  /** False when another part of the bot dispatches promote.yml (the rules are still settled here). */
+  dispatchPromote?: boolean;
   /** owner/name used when a release record's repo is not owner/name. */
   repository?: string;
   /** A client authenticated as the installation (by id), or as the installation of owner/repo. */
@@ -139,7 +141,7 @@ export function createRuleKeeper(deps: RuleKeeperDeps) {
       const release = await deps.system.store.get(releaseId);
       const rules = await undecidedRules(db, releaseId);
       for (const rule of rules) await settle(rule, release);
-      if (deps.mode !== 'dispatch' || rules.length > 0 || release.status !== 'awaiting_approval') return;
+      if (deps.mode !== 'dispatch' || deps.dispatchPromote === false || rules.length > 0 || release.status !== 'awaiting_approval') return;
       const check = await approvalForCurrentDigest(deps.system, release, now());
       if (!check.ok || !(await claimDispatch(db, release._id, check.digest))) return;
       const [owner, repo] = (release.repo.includes('/') ? release.repo : deps.repository ?? '').split('/');
@@ -159,7 +161,7 @@ export function createRuleKeeper(deps: RuleKeeperDeps) {
     async pollDecisions(): Promise<void> {
       const ids = new Set<string>();
       for (const rule of await undecidedRules(db)) if (rule.release !== 'unknown') ids.add(rule.release);
-      if (deps.mode === 'dispatch') {
+      if (deps.mode === 'dispatch' && deps.dispatchPromote !== false) {
         for (const r of await deps.system.store.list({ active: true, limit: 50 })) {
           if (r.status === 'awaiting_approval' && approvalState(r, deps.system.policy, r.digest, now()).approved && !(await dispatchSent(db, r._id, r.digest ?? ''))) ids.add(r._id);
         }

@@ -57,7 +57,8 @@ describe('workflows', async () => {
   it('release.yml: dispatched with ref and requester; staging job ends at awaiting approval; the rule-mode production job re-checks approval first', async () => {
     const wf = await load('release.yml');
     const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, unknown> }).inputs;
-    expect(Object.keys(inputs)).toEqual(expect.arrayContaining(['ref', 'requester']));
+    // The Slack side dispatches it with inputs environment, ref and requester (bot/slack/release-starter.ts).
+    expect(Object.keys(inputs)).toEqual(expect.arrayContaining(['environment', 'ref', 'requester']));
     const staging = wf.jobs.staging!;
     const steps = localActions(staging).map((s) => `${s.uses!.split('/').pop()}:${s.with?.step ?? s.with?.gates}`);
     expect(steps).toEqual(['release:start', 'migrate:plan,rehearse,apply', 'promote:deploy', 'verify:health,smoke,load', 'release:request-approval']);

@@ -41,6 +41,8 @@ await runAction(async () => {
       if (release.status === 'awaiting_approval') {
         core.info(renderApprovalRequest(release, s.system.policy).join('\n'));
         await core.summary.addRaw(`\n\n\`\`\`\n${renderApprovalRequest(release, s.system.policy).join('\n')}\n\`\`\`\n`, true).write();
+      } else if (release.status === 'succeeded' && !s.system.runtimes[release.target]?.protected) {
+        core.info(`release ${release._id} to ${release.target} is done (no approval needed)`);
       } else core.setFailed(`release ${release._id} is ${release.status}: ${release.reason ?? 'it did not reach the approval'}`);
     } else {
       const release = await s.system.store.get(input.release);
