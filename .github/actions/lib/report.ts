@@ -5,7 +5,7 @@
  */
 import * as core from '@actions/core';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { presentError } from '../../../pipeline/errors.ts';
 import { toJobSummary } from '../../../pipeline/gates/render.ts';
@@ -30,13 +30,20 @@ export async function reportRelease(release: ReleaseRecord, ran: readonly string
 
 /** TypeScript migrations load through tsx when the checkout has it (npm ci); JavaScript ones need nothing. */
 async function registerTypeScriptLoader(): Promise<void> {
-  // Next to the bundle (this checkout's node_modules), else the workflow's own checkout (npm i -D tsx).
-  const places = [import.meta.url, pathToFileURL(join(process.env.GITHUB_WORKSPACE ?? process.cwd(), 'package.json')).href];
-  for (const from of places) {
+  type Api = { register(): unknown };
+  const loaders: Array<() => Promise<[Api, Api]>> = [
+    // Next to the bundle (this checkout's node_modules).
+    async () => [(await import('tsx/esm/api')) as Api, (await import('tsx/cjs/api')) as Api],
+    // The workflow's own checkout (`npm i -D tsx`): its ESM entry points, found from its package.json.
+    async () => {
+      const pkg = createRequire(join(process.env.GITHUB_WORKSPACE ?? process.cwd(), 'package.json')).resolve('tsx/package.json');
+      const at = (p: string) => pathToFileURL(join(dirname(pkg), p)).href;
+      return [(await import(at('dist/esm/api/index.mjs'))) as Api, (await import(at('dist/cjs/api/index.mjs'))) as Api];
+    },
+  ];
+  for (const load of loaders) {
     try {
-      const req = createRequire(from);
-      const esm = (await import(pathToFileURL(req.resolve('tsx/esm/api')).href)) as { register(): unknown };
-      const cjs = (await import(pathToFileURL(req.resolve('tsx/cjs/api')).href)) as { register(): unknown };
+      const [esm, cjs] = await load();
       esm.register();
       cjs.register();
       return;
