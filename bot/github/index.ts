@@ -7,7 +7,7 @@
  * installation tokens, which never leave Octokit) are never logged.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Probot, createNodeMiddleware } from 'probot';
+import { Probot, createNodeMiddleware, type Logger } from 'probot';
 import { registerSecret, redactText } from '../../pipeline/secrets/redact.ts';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
 import { coreErrors } from '../../pipeline/errors.ts';
@@ -34,6 +34,8 @@ export interface GithubWebhookOptions {
   /** owner/name, when release records carry only the app name. */
   repository?: string;
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  /** A pino logger to use instead of Probot's (stdout). */
+  log?: Logger;
 }
 
 export interface GithubWebhookHandler {
@@ -53,6 +55,7 @@ export function createGithubWebhookHandler(opts: GithubWebhookOptions): GithubWe
     appId: opts.appId, privateKey: opts.privateKey, secret: opts.webhookSecret,
     ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
     logLevel: opts.logLevel ?? 'info',
+    ...(opts.log ? { log: opts.log } : {}),
   });
   const log = { info: (m: string) => probot.log.info(redactText(m)), warn: (m: string) => probot.log.warn(redactText(m)) };
   const keeper = createRuleKeeper({
