@@ -18,11 +18,14 @@ import { startBotServer, type BotServer } from '../server.ts';
 import { silentNotifier, type ReleaseNotifier } from '../notify.ts';
 import { createGithubWebhookHandler, type GithubWebhookHandler } from './index.ts';
 import { buildActions, runActionProcess, type ActionRun } from './testing/run-action.ts';
+import { Octokit } from '@octokit/rest';
+import { githubStarter } from '../slack/release-starter.ts';
 import { deliver, protectionRulePayload } from './testing/webhooks.ts';
 
 vi.setConfig({ testTimeout: 600_000 });
 const t = useTestDatabase('ghpath');
 const SECRET = 'whsec-e2e-77aa';
+const BOT_TOKEN = 'ghs_slackside0000000000000000000000000';
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
 
 let bundles: string;
@@ -37,7 +40,7 @@ beforeAll(async () => {
   bundles = await buildActions();
   world = await createReleaseWorld({ client: t.client, serverUri: t.uri, freshName: (p) => t.freshName(p) });
   for (const env of ['staging', 'production']) await seedSampleData((await world.system.runtimes[env]!.migrationTarget()).db);
-  fake = await startGithubFake({ appPublicKey: publicKey, appId: 77 });
+  fake = await startGithubFake({ appPublicKey: publicKey, appId: 77, tokens: [BOT_TOKEN] });
   handler = createGithubWebhookHandler({ appId: 77, privateKey, webhookSecret: SECRET, baseUrl: fake.url, system: world.system, notifier, mode: 'protection-rule', logLevel: 'fatal' });
   server = await startBotServer({ githubHandler: handler });
 }, 600_000);
@@ -48,21 +51,30 @@ afterAll(async () => {
   if (bundles) await rm(bundles, { recursive: true, force: true });
 });
 
+/** A workflow run: its env as the runner sets it, and its steps as `uses:` runs them. */
+function workflowRun(runId: number, workflow: string) {
+  const env = {
+    GITHUB_REPOSITORY: 'octo-org/notes', GITHUB_RUN_ID: String(runId), GITHUB_ACTOR: 'shipgate-app[bot]', GITHUB_WORKFLOW: workflow,
+    GITHUB_SHA: 'feedc0de00000000000000000000000000000000', GITHUB_REF_NAME: 'main', GITHUB_WORKSPACE: repoRoot,
+    SHIPGATE_STORE_URI: `${t.uri.replace(/\/$/, '')}/${world.storeDbName}`, SHIPGATE_STATE_DIR: world.stateDir, ...world.env,
+  };
+  return { env, step: (name: string, inputs: Record<string, string>): Promise<ActionRun> => runActionProcess(bundles, name, { inputs: { config: world.configFile, ...inputs }, env }) };
+}
+const ok = (r: ActionRun) => expect(r.code, r.log).toBe(0);
+
 describe('release.yml through the actions, guarded by the protection rule, approved in Slack', () => {
-  it('staging job → awaiting approval → rule approved after the Slack approval → production job → live', async () => {
+  it('/deploy dispatch → staging job → awaiting approval → rule approved after the Slack approval → production job → live', async () => {
     const RUN = 9001;
-    const env = {
-      GITHUB_REPOSITORY: 'octo-org/notes', GITHUB_RUN_ID: String(RUN), GITHUB_ACTOR: 'shipgate-app[bot]', GITHUB_WORKFLOW: 'release',
-      GITHUB_SHA: 'feedc0de00000000000000000000000000000000', GITHUB_REF_NAME: 'main', GITHUB_WORKSPACE: repoRoot,
-      SHIPGATE_STORE_URI: `${t.uri.replace(/\/$/, '')}/${world.storeDbName}`, SHIPGATE_STATE_DIR: world.stateDir, ...world.env,
-    };
-    const step = async (name: string, inputs: Record<string, string>): Promise<ActionRun> => {
-      return runActionProcess(bundles, name, { inputs: { config: world.configFile, ...inputs }, env });
-    };
-    const ok = (r: ActionRun) => expect(r.code, r.log).toBe(0);
+    const { env, step } = workflowRun(RUN, 'release');
+
+    // ── /deploy production (Slack side, slack.mode github): release.yml is dispatched ──
+    const starter = githubStarter({ system: world.system, github: { octokit: new Octokit({ auth: BOT_TOKEN, baseUrl: fake.url }), owner: 'octo-org', repo: 'notes' } });
+    await starter.start({ env: 'production', ref: 'main', requester: { via: 'slack', id: 'U056GHI' } });
+    const dispatched = fake.dispatches.find((d) => d.workflow === 'release.yml')!;
+    expect(dispatched).toMatchObject({ ref: 'main', inputs: { environment: 'production', ref: 'main', requester: 'slack:U056GHI' } });
 
     // ── staging job ──
-    const start = await step('release', { step: 'start', to: 'production', version: '3.0.0', requester: 'slack:U056GHI', 'app-bot': 'shipgate-app[bot]' });
+    const start = await step('release', { step: 'start', to: dispatched.inputs.environment!, ref: dispatched.inputs.ref!, version: '3.0.0', requester: dispatched.inputs.requester!, 'app-bot': 'shipgate-app[bot]' });
     ok(start);
     const id = start.outputs['release-id']!;
     expect(id).toMatch(/^rel-/);
@@ -121,5 +133,36 @@ describe('release.yml through the actions, guarded by the protection rule, appro
     expect(health.version).toBe('3.0.0');
     // The redacted logs never carry the store's connection string.
     expect(cutover.log).not.toContain(env.SHIPGATE_STORE_URI);
+  });
+
+  it('any plan: a CLI approval makes the bot dispatch promote.yml, whose production job promotes the release', async () => {
+    const dispatcher = createGithubWebhookHandler({ appId: 77, privateKey, webhookSecret: SECRET, baseUrl: fake.url, system: world.system, notifier, mode: 'dispatch', logLevel: 'fatal' });
+    const staging = workflowRun(9002, 'release');
+    const start = await staging.step('release', { step: 'start', to: 'production', version: '3.1.0', requester: 'slack:U012ABC', 'app-bot': 'shipgate-app[bot]' });
+    ok(start);
+    const id = start.outputs['release-id']!;
+    for (const [name, inputs] of [['migrate', { step: 'all', environment: 'staging' }], ['promote', { step: 'deploy', environment: 'staging' }], ['verify', { gates: 'health,smoke', environment: 'staging' }], ['release', { step: 'request-approval' }]] as const) {
+      ok(await staging.step(name, { ...inputs, release: id }));
+    }
+    expect((await world.system.store.get(id)).status).toBe('awaiting_approval');
+
+    await approveRelease({ store: world.system.store, audit: world.system.audit, policy: world.system.policy }, id, { via: 'cli', id: 'raj' });
+    await dispatcher.keeper.pollDecisions();
+    const promote = fake.dispatches.filter((d) => d.workflow === 'promote.yml' && d.inputs.release === id);
+    expect(promote).toEqual([{ owner: 'octo-org', repo: 'notes', workflow: 'promote.yml', ref: 'main', inputs: { release: id } }]);
+
+    // promote.yml's job, run as dispatched (run-name "promote <id>").
+    const production = workflowRun(9003, 'promote');
+    const approval = await production.step('release', { step: 'check-approval', release: id });
+    ok(approval);
+    expect(approval.outputs).toMatchObject({ 'approved-by': 'raj', sha: 'feedc0de00000000000000000000000000000000' });
+    for (const [name, inputs] of [['migrate', { step: 'all' }], ['promote', { step: 'deploy' }], ['verify', { gates: 'health,smoke' }], ['promote', { step: 'cutover' }]] as const) {
+      ok(await production.step(name, { ...inputs, release: id, environment: 'production' }));
+    }
+    const final = await world.system.store.get(id);
+    expect(final.status, final.reason).toBe('succeeded');
+    expect(final.deployments.production).toMatchObject({ slot: 'green', previousSlot: 'blue' });
+    const health = (await (await fetch(`${world.publicUrl}/health`, { signal: AbortSignal.timeout(10_000) })).json()) as { version: string };
+    expect(health.version).toBe('3.1.0');
   });
 });
