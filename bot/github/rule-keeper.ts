@@ -88,6 +88,8 @@ export function createRuleKeeper(deps: RuleKeeperDeps) {
       await decide(rule, 'rejected', rejectionComment(release, why), release);
       return 'rejected';
     }
+    // Cheap first: without enough approvals for the recorded digest there is nothing to recompute.
+    if (release.status === 'awaiting_approval' && !approvalState(release, deps.system.policy, release.digest, now()).approved) return 'pending';
     const check = await approvalForCurrentDigest(deps.system, release, now());
     if (check.ok) {
       await decide(rule, 'approved', approvalComment(release, check.approvals, check.digest), release);
