@@ -134,6 +134,14 @@ describe('release runner', () => {
     expect(w.ran).toEqual(['staging/migrate-apply', 'staging/deploy']);
   });
 
+  it('a stage that returns no result is a failure, not a pass (invariant 5)', async () => {
+    const w = world();
+    const stages = w.deps.stages.map((st) => (st.name === 'health' ? { ...st, run: async () => undefined as unknown as GateResult } : st));
+    const r = await runRelease({ ...w.deps, stages }, await w.create());
+    expect(r).toMatchObject({ status: 'failed', reason: 'staging/health error: health returned no result' });
+    expect(r.digest).toBeUndefined();
+  });
+
   it('an approval given before the plan changed no longer counts (invariant 2)', async () => {
     let digest = 'plan-1';
     const w = world({ planDigest: () => digest });
