@@ -197,6 +197,12 @@ describe('dispatch mode (any plan)', () => {
     await world.addMigration('0005-broken.ts', `export async function up(db) { await db.collection('release_marks').insertOne({ v: 'fixed' }); }\n`);
     const r = await world.releaseToApproval('2.0.0', 'raj');
     expect(r.status, r.reason).toBe('awaiting_approval');
+    // release.yml's run completed with the release awaiting approval: Slack asks the approvers.
+    const run = example('workflow_run', 'completed') as { workflow_run: { id: number }; repository: { full_name: string } };
+    run.workflow_run.id = 8103;
+    await linkRunToRelease(world.system.store.db, { repo: run.repository.full_name, runId: 8103, release: r._id });
+    await deliver(url(), { event: 'workflow_run', payload: run, secret: SECRET });
+    expect(notifier.requests).toContain(r._id);
     await dispatcher.keeper.pollDecisions();
     expect(fake.dispatches.filter((d) => d.inputs.release === r._id)).toHaveLength(0);
     await approveRelease(deps(), r._id, { via: 'cli', id: 'ana' }); // a CLI approval: found by the poll

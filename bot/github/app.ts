@@ -4,7 +4,8 @@
  * (same X-GitHub-Delivery) changes nothing. Signatures are verified by Probot's middleware
  * before any handler runs (index.ts).
  * - deployment_protection_rule (requested): the production environment's custom rule;
- * - workflow_run, deployment_status: progress onto the release's live Slack message.
+ * - workflow_run, deployment_status: progress onto the release's live Slack message; a run that
+ *   left its release awaiting approval (release.yml's staging job) has Slack ask the approvers.
  * Migration PR checks run in Actions (migrate action, `step: check`), where the PR's code is
  * sandboxed — never here, next to the bot's credentials.
  */
@@ -68,6 +69,8 @@ export function shipgateGithubApp(deps: GithubAppDeps): ApplicationFunction {
       if (!release) return;
       const state = `${context.payload.action}${run.conclusion ? `: ${run.conclusion}` : ''}`;
       await deps.notifier.releaseUpdated(release, { runUrl: run.html_url, note: redactText(`${run.name ?? 'workflow'} ${state}`) });
+      // The staging job ended at awaiting approval: Slack asks the approvers (the notifier posts once per digest).
+      if (release.status === 'awaiting_approval') await deps.notifier.approvalRequested(release);
     }));
 
     app.on('deployment_status', (context) => once(db, context, async () => {
