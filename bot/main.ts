@@ -14,6 +14,7 @@ import { localStateDir } from '../pipeline/cli/session.ts';
 import { createSlackBot } from './slack/app.ts';
 import { startBotServer } from './server.ts';
 import { githubHandlerFromEnv } from './github/index.ts';
+import type { ReleaseRecord } from '../pipeline/release/types.ts';
 
 function required(env: NodeJS.ProcessEnv, name: string, purpose: string): string {
   const v = env[name];
@@ -43,9 +44,19 @@ async function main(env = process.env): Promise<void> {
     if (!owner || !repo) throw coreErrors.SHIPGATE_USAGE({ problem: `GITHUB_REPOSITORY must be owner/name, got "${env.GITHUB_REPOSITORY}"` });
     github = { octokit: new Octokit({ auth: required(env, 'GITHUB_TOKEN', 'a token (or App installation token) with actions: write') }), owner, repo };
   }
-  const bot = createSlackBot({ signingSecret, botToken, system, ...(github ? { github } : {}), ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}) });
+  // With the GitHub App configured, it decides what an approval starts (promote.yml once per
+  // release and digest, or the protection rule); the Slack side only reports the click to it.
+  const decisions: { onReleaseDecision?: (id: string) => Promise<void> } = {};
+  const bot = createSlackBot({
+    signingSecret, botToken, system,
+    ...(github ? { github } : {}),
+    ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+    ...(env.GITHUB_APP_ID ? { onApproved: async (release: ReleaseRecord) => decisions.onReleaseDecision?.(release._id) } : {}),
+  });
+  const githubApp = githubHandlerFromEnv(env, { system, notifier: bot.notifier });
+  if (githubApp) decisions.onReleaseDecision = githubApp.onReleaseDecision;
   const port = Number(env.PORT ?? 3000);
-  const server = await startBotServer({ slackHandler: bot.requestListener, githubHandler: githubHandlerFromEnv(env, { system, notifier: bot.notifier }), port, host: env.HOST ?? '127.0.0.1', log: console.log });
+  const server = await startBotServer({ slackHandler: bot.requestListener, ...(githubApp ? { githubHandler: githubApp } : {}), port, host: env.HOST ?? '127.0.0.1', log: console.log });
   console.log(`shipgate bot listening on ${server.url} (Slack: ${server.url}/slack/events, health: ${server.url}/healthz, mode: ${config.slack?.mode ?? 'none'})`);
   const stop = async () => {
     await server.close();

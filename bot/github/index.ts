@@ -111,8 +111,6 @@ export function githubHandlerFromEnv(env: NodeJS.ProcessEnv, deps: { system: Git
     return v;
   };
   const { config } = deps.system;
-  // In slack.mode github with guard dispatch, the Slack side dispatches promote.yml on an Approve click.
-  const slackDispatches = config.slack?.mode === 'github' && config.github.guard === 'dispatch';
   const handler = createGithubWebhookHandler({
     appId: env.GITHUB_APP_ID,
     privateKey: need('GITHUB_APP_PRIVATE_KEY', "the GitHub App's private key (App settings → Private keys)").replace(/\\n/g, '\n'),
@@ -121,7 +119,9 @@ export function githubHandlerFromEnv(env: NodeJS.ProcessEnv, deps: { system: Git
     ...(env.GITHUB_REPOSITORY ? { repository: env.GITHUB_REPOSITORY } : {}),
     promoteWorkflow: config.github.promoteWorkflow,
     mode: config.github.guard,
-    dispatchPromote: !slackDispatches,
+    // The bot's Slack side reports Approve clicks to onReleaseDecision (bot/main.ts), so this app
+    // is the one place that dispatches promote.yml — once per release and digest.
+    dispatchPromote: true,
     ...deps,
   });
   handler.startDecisionPoll();

@@ -9,6 +9,7 @@ import { registerSecret, redactText } from '../../pipeline/secrets/redact.ts';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
 import { resolveCommit } from '../../pipeline/cli/git.ts';
 import { dispatchWorkflow } from '../github/dispatch.ts';
+import type { ReleaseRecord } from '../../pipeline/release/types.ts';
 import { registerDeployCommand } from './deploy-command.ts';
 import { registerApprovalActions } from './approval-actions.ts';
 import { SlackNotifier } from './notifier.ts';
@@ -29,6 +30,13 @@ export interface SlackAppOptions {
   approvalPollMs?: number;
   updateIntervalMs?: number;
   log?: (line: string) => void;
+  /**
+   * Called after an Approve click completed an approval. When the GitHub App runs in the same bot,
+   * main.ts passes its decision hook (which dispatches promote.yml once per release and digest, or
+   * answers the protection rule); otherwise, in GitHub mode with guard dispatch, the Slack side
+   * dispatches promote.yml itself.
+   */
+  onApproved?: (release: ReleaseRecord) => Promise<void>;
 }
 
 export interface SlackBot {
@@ -97,7 +105,9 @@ export function createSlackBot(opts: SlackAppOptions): SlackBot {
   registerDeployCommand(app, { system, starter, channel: slack.channel, defaultRef: opts.defaultRef ?? 'main', log });
   registerApprovalActions(app, {
     system, notifier, thresholds, log,
-    ...(slack.mode === 'github' && opts.github && system.config.github.guard === 'dispatch'
+    ...(opts.onApproved
+      ? { onApproved: opts.onApproved }
+      : slack.mode === 'github' && opts.github && system.config.github.guard === 'dispatch'
       ? {
           onApproved: async (release) => {
             const gh = opts.github as GithubAccess;

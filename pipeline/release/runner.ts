@@ -15,7 +15,8 @@
 import { hostname } from 'node:os';
 import type { GateResult } from '../gates/types.ts';
 import { allowsPromotion } from '../gates/types.ts';
-import { approvalState, type ApprovalPolicy } from './approvals.ts';
+import type { ApprovalPolicy } from './approvals.ts';
+import { approvalForCurrentDigest } from './approval-now.ts';
 import type { AuditLog } from './audit.ts';
 import { digestInputOf, releaseDigest } from './digest.ts';
 import { releaseErrors } from './errors.ts';
@@ -261,23 +262,8 @@ async function ensureApproval(deps: RunnerDeps, steps: ApprovalSteps): Promise<{
   return { release, outcome: 'approved' };
 }
 
-/**
- * Re-checks approval right before a protected write: recomputes the target's plan and the digest
- * from what is true now, and counts only approvals bound to that digest and not expired. Once
- * this release's own migrations have been applied, the plan's pending set is what it applied.
- */
+/** Re-checks approval right before a protected write (see approval-now.ts). */
 async function checkApprovalNow(deps: RunnerDeps, release: ReleaseRecord): Promise<{ ok: true } | { ok: false; reason: string }> {
-  if (!release.digest || !release.targetPlan) return { ok: false, reason: 'approval was never requested' };
-  const applied = release.stages.some((s) => s.env === release.target && s.name === 'migrate-apply' && s.status === 'passed');
-  const planDigest = applied
-    ? release.targetPlan.digest
-    : deps.targetPlanDigest
-      ? await deps.targetPlanDigest(release)
-      : (await deps.planTarget(release)).digest;
-  const digest = releaseDigest(digestInputOf(release, planDigest));
-  if (digest !== release.digest) {
-    return { ok: false, reason: `the release changed after approval was requested (digest ${digest.slice(0, 12)} ≠ approved ${release.digest.slice(0, 12)})` };
-  }
-  const state = approvalState(release, deps.policy, digest, deps.now?.() ?? new Date());
-  return state.approved ? { ok: true } : { ok: false, reason: state.reason };
+  const verdict = await approvalForCurrentDigest(deps, release);
+  return verdict.ok ? { ok: true } : { ok: false, reason: verdict.reason };
 }
