@@ -7,6 +7,8 @@
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { repoRoot } from '../../pipeline/mongo/embedded.ts';
@@ -82,11 +84,29 @@ describe('migrate action, step check (pull request)', () => {
 
 describe('nightly-report action', () => {
   it('production red: opens an issue and freezes production with the issue in the reason; green again: closes it and lifts the freeze', async () => {
+    // An incoming-webhook stand-in on loopback records what Slack would receive.
+    const posted: Array<{ text: string; blocks: Array<{ text?: { text?: string } }> }> = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d));
+      req.on('end', () => {
+        posted.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/services/T0/B0/secretpart`;
     const red = await runActionProcess(bundles, 'nightly-report', {
-      inputs: { 'staging-status': 'passed', 'production-status': 'failed', 'production-summary': '2 of 9 smoke tests failed', 'github-token': TOKEN, config: world.configFile },
+      inputs: { 'staging-status': 'passed', 'production-status': 'failed', 'production-summary': '2 of 9 smoke tests failed', 'github-token': TOKEN, 'slack-webhook-url': hookUrl, config: world.configFile },
       env: workflowEnv(),
     });
+    hook.close();
     expect(red.code, red.log).toBe(0);
+    // The bot's smoke-report formatter (bot/slack/blocks.ts), one section per environment.
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.text).toMatch(/✓ nightly smoke on staging passed[\s\S]*✗ nightly smoke on production failed: 2 of 9 smoke tests failed/);
+    expect(JSON.stringify(posted[0]!.blocks)).toContain('nightly smoke on production failed');
+    expect(red.log).not.toContain('secretpart');
     expect(red.outputs).toMatchObject({ ok: 'false', freeze: 'frozen', issue: 'https://github.com/octo-org/notes/issues/1' });
     expect(fake.issues[0]).toMatchObject({ state: 'open', labels: ['shipgate-nightly-smoke'] });
     expect(fake.issues[0]!.body).toContain('2 of 9 smoke tests failed');

@@ -1,7 +1,7 @@
 /**
  * shipgate/nightly-report — after the nightly smoke steps: issue opened/updated/closed, the
  * production freeze set or lifted (bot/github/nightly.ts), a Slack report through an incoming
- * webhook when `slack-webhook-url` is given.
+ * webhook when `slack-webhook-url` is given, built by the bot's smoke-report formatter.
  */
 import * as core from '@actions/core';
 import { Octokit } from '@octokit/rest';
@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { reportNightly, type EnvResult } from '../../../../bot/github/nightly.ts';
 import { registerSecret } from '../../../../pipeline/secrets/redact.ts';
 import { readInputs } from '../../lib/inputs.ts';
+import { smokeReportMessage } from '../../../../bot/slack/blocks.ts';
 import { runAction } from '../../lib/report.ts';
 import { openActionSession } from '../../lib/session.ts';
 
@@ -45,7 +46,15 @@ await runAction(async () => {
     core.info(out.text);
     await core.summary.addRaw(`## Nightly smoke\n\n${out.text.split('\n').join('\n\n')}`, true).write();
     if (input['slack-webhook-url']) {
-      const res = await fetch(input['slack-webhook-url'], { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: out.text }), signal: AbortSignal.timeout(15_000) });
+      // The same formatter the bot uses for smoke reports (bot/slack/blocks.ts), one section per environment.
+      const messages = results.map((r) =>
+        smokeReportMessage(
+          { gate: 'smoke', status: r.status, summary: r.summary || r.status, details: '', metrics: {}, startedAt: new Date().toISOString(), durationMs: 0 },
+          { env: r.env, url: s.config.environments[r.env]?.url ?? r.env, runUrl },
+        ),
+      );
+      const body = { text: messages.map((m) => m.text).join('\n'), blocks: messages.flatMap((m) => m.blocks) };
+      const res = await fetch(input['slack-webhook-url'], { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
       if (!res.ok) core.warning(`Slack webhook answered ${res.status}: report not posted`);
     }
   } finally {
