@@ -2,6 +2,7 @@
  * Small helpers around the processes the local release leaves running: is a pid alive (zombies
  * count as dead), does a port accept TCP connections, stop a process group politely then firmly.
  */
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -100,5 +101,48 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ESRCH' || code === 'EPERM') return; // gone, or not ours (pid reused by another user's process)
     throw err;
+  }
+}
+
+export interface ChildGroupExit {
+  exitCode: number | null;
+  timedOut: boolean;
+  aborted: boolean;
+}
+
+/**
+ * Waits for a child spawned `detached` (the leader of its own process group). On timeout or
+ * abort the whole group is killed, so nothing the child started outlives the wait.
+ */
+export async function waitForChildGroup(child: ChildProcess, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<ChildGroupExit> {
+  let timedOut = false;
+  let aborted = false;
+  const killGroup = () => {
+    if (!child.pid) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup();
+  }, opts.timeoutMs);
+  const onAbort = () => {
+    aborted = true;
+    killGroup();
+  };
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const exitCode = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve(code));
+    });
+    return { exitCode, timedOut, aborted };
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -14,6 +14,7 @@ import type { ProgressSink } from '../types.ts';
 import type { LoadMetrics, MetricSample } from './thresholds.ts';
 import type { LoadMeasurement } from './measurement.ts';
 import { redactText } from '../../secrets/redact.ts';
+import { waitForChildGroup } from '../../local/process-group.ts';
 
 export const K6_EXIT_MEANING: Record<number, string> = {
   99: 'thresholds crossed',
@@ -113,19 +114,7 @@ export async function runK6(opts: K6RunOptions): Promise<K6Run> {
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    const kill = () => {
-      if (child.pid) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
-    };
-    let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; kill(); }, opts.timeoutMs ?? 15 * 60_000);
-    opts.signal?.addEventListener('abort', kill, { once: true });
-    const exitCode = await new Promise<number | null>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code) => resolve(code));
-    }).finally(() => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', kill);
-    });
+    const { exitCode, timedOut } = await waitForChildGroup(child, { timeoutMs: opts.timeoutMs ?? 15 * 60_000, signal: opts.signal });
     const stderrTail = redactText(stderr.trim().split('\n').slice(-15).join('\n'));
     const base = { exitCode, thresholdsCrossed: exitCode === 99, stderrTail };
     if (timedOut) return { ...base, error: `k6 did not finish within ${Math.round((opts.timeoutMs ?? 900_000) / 1000)}s and was killed` };

@@ -10,6 +10,7 @@ import { join, relative, resolve } from 'node:path';
 import type { ProgressSink } from '../types.ts';
 import { repoRoot } from '../../mongo/embedded.ts';
 import { redactText } from '../../secrets/redact.ts';
+import { waitForChildGroup } from '../../local/process-group.ts';
 
 export interface VitestRunOptions {
   url: string;
@@ -82,21 +83,7 @@ export async function runVitest(opts: VitestRunOptions): Promise<VitestRun> {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    let timedOut = false;
-    let aborted = false;
-    const killGroup = () => {
-      if (child.pid) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
-    };
-    const timer = setTimeout(() => { timedOut = true; killGroup(); }, opts.timeoutMs ?? 5 * 60_000);
-    const onAbort = () => { aborted = true; killGroup(); };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const exitCode = await new Promise<number | null>((res, rej) => {
-      child.on('error', rej);
-      child.on('close', (code) => res(code));
-    }).finally(() => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-    });
+    const { exitCode, timedOut, aborted } = await waitForChildGroup(child, { timeoutMs: opts.timeoutMs ?? 5 * 60_000, signal: opts.signal });
     let report: unknown;
     if (!timedOut && !aborted) {
       report = await readFile(reportFile, 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined);
