@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../testing/mongo.ts';
 import { isShipgateError } from '../errors.ts';
 import { applyMigrations } from './apply.ts';
-import { restoreBackup } from './backup.ts';
+import { BACKUP_MANIFEST, restoreBackup } from './backup.ts';
 import { migrateDown } from './down.ts';
 import { readMigrationLock } from './lock.ts';
 import { planMigrations } from './plan.ts';
@@ -69,8 +69,12 @@ describe('migrate apply', () => {
     const plan = await planMigrations(target);
     expect(seen).toEqual([plan.digest]);
     expect(await snapshotDb(target.db)).toBe(before);
+    // No backup of this target was taken (other test files may take backups of their own meanwhile).
     const { databases } = await t.client.db('admin').admin().listDatabases({ nameOnly: true });
-    expect(databases.some((d) => d.name.startsWith('sgbackup'))).toBe(false);
+    const backupSources = await Promise.all(
+      databases.filter((d) => d.name.startsWith('sgbackup')).map(async (d) => (await t.client.db(d.name).collection(BACKUP_MANIFEST).findOne({}))?.sourceDb),
+    );
+    expect(backupSources).not.toContain(target.dbName);
 
     const right: ApprovalCheck = { check: async (d) => (d === plan.digest ? { ok: true, approvedBy: ['raj'] } : { ok: false, reason: 'other' }) };
     const report = await applyMigrations(target, { actor: 'ana', protected: true, approval: right });
