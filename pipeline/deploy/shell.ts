@@ -4,6 +4,7 @@
  * error messages. Used by the `command` deploy provider.
  */
 import { spawn } from 'node:child_process';
+import { waitForChildGroup } from '../local/process-group.ts';
 
 export interface ShellRun {
   command: string;
@@ -31,80 +32,40 @@ export interface ShellResult {
   lastLines: string[];
 }
 
-export function runShell(opts: ShellRun): Promise<ShellResult> {
+export async function runShell(opts: ShellRun): Promise<ShellResult> {
   const keep = opts.keepLines ?? 20;
   const lastLines: string[] = [];
   let stdout = '';
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', opts.command], { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let timedOut = false;
-    let aborted = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const killGroup = () => {
-      const pid = child.pid;
-      if (pid === undefined) return;
-      try {
-        process.kill(-pid, 'SIGTERM');
-      } catch {
-        return; // already gone
-      }
-      killTimer = setTimeout(() => {
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }, opts.killGraceMs ?? 5000);
+  const child = spawn('/bin/sh', ['-c', opts.command], { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lineReader = (stream: 'stdout' | 'stderr') => {
+    let partial = '';
+    const emit = (raw: string) => {
+      const line = opts.redact(raw.replace(/\r$/, ''));
+      if (stream === 'stdout') stdout += `${line}\n`;
+      lastLines.push(line);
+      if (lastLines.length > keep) lastLines.shift();
+      opts.onLine?.(line, stream);
     };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup();
-    }, opts.timeoutMs);
-    const onAbort = () => {
-      aborted = true;
-      killGroup();
+    return {
+      data(chunk: Buffer) {
+        const parts = (partial + chunk.toString('utf8')).split('\n');
+        partial = parts.pop() ?? '';
+        for (const p of parts) emit(p);
+      },
+      end() {
+        if (partial) emit(partial);
+        partial = '';
+      },
     };
-    if (opts.signal?.aborted) onAbort();
-    else opts.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const lineReader = (stream: 'stdout' | 'stderr') => {
-      let partial = '';
-      const emit = (raw: string) => {
-        const line = opts.redact(raw.replace(/\r$/, ''));
-        if (stream === 'stdout') stdout += `${line}\n`;
-        lastLines.push(line);
-        if (lastLines.length > keep) lastLines.shift();
-        opts.onLine?.(line, stream);
-      };
-      return {
-        data(chunk: Buffer) {
-          const parts = (partial + chunk.toString('utf8')).split('\n');
-          partial = parts.pop() ?? '';
-          for (const p of parts) emit(p);
-        },
-        end() {
-          if (partial) emit(partial);
-          partial = '';
-        },
-      };
-    };
-    const out = lineReader('stdout');
-    const err = lineReader('stderr');
-    child.stdout.on('data', out.data);
-    child.stderr.on('data', err.data);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (exitCode, signal) => {
-      clearTimeout(timer);
-      if (killTimer) clearTimeout(killTimer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      out.end();
-      err.end();
-      resolve({ exitCode, signal, timedOut, aborted, stdout, lastLines });
-    });
-  });
+  };
+  const out = lineReader('stdout');
+  const err = lineReader('stderr');
+  child.stdout.on('data', out.data);
+  child.stderr.on('data', err.data);
+  const exit = await waitForChildGroup(child, { timeoutMs: opts.timeoutMs, signal: opts.signal, graceMs: opts.killGraceMs ?? 5000 });
+  out.end();
+  err.end();
+  return { ...exit, stdout, lastLines };
 }
 
 /** A redactor that masks the given values (e.g. the app's env values) and then applies `base`. */

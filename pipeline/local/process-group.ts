@@ -106,24 +106,32 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 
 export interface ChildGroupExit {
   exitCode: number | null;
+  signal: NodeJS.Signals | null;
   timedOut: boolean;
   aborted: boolean;
 }
 
 /**
  * Waits for a child spawned `detached` (the leader of its own process group). On timeout or
- * abort the whole group is killed, so nothing the child started outlives the wait.
+ * abort the whole group is killed — at once with SIGKILL, or with `graceMs` first SIGTERM and
+ * SIGKILL after the grace — so nothing the child started outlives the wait.
  */
-export async function waitForChildGroup(child: ChildProcess, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<ChildGroupExit> {
+export async function waitForChildGroup(child: ChildProcess, opts: { timeoutMs: number; signal?: AbortSignal | undefined; graceMs?: number }): Promise<ChildGroupExit> {
   let timedOut = false;
   let aborted = false;
-  const killGroup = () => {
-    if (!child.pid) return;
+  let killTimer: NodeJS.Timeout | undefined;
+  const send = (sig: NodeJS.Signals): boolean => {
+    if (!child.pid) return false;
     try {
-      process.kill(-child.pid, 'SIGKILL');
+      process.kill(-child.pid, sig);
+      return true;
     } catch {
-      // already gone
+      return false; // already gone
     }
+  };
+  const killGroup = () => {
+    if (opts.graceMs === undefined) return void send('SIGKILL');
+    if (send('SIGTERM')) killTimer = setTimeout(() => send('SIGKILL'), opts.graceMs);
   };
   const timer = setTimeout(() => {
     timedOut = true;
@@ -134,15 +142,16 @@ export async function waitForChildGroup(child: ChildProcess, opts: { timeoutMs: 
     killGroup();
   };
   if (opts.signal?.aborted) onAbort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const exitCode = await new Promise<number | null>((resolve, reject) => {
+    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
       child.on('error', reject);
-      child.on('close', (code) => resolve(code));
+      child.on('close', (code, sig) => resolve([code, sig]));
     });
-    return { exitCode, timedOut, aborted };
+    return { exitCode, signal, timedOut, aborted };
   } finally {
     clearTimeout(timer);
+    if (killTimer) clearTimeout(killTimer);
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }
