@@ -38,7 +38,7 @@ afterAll(async () => {
   if (bundles) await rm(bundles, { recursive: true, force: true });
 });
 
-const storeUri = () => `${t.uri.replace(/\/$/, '')}/${world.storeDbName}`;
+const storeUri = () => t.uriFor(world.storeDbName);
 const workflowEnv = (extra: Record<string, string> = {}) => ({ GITHUB_REPOSITORY: 'octo-org/notes', GITHUB_RUN_ID: '4242', GITHUB_SERVER_URL: 'https://github.com', GITHUB_API_URL: fake.url, GITHUB_WORKSPACE: repoRoot, SHIPGATE_STORE_URI: storeUri(), ...world.env, ...extra });
 
 it('parses GITHUB_OUTPUT as the runner writes it (heredoc delimiters)', () => {
@@ -67,7 +67,7 @@ describe('migrate action, step check (pull request)', () => {
   it('publishes a neutral check run with the plan table and an annotation on the drop() line', async () => {
     const run = await runActionProcess(bundles, 'migrate', {
       inputs: { step: 'check', 'base-ref': 'main', 'github-token': TOKEN },
-      env: workflowEnv({ GITHUB_WORKSPACE: repo, GITHUB_EVENT_PATH: join(repo, 'event.json'), STAGING_MONGODB_URI: `${t.uri.replace(/\/$/, '')}/${t.freshName('prstaging')}` }),
+      env: workflowEnv({ GITHUB_WORKSPACE: repo, GITHUB_EVENT_PATH: join(repo, 'event.json'), STAGING_MONGODB_URI: t.uriFor(t.freshName('prstaging')) }),
       cwd: repo,
     });
     expect(run.code, run.log).toBe(0);

@@ -56,7 +56,7 @@ function workflowRun(runId: number, workflow: string) {
   const env = {
     GITHUB_REPOSITORY: 'octo-org/notes', GITHUB_RUN_ID: String(runId), GITHUB_ACTOR: 'shipgate-app[bot]', GITHUB_WORKFLOW: workflow,
     GITHUB_SHA: 'feedc0de00000000000000000000000000000000', GITHUB_REF_NAME: 'main', GITHUB_WORKSPACE: repoRoot,
-    SHIPGATE_STORE_URI: `${t.uri.replace(/\/$/, '')}/${world.storeDbName}`, SHIPGATE_STATE_DIR: world.stateDir, ...world.env,
+    SHIPGATE_STORE_URI: t.uriFor(world.storeDbName), SHIPGATE_STATE_DIR: world.stateDir, ...world.env,
   };
   return { env, step: (name: string, inputs: Record<string, string>): Promise<ActionRun> => runActionProcess(bundles, name, { inputs: { config: world.configFile, ...inputs }, env }) };
 }

@@ -113,7 +113,7 @@ describe('recovery', () => {
       cwd: repoRoot,
       env: {
         PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true',
-        SHIPGATE_STORE_URI: `${t.uri.replace(/\/$/, '')}/${w.storeDbName}`, SHIPGATE_STATE_DIR: w.stateDir, ...w.env,
+        SHIPGATE_STORE_URI: t.uriFor(w.storeDbName), SHIPGATE_STATE_DIR: w.stateDir, ...w.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -24,9 +24,6 @@ export function freshDbName(prefix = 't'): string {
   return `${prefix}${randomBytes(5).toString('hex')}`;
 }
 
-export function mongoUriFor(serverUri: string, dbName: string): string {
-  return mongoUriWithDb(serverUri, dbName);
-}
 
 export function useTestDatabase(prefix = 't'): TestDatabase {
   const uri = inject('mongoUri');
@@ -60,7 +57,7 @@ export function useTestDatabase(prefix = 't'): TestDatabase {
       return n;
     },
     uriFor(name: string) {
-      return mongoUriFor(uri, name);
+      return mongoUriWithDb(uri, name);
     },
   };
 }

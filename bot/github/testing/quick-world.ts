@@ -13,6 +13,7 @@ import { repoRoot } from '../../../pipeline/mongo/embedded.ts';
 import { buildReleaseSystem, type ReleaseSystem } from '../../../pipeline/release/factory.ts';
 import { runRelease } from '../../../pipeline/release/runner.ts';
 import type { ReleaseRecord } from '../../../pipeline/release/types.ts';
+import { mongoUriWithDb } from '../../../pipeline/mongo/connect.ts';
 
 export interface QuickWorld {
   system: ReleaseSystem;
@@ -46,8 +47,7 @@ export async function createQuickWorld(opts: { client: MongoClient; serverUri: s
   const configFile = join(dir, 'shipgate.yml');
   await writeFile(configFile, text);
   const config = parseConfigText(text, configFile);
-  const base = opts.serverUri.replace(/\/$/, '');
-  const env = { STAGING_MONGODB_URI: `${base}/${opts.freshName('staging')}`, PRODUCTION_MONGODB_URI: `${base}/${opts.freshName('production')}` };
+  const env = { STAGING_MONGODB_URI: mongoUriWithDb(opts.serverUri, opts.freshName('staging')), PRODUCTION_MONGODB_URI: mongoUriWithDb(opts.serverUri, opts.freshName('production')) };
   const storeDbName = opts.freshName('store');
   const system = await buildReleaseSystem({ config, env, repoRoot, localStateDir: join(dir, 'state'), storeClient: opts.client, storeDbName, actor: 'gh-test', repo: opts.repo ?? 'octo-org/notes' });
   return {

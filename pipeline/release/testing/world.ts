@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import type { MongoClient } from 'mongodb';
 import { parseConfigText } from '../../config/load.ts';
 import { freePort, repoRoot } from '../../mongo/embedded.ts';
+import { mongoUriWithDb } from '../../mongo/connect.ts';
 import { buildReleaseSystem, type ReleaseSystem } from '../factory.ts';
 import { stopAllLocal } from '../../deploy/process.ts';
 import { runRelease, type RunnerDeps, type ApprovalWait } from '../runner.ts';
@@ -80,8 +81,8 @@ export async function createReleaseWorld(opts: WorldOptions): Promise<World> {
   const parsed = parseConfigText(text, configFile);
   const storeDbName = opts.freshName('store');
   const env = {
-    STAGING_MONGODB_URI: `${opts.serverUri.replace(/\/$/, '')}/${opts.freshName('staging')}`,
-    PRODUCTION_MONGODB_URI: `${opts.serverUri.replace(/\/$/, '')}/${opts.freshName('production')}`,
+    STAGING_MONGODB_URI: mongoUriWithDb(opts.serverUri, opts.freshName('staging')),
+    PRODUCTION_MONGODB_URI: mongoUriWithDb(opts.serverUri, opts.freshName('production')),
   };
   const system = await buildReleaseSystem({ config: parsed, env, repoRoot, localStateDir: stateDir, storeClient: opts.client, storeDbName, actor: 'e2e' });
   const world: World = {
