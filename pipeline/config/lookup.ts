@@ -1,6 +1,9 @@
-/** Questions asked of a loaded config: the release path, an environment by name, a person by any id. */
+/**
+ * Questions asked of a loaded config: the release path, an environment by name. (A person by any
+ * of their identities: personFor in pipeline/release/approvals.ts.)
+ */
 import { configErrors } from './errors.ts';
-import type { EnvironmentConfig, PersonConfig, ShipgateConfig } from './schema.ts';
+import type { EnvironmentConfig, ShipgateConfig } from './schema.ts';
 
 /** The environments in release order (the order of the keys under `environments:`). */
 export function releasePath(config: ShipgateConfig): string[] {
@@ -19,24 +22,4 @@ export function nextEnvironment(config: ShipgateConfig, name: string): string | 
   const path = releasePath(config);
   const i = path.indexOf(name);
   return i < 0 ? undefined : path[i + 1];
-}
-
-export interface PersonIdentity {
-  name?: string;
-  /** Slack user id (U…/W…). */
-  slack?: string;
-  /** GitHub login, case-insensitive. */
-  github?: string;
-}
-
-/** The person matching every given identity field, or undefined. An empty identity matches nobody. */
-export function findPerson(config: ShipgateConfig, identity: PersonIdentity): PersonConfig | undefined {
-  const { name, slack, github } = identity;
-  if (name === undefined && slack === undefined && github === undefined) return undefined;
-  return config.people.find(
-    (p) =>
-      (name === undefined || p.name === name) &&
-      (slack === undefined || p.slack === slack) &&
-      (github === undefined || p.github?.toLowerCase() === github.toLowerCase()),
-  );
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { presentError } from '../errors.ts';
 import { redactText } from '../secrets/redact.ts';
 import { parseConfigText } from './load.ts';
-import { environmentByName, findPerson, nextEnvironment, releasePath } from './lookup.ts';
+import { environmentByName, nextEnvironment, releasePath } from './lookup.ts';
 import { resolveEnvSecret, secretReferences } from './secrets.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,14 +65,5 @@ describe('config lookups', () => {
     }
     expect(shown).toContain('SHIPGATE_CONFIG_UNKNOWN_ENV: environment "prod" is not in the config (known: staging, production)');
     expect(() => environmentByName(local, 'toString')).toThrow(/not in the config/);
-  });
-
-  it('findPerson matches by name, Slack id or GitHub login (case-insensitive), all given fields at once', () => {
-    expect(findPerson(local, { slack: 'U034DEF' })?.name).toBe('raj');
-    expect(findPerson(local, { github: 'Sam-GH' })?.name).toBe('sam');
-    expect(findPerson(local, { name: 'ana', slack: 'U012ABC' })?.github).toBe('ana-dev');
-    expect(findPerson(local, { name: 'ana', slack: 'U034DEF' })).toBeUndefined();
-    expect(findPerson(local, { slack: 'U999' })).toBeUndefined();
-    expect(findPerson(local, {})).toBeUndefined();
   });
 });
