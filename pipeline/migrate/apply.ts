@@ -53,7 +53,7 @@ export async function checkApproval(target: MigrationTarget, digest: string, opt
 
 export async function applyMigrations(target: MigrationTarget, opts: ApplyOptions): Promise<ApplyReport> {
   const log = opts.progress ?? (() => undefined);
-  const first = await runnableStatus(target);
+  const first = await runnableStatus(target, log);
   const digest = planDigest(target, first.pending);
   const approvedBy = await checkApproval(target, digest, opts);
   const lock = await acquireMigrationLock(target, { owner: `${opts.actor}${opts.releaseId ? ` (release ${opts.releaseId})` : ''}`, ...(opts.lockLeaseMs ? { leaseMs: opts.lockLeaseMs } : {}) });

@@ -51,6 +51,20 @@ describe('shipgate migrate (CLI)', () => {
     expect(s2.stdout).toMatch(/applied\s+0003-rename-body-to-text applied \d{4}-\d\d-\d\d .* by cli-tester \(release r1\)/);
   });
 
+  it('a changelog document with a non-string _id is a warning naming it, not a crash', async () => {
+    const db = t.freshName('fr');
+    const dir = await migrationDir({ '0001-a.js': js.insert('a', 1) });
+    await t.client.db(db).collection<{ _id: unknown }>('shipgate_migrations').insertOne({ _id: 7, note: 'written by another tool' } as never);
+    const status = await shipgate(['migrate', 'status', '--dir', dir], { MONGODB_URI: t.uriFor(db) });
+    expect(status.stderr).not.toContain('SHIPGATE_INTERNAL');
+    expect(status.code).toBe(0);
+    expect(status.stderr).toContain('warning: shipgate_migrations holds a document that is not a Shipgate migration entry (_id 7): _id is a number');
+    expect(status.stdout).toMatch(/pending\s+0001-a/);
+    const apply = await shipgate(['migrate', 'apply', '--dir', dir], { MONGODB_URI: t.uriFor(db) });
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain('applied: 0001-a');
+  });
+
   it('a missing env var and an unreachable server are errors naming the variable, password redacted', async () => {
     const missing = await shipgate(['migrate', 'status', '--uri-env', 'PRODUCTION_MONGODB_URI'], {});
     expect(missing.code).toBe(1);

@@ -34,7 +34,7 @@ export function downDigest(target: MigrationTarget, files: MigrationFile[]): str
 }
 
 export async function migrateDown(target: MigrationTarget, opts: DownOptions): Promise<DownReport> {
-  const status = await runnableStatus(target);
+  const status = await runnableStatus(target, opts.progress);
   const files = status.entries.filter((e) => e.state === 'applied' && e.number > opts.to).map((e) => e.file as MigrationFile).reverse();
   const loaded: LoadedMigration[] = [];
   for (const f of files) loaded.push(await loadMigration(f));

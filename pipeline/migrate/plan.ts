@@ -43,7 +43,7 @@ export interface PlanOptions {
 }
 
 export async function planMigrations(target: MigrationTarget, opts: PlanOptions = {}): Promise<Plan> {
-  const status = await runnableStatus(target);
+  const status = await runnableStatus(target, opts.progress);
   const session = createRecordingDb(target.db);
   const pending: PlannedMigration[] = [];
   const risks: string[] = [];

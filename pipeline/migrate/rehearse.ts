@@ -59,7 +59,7 @@ export function scratchDbName(prefix: string, base: string): string {
 }
 
 export async function rehearseMigrations(target: MigrationTarget, opts: RehearseOptions = {}): Promise<RehearsalReport> {
-  const status = await runnableStatus(target);
+  const status = await runnableStatus(target, opts.progress);
   const client = opts.scratchClient ?? target.client;
   const scratchName = scratchDbName('sgrehearse', target.dbName);
   const scratch = client.db(scratchName);

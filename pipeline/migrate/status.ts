@@ -3,6 +3,8 @@
  * applied), missing (applied but the file is gone); and pending files numbered before an applied one.
  */
 import { basename } from 'node:path';
+import { BSON, type Document } from 'mongodb';
+import { redactText } from '../secrets/redact.ts';
 import { discoverMigrations } from './discover.ts';
 import { migrateErrors } from './errors.ts';
 import type { MigrationTarget } from './target.ts';
@@ -30,15 +32,56 @@ export interface MigrationStatus {
   /** Runnable, in order (empty when there are problems). */
   pending: MigrationFile[];
   applied: ChangelogEntry[];
+  /** Changelog documents that are not Shipgate entries (left alone, reported as warnings). */
+  foreign: ForeignChangelogDocument[];
 }
 
-export async function readChangelog(target: MigrationTarget): Promise<ChangelogEntry[]> {
-  return target.changelog().find({}).sort({ _id: 1 }).toArray();
+export interface ForeignChangelogDocument {
+  /** The document's _id as extended JSON (a string _id as itself). */
+  id: string;
+  problem: string;
+}
+
+/** A changelog _id Shipgate writes: a migration file name without extension (NNNN-name). */
+const ENTRY_ID = /^\d{4}-[a-z0-9][a-z0-9_-]*$/i;
+
+function foreignProblem(doc: Document): string | null {
+  const id: unknown = doc._id;
+  if (typeof id !== 'string') {
+    const kind = id === null ? 'null' : id === undefined ? 'missing' : typeof id === 'object' ? ((id as { _bsontype?: string })._bsontype ?? (Array.isArray(id) ? 'an array' : 'an object')) : `a ${typeof id}`;
+    return `_id is ${kind}, not a migration id such as 0001-add-index`;
+  }
+  if (!ENTRY_ID.test(id)) return '_id is not a migration id (NNNN-name)';
+  return null;
+}
+
+function showId(id: unknown): string {
+  const text = typeof id === 'string' ? id : BSON.EJSON.stringify({ v: id } as Document, { relaxed: true }).slice(5, -1);
+  return redactText(text.length > 80 ? `${text.slice(0, 77)}...` : text);
+}
+
+/** The changelog, split into Shipgate's entries and foreign documents (never fatal: reported). */
+export async function readChangelog(target: MigrationTarget): Promise<{ entries: ChangelogEntry[]; foreign: ForeignChangelogDocument[] }> {
+  const docs = await target.changelog().find({}).toArray() as Document[];
+  const entries: ChangelogEntry[] = [];
+  const foreign: ForeignChangelogDocument[] = [];
+  for (const doc of docs) {
+    const problem = foreignProblem(doc);
+    if (problem) foreign.push({ id: showId(doc._id), problem });
+    else entries.push(doc as ChangelogEntry);
+  }
+  entries.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+  return { entries, foreign };
+}
+
+/** One warning line per foreign changelog document. */
+export function foreignWarnings(status: Pick<MigrationStatus, 'foreign'>, collection: string): string[] {
+  return status.foreign.map((f) => `warning: ${collection} holds a document that is not a Shipgate migration entry (_id ${f.id}): ${f.problem}; it was ignored`);
 }
 
 export async function migrationStatus(target: MigrationTarget): Promise<MigrationStatus> {
   const files = await discoverMigrations(target.dir);
-  const applied = await readChangelog(target);
+  const { entries: applied, foreign } = await readChangelog(target);
   const byId = new Map(applied.map((e) => [e._id, e]));
   const fileIds = new Set(files.map((f) => f.id));
   const maxApplied = Math.max(0, ...files.filter((f) => byId.has(f.id)).map((f) => f.number), ...applied.map((e) => Number(e._id.slice(0, 4)) || 0));
@@ -68,6 +111,7 @@ export async function migrationStatus(target: MigrationTarget): Promise<Migratio
     entries,
     pending: clean ? entries.filter((e) => e.state === 'pending').map((e) => e.file as MigrationFile) : [],
     applied,
+    foreign,
   };
 }
 
@@ -84,8 +128,9 @@ export function assertRunnable(status: MigrationStatus): void {
 }
 
 /** Convenience: status that must be runnable. */
-export async function runnableStatus(target: MigrationTarget): Promise<MigrationStatus> {
+export async function runnableStatus(target: MigrationTarget, progress?: (line: string) => void): Promise<MigrationStatus> {
   const s = await migrationStatus(target);
+  for (const line of foreignWarnings(s, target.changelogCollection)) progress?.(line);
   assertRunnable(s);
   return s;
 }

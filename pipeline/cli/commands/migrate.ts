@@ -18,7 +18,7 @@ import { readMigrationLock } from '../../migrate/lock.ts';
 import { planMigrations } from '../../migrate/plan.ts';
 import { rehearseMigrations, type RehearsalReport } from '../../migrate/rehearse.ts';
 import { planToJson, renderPlanMarkdown, renderPlanTable } from '../../migrate/render.ts';
-import { migrationStatus } from '../../migrate/status.ts';
+import { foreignWarnings, migrationStatus } from '../../migrate/status.ts';
 import { migrateErrors } from '../../migrate/errors.ts';
 import { openMigrationTarget, type MigrationTarget } from '../../migrate/target.ts';
 import type { CommandModule } from './index.ts';
@@ -119,6 +119,7 @@ export const migrateCommands: CommandModule = {
       await withTarget(opts, 'shipgate migrate status [--uri-env NAME] [--db name] [--dir folder]', async (target) => {
         const s = await migrationStatus(target);
         const lock = await readMigrationLock(target);
+        for (const line of foreignWarnings(s, target.changelogCollection)) err(line);
         if (opts.json) return console.log(JSON.stringify({ ...s, lock }, null, 2));
         console.log(`migrations of ${target.label} (${target.dbName}) in ${target.dir}`);
         for (const e of s.entries) {
