@@ -82,6 +82,26 @@ describe('migrate plan', () => {
     expect(await t.client.db(dbName).collection('users').countDocuments()).toBe(3);
   });
 
+  it('editing a pending migration changes the digest, and an approval of the old digest no longer counts', async () => {
+    const dbName = t.freshName('edit');
+    await t.client.db(dbName).collection('users').insertMany([{ a: 1 }, { a: 2 }]);
+    const dir = await migrationDir({ '0001-one.js': `export async function up(db) { await db.collection('users').updateMany({ a: 2 }, { $set: { b: 1 } }); }\n` });
+    const target = openMigrationTarget({ client: t.client, dbName, dir, label: 'production' });
+    const approved = await planMigrations(target);
+    // Same id, same file name, other content: the reviewed plan is not the one that would run.
+    await writeMigration(dir, '0001-one.js', `export async function up(db) { await db.collection('users').deleteMany({}); }\n`);
+    const edited = await planMigrations(target);
+    expect(edited.pending.map((p) => p.id)).toEqual(approved.pending.map((p) => p.id));
+    expect(edited.pending[0]?.checksum).not.toBe(approved.pending[0]?.checksum);
+    expect(edited.digest).not.toBe(approved.digest);
+
+    const before = await snapshotDb(target.db);
+    const approval = { check: async (digest: string) => (digest === approved.digest ? { ok: true as const, approvedBy: ['ana'] } : { ok: false as const, reason: 'approved for another plan' }) };
+    const err = await applyMigrations(target, { actor: 'raj', protected: true, approval }).catch((e: unknown) => e);
+    expect(isShipgateError(err) && err.code).toBe('SHIPGATE_APPROVAL_NOT_VALID');
+    expect(await snapshotDb(target.db)).toBe(before);
+  });
+
   it('flags destructive writes and fails closed on methods it cannot classify', async () => {
     const dbName = t.freshName('risky');
     await t.client.db(dbName).collection('old').insertMany([{ x: 1 }, { x: 2 }]);
