@@ -14,7 +14,7 @@ import type { ReleaseLinks, ReleaseNotifier } from '../notify.ts';
 import { createGithubWebhookHandler, type GithubWebhookHandler } from './index.ts';
 import { linkRunToRelease } from './ledger.ts';
 import { createQuickWorld, type QuickWorld } from './testing/quick-world.ts';
-import { deliver, example, protectionRulePayload } from './testing/webhooks.ts';
+import { deliver, example, fromRepo, protectionRulePayload } from './testing/webhooks.ts';
 
 vi.setConfig({ testTimeout: 180_000 });
 const t = useTestDatabase('ghapp');
@@ -171,7 +171,7 @@ describe('deployment protection rule (protection-rule mode)', () => {
 describe('progress back to Slack', () => {
   it('workflow_run and deployment_status update the release message with the run link; redeliveries do not', async () => {
     const r = (await world.system.store.list({ limit: 1 }))[0]!;
-    const run = example('workflow_run', 'completed') as { workflow_run: { id: number; html_url: string; name: string } ; repository: { full_name: string } };
+    const run = fromRepo(example('workflow_run', 'completed'), { owner: 'octo-org', repo: 'notes' }) as { workflow_run: { id: number; html_url: string; name: string } ; repository: { full_name: string } };
     run.workflow_run.id = 8101;
     await linkRunToRelease(world.system.store.db, { repo: run.repository.full_name, runId: 8101, release: r._id });
     const first = await deliver(url(), { event: 'workflow_run', payload: run, secret: SECRET });
@@ -181,7 +181,7 @@ describe('progress back to Slack', () => {
     expect(mine[0]!.links?.note).toMatch(/ completed(: (success|failure))?$/);
 
     type DeploymentStatusPayload = { workflow_run?: { id: number } | null; deployment_status: { log_url?: string; state: string }; repository: { full_name: string } };
-    const withRun = example('deployment_status') as DeploymentStatusPayload;
+    const withRun = fromRepo(example('deployment_status'), { owner: 'octo-org', repo: 'notes' }) as DeploymentStatusPayload;
     withRun.workflow_run = { ...(withRun.workflow_run ?? {}), id: 8102 } as { id: number };
     await linkRunToRelease(world.system.store.db, { repo: withRun.repository.full_name, runId: 8102, release: r._id });
     expect((await deliver(url(), { event: 'deployment_status', payload: withRun, secret: SECRET })).status).toBe(200);
@@ -198,7 +198,7 @@ describe('dispatch mode (any plan)', () => {
     const r = await world.releaseToApproval('2.0.0', 'raj');
     expect(r.status, r.reason).toBe('awaiting_approval');
     // release.yml's run completed with the release awaiting approval: Slack asks the approvers.
-    const run = example('workflow_run', 'completed') as { workflow_run: { id: number }; repository: { full_name: string } };
+    const run = fromRepo(example('workflow_run', 'completed'), { owner: 'octo-org', repo: 'notes' }) as { workflow_run: { id: number }; repository: { full_name: string } };
     run.workflow_run.id = 8103;
     await linkRunToRelease(world.system.store.db, { repo: run.repository.full_name, runId: 8103, release: r._id });
     await deliver(url(), { event: 'workflow_run', payload: run, secret: SECRET });
@@ -211,8 +211,8 @@ describe('dispatch mode (any plan)', () => {
     await dispatcher.keeper.pollDecisions();
     const sent = fake.dispatches.filter((d) => d.inputs.release === r._id);
     expect(sent).toEqual([{ owner: 'octo-org', repo: 'notes', workflow: 'promote.yml', ref: 'main', inputs: { release: r._id } }]);
-    // Installation discovered with the App JWT, then an installation token; never the key on the wire.
-    expect(fake.calls('GET', /\/repos\/octo-org\/notes\/installation$/).length).toBeGreaterThan(0);
+    // The installation bound to the release (its first delivery), then an installation token; never the key on the wire.
+    expect(fake.calls('POST', /^\/app\/installations\/1\/access_tokens$/).length).toBeGreaterThan(0);
     expect(fake.requests.every((q) => !q.rawBody.includes('PRIVATE KEY') && !JSON.stringify(q.headers).includes('ghs_'))).toBe(true);
   });
 });

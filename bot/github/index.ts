@@ -1,19 +1,27 @@
 /**
  * The GitHub side of the bot: `createGithubWebhookHandler(...)` builds the real Probot app and
- * returns the request handler bot/server.ts mounts at POST /api/github/webhooks. Probot's
- * middleware verifies X-Hub-Signature-256 (HMAC-SHA256 of the raw body with the webhook secret)
- * before any handler runs; a forged or missing signature gets 400 and changes nothing.
- * The app's private key and webhook secret are registered with the redactor, so they (and the
- * installation tokens, which never leave Octokit) are never logged.
+ * returns the request handler bot/server.ts mounts at POST /api/github/webhooks. The edge in front
+ * of it (webhook-edge.ts) bounds the body (25 MB), verifies X-Hub-Signature-256 in constant time,
+ * validates the payloads of the events the app acts on (400 otherwise) and only then hands the
+ * delivery to `probot.receive`. The private key is checked at start (a bad one fails there, with
+ * the variable's name, never its value); the key and webhook secret are registered with the
+ * redactor, and Probot's logger never writes payloads (its `event` and error fields are reduced to
+ * the delivery id and name), so neither they nor installation tokens reach a log.
  */
+import { createPrivateKey } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Probot, createNodeMiddleware, type Logger } from 'probot';
+import { pino } from 'pino';
+import { Probot, type Logger } from 'probot';
 import { registerSecret, redactText } from '../../pipeline/secrets/redact.ts';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
-import { coreErrors } from '../../pipeline/errors.ts';
 import type { ReleaseNotifier } from '../notify.ts';
 import { shipgateGithubApp } from './app.ts';
+import { githubErrors } from './errors.ts';
 import { createRuleKeeper, type RuleKeeper } from './rule-keeper.ts';
+import { createWebhookEdge, GITHUB_MAX_PAYLOAD_BYTES } from './webhook-edge.ts';
+import { readGithubAppEnv } from './env.ts';
+
+export { githubSideStatus, readGithubAppEnv, GITHUB_APP_VARIABLES, type GithubSideStatus } from './env.ts';
 
 export const GITHUB_WEBHOOK_PATH = '/api/github/webhooks';
 
@@ -21,6 +29,8 @@ export interface GithubWebhookOptions {
   appId: number | string;
   /** The app's private key (PEM). */
   privateKey: string;
+  /** Where the key came from, named in the error when it is not a usable key (default GITHUB_APP_PRIVATE_KEY). */
+  privateKeySource?: string;
   webhookSecret: string;
   /** GitHub's REST API (default https://api.github.com; GHES: https://host/api/v3; tests: a loopback fake). */
   baseUrl?: string;
@@ -31,11 +41,13 @@ export interface GithubWebhookOptions {
   promoteWorkflow?: string;
   /** Dispatch promote.yml after a completed approval in dispatch mode (default true; off when another part of the bot does it). */
   dispatchPromote?: boolean;
-  /** owner/name, when release records carry only the app name. */
+  /** owner/name, when release records carry only the app name. Events from other repositories never touch a release. */
   repository?: string;
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   /** A pino logger to use instead of Probot's (stdout). */
   log?: Logger;
+  /** Largest webhook body accepted (default 25 MB, GitHub's cap). */
+  maxPayloadBytes?: number;
 }
 
 export interface GithubWebhookHandler {
@@ -46,18 +58,52 @@ export interface GithubWebhookHandler {
   onReleaseDecision(releaseId: string): Promise<void>;
   /** Polls the store for decisions recorded elsewhere (CLI); returns a stop function. */
   startDecisionPoll(intervalMs?: number): () => void;
+  /** Stops the decision poll started by githubHandlerFromEnv (if any). */
+  stop(): void;
+}
+
+/** Throws SHIPGATE_GITHUB_APP_KEY_INVALID (naming the variable, never showing the value) unless `pem` is a private key. */
+export function checkPrivateKey(pem: string, variable = 'GITHUB_APP_PRIVATE_KEY'): void {
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    const problem = /-----BEGIN [A-Z ]*PUBLIC KEY-----/.test(pem) ? 'it holds a public key' : 'it is not PEM (no -----BEGIN … PRIVATE KEY----- line)';
+    throw githubErrors.SHIPGATE_GITHUB_APP_KEY_INVALID({ variable, problem });
+  }
+  try {
+    createPrivateKey(pem);
+  } catch {
+    throw githubErrors.SHIPGATE_GITHUB_APP_KEY_INVALID({ variable, problem: 'its PEM block cannot be read (cut short, or line breaks lost)' });
+  }
+}
+
+/** Probot's fields that would carry a payload are reduced to the delivery's id and name. */
+function withoutPayloads(log: Logger): Logger {
+  const event = (e: unknown) => (e && typeof e === 'object' ? { id: (e as { id?: unknown }).id, name: (e as { name?: unknown }).name } : e);
+  const strip = (s: Record<string, unknown>): Record<string, unknown> => {
+    const { event: ev, payload: _payload, ...rest } = s;
+    if (ev !== undefined) rest.event = event(ev);
+    if (Array.isArray(rest.aggregateErrors)) rest.aggregateErrors = rest.aggregateErrors.map((x) => (x && typeof x === 'object' ? strip(x as Record<string, unknown>) : x));
+    if (typeof rest.message === 'string') rest.message = redactText(rest.message);
+    if (typeof rest.stack === 'string') rest.stack = redactText(rest.stack);
+    return rest;
+  };
+  const err = (e: unknown) => {
+    const s = pino.stdSerializers.err(e as Error) as unknown;
+    return s && typeof s === 'object' ? strip(s as Record<string, unknown>) : s;
+  };
+  return log.child({}, { serializers: { event, err, payload: () => '[payload not logged]' } });
 }
 
 export function createGithubWebhookHandler(opts: GithubWebhookOptions): GithubWebhookHandler {
+  checkPrivateKey(opts.privateKey, opts.privateKeySource);
   registerSecret(opts.privateKey);
   registerSecret(opts.webhookSecret);
+  const probotLog = withoutPayloads(opts.log ?? pino({ level: opts.logLevel ?? 'info', name: 'probot' }));
   const probot = new Probot({
     appId: opts.appId, privateKey: opts.privateKey, secret: opts.webhookSecret,
     ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
-    logLevel: opts.logLevel ?? 'info',
-    ...(opts.log ? { log: opts.log } : {}),
+    log: probotLog,
   });
-  const log = { info: (m: string) => probot.log.info(redactText(m)), warn: (m: string) => probot.log.warn(redactText(m)) };
+  const log = { info: (m: string) => probotLog.info(redactText(m)), warn: (m: string) => probotLog.warn(redactText(m)) };
   const keeper = createRuleKeeper({
     system: opts.system, notifier: opts.notifier, mode: opts.mode ?? 'dispatch', promoteWorkflow: opts.promoteWorkflow ?? 'promote.yml', dispatchPromote: opts.dispatchPromote ?? true,
     ...(opts.repository ? { repository: opts.repository } : {}),
@@ -72,16 +118,19 @@ export function createGithubWebhookHandler(opts: GithubWebhookOptions): GithubWe
       return { octokit, request: (route, params) => octokit.request(route, params) };
     },
   });
-  const middleware = createNodeMiddleware(shipgateGithubApp({ store: opts.system.store, notifier: opts.notifier, keeper }), { probot, webhooksPath: GITHUB_WEBHOOK_PATH });
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    middleware
-      .then((mw) => mw(req, res, () => void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n')))
-      .catch((err: unknown) => {
-        log.warn(`github webhook failed: ${(err as Error).message}`);
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-  };
-  return Object.assign(handler, {
+  const loaded = probot.load(shipgateGithubApp({ store: opts.system.store, notifier: opts.notifier, keeper, ...(opts.repository ? { repository: opts.repository } : {}) }));
+  loaded.catch(() => undefined); // surfaced by the first delivery (500), not as an unhandled rejection
+  const edge = createWebhookEdge({
+    secret: opts.webhookSecret,
+    maxBytes: opts.maxPayloadBytes ?? GITHUB_MAX_PAYLOAD_BYTES,
+    log,
+    receive: async (event) => {
+      await loaded;
+      await probot.receive(event as Parameters<Probot['receive']>[0]);
+    },
+  });
+  let stopPoll: (() => void) | undefined;
+  return Object.assign(edge, {
     probot, keeper,
     onReleaseDecision: (id: string) => keeper.onReleaseDecision(id),
     startDecisionPoll(intervalMs = 15_000) {
@@ -92,29 +141,30 @@ export function createGithubWebhookHandler(opts: GithubWebhookOptions): GithubWe
         keeper.pollDecisions().finally(() => (running = false));
       }, intervalMs);
       timer.unref();
-      return () => clearInterval(timer);
+      stopPoll = () => clearInterval(timer);
+      return stopPoll;
     },
+    stop: () => stopPoll?.(),
   });
 }
 
 /**
- * The handler from the bot's env, or undefined when no GitHub App is configured: GITHUB_APP_ID,
- * GITHUB_APP_PRIVATE_KEY (PEM, `\n` escapes allowed), GITHUB_WEBHOOK_SECRET; optional
- * GITHUB_API_URL, The mode and promote workflow come from the config (`github.guard`,
+ * The handler from the bot's env, or undefined when no GitHub App is configured (env.ts:
+ * GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY — PEM, `\n` escapes allowed —, GITHUB_WEBHOOK_SECRET, or
+ * Probot's names APP_ID, PRIVATE_KEY, WEBHOOK_SECRET; some but not all of them is an error naming
+ * the missing ones; a key that is not a private key is an error at start). Optional GITHUB_API_URL
+ * and GITHUB_REPOSITORY. The mode and promote workflow come from the config (`github.guard`,
  * `github.promoteWorkflow`). Starts the decision poll (CLI approvals, rule decisions).
  */
 export function githubHandlerFromEnv(env: NodeJS.ProcessEnv, deps: { system: GithubWebhookOptions['system'] & Pick<ReleaseSystem, 'config'>; notifier: ReleaseNotifier }): GithubWebhookHandler | undefined {
-  if (!env.GITHUB_APP_ID) return undefined;
-  const need = (name: string, purpose: string) => {
-    const v = env[name];
-    if (!v) throw coreErrors.SHIPGATE_ENV_MISSING({ variable: name, purpose });
-    return v;
-  };
+  const app = readGithubAppEnv(env);
+  if (!app) return undefined;
   const { config } = deps.system;
   const handler = createGithubWebhookHandler({
-    appId: env.GITHUB_APP_ID,
-    privateKey: need('GITHUB_APP_PRIVATE_KEY', "the GitHub App's private key (App settings → Private keys)").replace(/\\n/g, '\n'),
-    webhookSecret: need('GITHUB_WEBHOOK_SECRET', "the GitHub App's webhook secret (App settings → Webhook secret)"),
+    appId: app.appId,
+    privateKey: app.privateKey,
+    privateKeySource: app.sources.privateKey,
+    webhookSecret: app.webhookSecret,
     ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}),
     ...(env.GITHUB_REPOSITORY ? { repository: env.GITHUB_REPOSITORY } : {}),
     promoteWorkflow: config.github.promoteWorkflow,

@@ -3,7 +3,10 @@
  * compare-and-set that holds on FerretDB and MongoDB alike):
  * - `github_deliveries`: webhook delivery ids seen — a redelivery (same X-GitHub-Delivery) changes nothing;
  * - `github_runs`: which workflow run belongs to which release (written by the release action);
- * - `github_rules`: protection rules waiting for a decision, and `github_rule_decisions` (one per rule);
+ * - `github_bindings`: the repository and installation a release's GitHub events come from (set by
+ *   the first event that matches the release's repository; every later event must match it);
+ * - `github_rules`: protection rules waiting for a decision, `github_rule_evidence` (status reports
+ *   posted once per rule) and `github_rule_decisions` (one per rule);
  * - `github_dispatches`: promote.yml dispatched once per (release, digest).
  */
 import type { Db } from 'mongodb';
@@ -38,6 +41,44 @@ export async function linkRunToRelease(db: Db, link: { repo: string; runId: numb
 
 export async function releaseOfRun(db: Db, repo: string, runId: number): Promise<string | undefined> {
   return (await db.collection<RunLink>('github_runs').findOne({ _id: `${repo}#${runId}` }))?.release;
+}
+
+export interface ReleaseBinding { _id: string; repo: string; installationId: number; at: Date }
+
+/**
+ * Binds a release to the installation of its first GitHub event (a unique insert); answers the
+ * binding in force, which may be another installation's — the caller compares.
+ */
+export async function bindReleaseInstallation(db: Db, b: { release: string; repo: string; installationId: number }): Promise<ReleaseBinding> {
+  const doc: ReleaseBinding = { _id: b.release, repo: b.repo, installationId: b.installationId, at: new Date() };
+  try {
+    await db.collection<ReleaseBinding>('github_bindings').insertOne(doc);
+    return doc;
+  } catch (err) {
+    if (!isDuplicate(err)) throw err;
+  }
+  const bound = await db.collection<ReleaseBinding>('github_bindings').findOne({ _id: b.release });
+  if (!bound) throw new Error(`binding of ${b.release} vanished`);
+  return bound;
+}
+
+export async function bindingOf(db: Db, release: string): Promise<ReleaseBinding | undefined> {
+  return (await db.collection<ReleaseBinding>('github_bindings').findOne({ _id: release })) ?? undefined;
+}
+
+/** Claims the posting of a rule's evidence (status reports, the Slack request); false when done already. */
+export async function claimRuleEvidence(db: Db, ruleId: string): Promise<boolean> {
+  try {
+    await db.collection<{ _id: string; at: Date }>('github_rule_evidence').insertOne({ _id: ruleId, at: new Date() });
+    return true;
+  } catch (err) {
+    if (isDuplicate(err)) return false;
+    throw err;
+  }
+}
+
+export async function forgetRuleEvidence(db: Db, ruleId: string): Promise<void> {
+  await db.collection<{ _id: string }>('github_rule_evidence').deleteOne({ _id: ruleId });
 }
 
 export interface PendingRule {

@@ -7,7 +7,9 @@
  *   recorded (a new migration after approval makes it stale: rejected, start a new release);
  * - a rejection in Slack or the CLI rejects the rule the same way;
  * - in dispatch mode, a completed approval dispatches promote.yml for the release, once per digest.
- * Each rule is decided once (a unique insert), whatever the number of deliveries or pollers.
+ * Each rule is decided once (a unique insert), and its evidence posted once, per (repository, run,
+ * environment), whatever the number of deliveries, bot replicas or pollers. Only rules from the
+ * release's own repository and installation are linked to it or decided for it (binding.ts).
  */
 import type { Octokit } from '@octokit/rest';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
@@ -18,7 +20,8 @@ import { approvalForCurrentDigest } from './approval-check.ts';
 import { dispatchWorkflow } from './dispatch.ts';
 import { approvalComment, failedGates, gatesReport, planReport, rejectionComment } from './evidence.ts';
 import { approvalState } from '../../pipeline/release/approvals.ts';
-import { claimDispatch, dispatchSent, claimRuleDecision, forgetDispatch, linkRunToRelease, releaseOfRun, releaseRuleDecision, rememberRule, undecidedRules, type PendingRule } from './ledger.ts';
+import { checkEventOrigin, releaseRepository } from './binding.ts';
+import { bindingOf, claimDispatch, claimRuleEvidence, dispatchSent, claimRuleDecision, forgetDispatch, forgetRuleEvidence, linkRunToRelease, releaseOfRun, releaseRuleDecision, rememberRule, undecidedRules, type PendingRule } from './ledger.ts';
 
 export type RequestFn = (route: string, params?: Record<string, unknown>) => Promise<{ data: unknown }>;
 
@@ -102,17 +105,38 @@ export function createRuleKeeper(deps: RuleKeeperDeps) {
     return 'pending';
   }
 
+  /** The release of the rule's run — only when the rule comes from its repository and installation. */
   async function findRelease(req: RuleRequest): Promise<ReleaseRecord | undefined> {
-    const linked = await releaseOfRun(db, `${req.owner}/${req.repo}`, req.runId);
-    let id = linked;
+    const repo = `${req.owner}/${req.repo}`;
+    let id = await releaseOfRun(db, repo, req.runId);
+    let workflow: string | undefined;
     if (!id) {
       // promote.yml names its release in run-name: "promote rel-…".
       const { request } = await deps.installationClient({ ...(req.installationId ? { installationId: req.installationId } : {}), owner: req.owner, repo: req.repo });
       const run = (await request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', { owner: req.owner, repo: req.repo, run_id: req.runId })).data as { display_title?: string; name?: string };
       id = RELEASE_ID.exec(run.display_title ?? '')?.[0];
-      if (id) await linkRunToRelease(db, { repo: `${req.owner}/${req.repo}`, runId: req.runId, release: id, workflow: run.name ?? 'promote' });
+      workflow = run.name ?? 'promote';
     }
-    return id ? ((await deps.system.store.find(id)) ?? undefined) : undefined;
+    const release = id ? await deps.system.store.find(id) : undefined;
+    if (!release) return undefined;
+    const origin = await checkEventOrigin(db, release, { repo, installationId: req.installationId }, deps.repository);
+    if (!origin.ok) {
+      deps.log.warn(`protection rule for run ${req.runId} not linked: ${origin.reason}`);
+      return undefined;
+    }
+    if (workflow) await linkRunToRelease(db, { repo, runId: req.runId, release: release._id, workflow });
+    return release;
+  }
+
+  /** The release's waiting rules that come from its own repository and installation. */
+  async function rulesOf(release: ReleaseRecord): Promise<PendingRule[]> {
+    const own: PendingRule[] = [];
+    for (const rule of await undecidedRules(db, release._id)) {
+      const origin = await checkEventOrigin(db, release, { repo: `${rule.owner}/${rule.repo}`, installationId: rule.installationId }, deps.repository);
+      if (origin.ok) own.push(rule);
+      else deps.log.warn(`protection rule ${rule._id} left alone: ${origin.reason}`);
+    }
+    return own;
   }
 
   return {
@@ -128,8 +152,16 @@ export function createRuleKeeper(deps: RuleKeeperDeps) {
       }
       const outcome = await settle(rule, release);
       if (outcome !== 'pending') return outcome;
-      await answer(rule, { comment: gatesReport(release) });
-      await answer(rule, { comment: planReport(release) });
+      // Once per (repository, run, environment): a second delivery of the same rule (new delivery
+      // id, or another bot replica) finds the claim and posts nothing.
+      if (!(await claimRuleEvidence(db, rule._id))) return 'pending';
+      try {
+        await answer(rule, { comment: gatesReport(release) });
+        await answer(rule, { comment: planReport(release) });
+      } catch (err) {
+        await forgetRuleEvidence(db, rule._id);
+        throw err;
+      }
       await deps.notifier.approvalRequested(release);
       return 'pending';
     },
@@ -141,15 +173,16 @@ export function createRuleKeeper(deps: RuleKeeperDeps) {
      */
     async onReleaseDecision(releaseId: string): Promise<void> {
       const release = await deps.system.store.get(releaseId);
-      const rules = await undecidedRules(db, releaseId);
+      const rules = await rulesOf(release);
       for (const rule of rules) await settle(rule, release);
       if (deps.mode !== 'dispatch' || deps.dispatchPromote === false || rules.length > 0 || release.status !== 'awaiting_approval') return;
       const check = await approvalForCurrentDigest(deps.system, release, now());
       if (!check.ok || !(await claimDispatch(db, release._id, check.digest))) return;
-      const [owner, repo] = (release.repo.includes('/') ? release.repo : deps.repository ?? '').split('/');
+      const [owner, repo] = (releaseRepository(release, deps.repository) ?? '').split('/');
       try {
         if (!owner || !repo) throw new Error(`release ${release._id} has repo "${release.repo}", not owner/name; set the bot's GitHub repository`);
-        const { octokit } = await deps.installationClient({ owner, repo });
+        const bound = await bindingOf(db, release._id);
+        const { octokit } = await deps.installationClient({ ...(bound ? { installationId: bound.installationId } : {}), owner, repo });
         await dispatchWorkflow(octokit as Octokit, { owner, repo, workflow: deps.promoteWorkflow, ref: release.ref, inputs: { release: release._id } });
       } catch (err) {
         await forgetDispatch(db, release._id, check.digest);

@@ -18,6 +18,19 @@ export function example(event: string, action?: string): Record<string, unknown>
   return structuredClone(found);
 }
 
+/**
+ * An example payload as the GitHub App's installation on owner/repo delivers it: the repository
+ * renamed, and the `installation` every App delivery carries (the examples often lack it).
+ */
+export function fromRepo<T extends Record<string, unknown>>(payload: T, opts: { owner: string; repo: string; installationId?: number }): T {
+  const repository = payload.repository as Record<string, unknown>;
+  return {
+    ...payload,
+    repository: { ...repository, name: opts.repo, full_name: `${opts.owner}/${opts.repo}`, owner: { ...(repository.owner as object), login: opts.owner } },
+    installation: { id: opts.installationId ?? 1, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==' },
+  };
+}
+
 export function protectionRulePayload(opts: { owner: string; repo: string; runId: number; environment?: string; installationId?: number }): Record<string, unknown> {
   const base = example('deployment_status') as { deployment: Record<string, unknown>; repository: Record<string, unknown>; sender: unknown };
   const repository = { ...base.repository, name: opts.repo, full_name: `${opts.owner}/${opts.repo}`, owner: { ...(base.repository.owner as object), login: opts.owner } };
