@@ -3,6 +3,8 @@
  * a problem it found is `failed`, a question it could not answer (timeout, unreachable, crash)
  * is `error`. The engine treats both alike: fail closed. A missing result is a failure.
  */
+import { isShipgateError, presentError } from '../errors.ts';
+
 export type GateStatus = 'passed' | 'failed' | 'error' | 'skipped';
 
 export interface GateResult {
@@ -37,14 +39,6 @@ export interface Gate<C extends GateContext = GateContext> {
   run(ctx: C): Promise<GateResult>;
 }
 
-const RANK: Record<GateStatus, number> = { passed: 0, skipped: 1, failed: 2, error: 3 };
-
-/** The worst verdict wins. No results at all is a failure, not a pass. */
-export function worstStatus(results: readonly GateResult[]): GateStatus {
-  if (results.length === 0) return 'failed';
-  return results.reduce<GateStatus>((w, r) => (RANK[r.status] > RANK[w] ? r.status : w), 'passed');
-}
-
 /** Fail closed: only `passed` (or a deliberate `skipped`) lets a release move on. */
 export function allowsPromotion(result: GateResult | undefined): boolean {
   return result !== undefined && (result.status === 'passed' || result.status === 'skipped');
@@ -66,7 +60,8 @@ export async function runGuarded(
       gate,
       status: 'error',
       summary: `${gate} could not decide: ${message.split('\n')[0]}`,
-      details: '```\n' + message + '\n```',
+      // A refusal from the catalogue keeps its code, hint and docs link; anything else its message.
+      details: isShipgateError(err) ? presentError(err, 'markdown') : '```\n' + message + '\n```',
       metrics: {},
       startedAt,
       durationMs: Math.round(performance.now() - t0),
