@@ -3,7 +3,8 @@ import { createServer as createNetServer } from 'node:net';
 import { startLoopback, type Loopback } from '../health/loopback.testkit.ts';
 import { parseProfile } from './profile.ts';
 import { runBuiltinLoad } from './builtin.ts';
-import { runLoadGate } from './gate.ts';
+import { prepareLoad, runLoadGate } from './gate.ts';
+import { isShipgateError } from '../../errors.ts';
 import { toJobSummary } from '../render.ts';
 
 let target: Loopback;
@@ -99,6 +100,26 @@ describe('load gate', () => {
     });
     expect(r.result.status).toBe('error');
     expect(r.result.summary).toMatch(/^no response from/);
+  });
+
+  it('refuses to prepare a run with no thresholds (CLI exit 3), naming where to set them', async () => {
+    const err = await prepareLoad({ url: target.url, engine: 'builtin', profile: parseProfile({ requests: [{ path: '/ok' }], amount: 10 }) }).catch((e: unknown) => e);
+    expect(isShipgateError(err) && err.code).toBe('SHIPGATE_LOAD_THRESHOLDS_MISSING');
+    expect(isShipgateError(err) && err.exitCode).toBe(3);
+    expect(String((err as Error).message)).toMatch(/no thresholds/);
+    expect(isShipgateError(err) && err.hint).toMatch(/gates\.load\.thresholds[\s\S]*--threshold/);
+    // The profile's own thresholds count.
+    const ok = await prepareLoad({ url: target.url, engine: 'builtin', profile: parseProfile({ requests: [{ path: '/ok' }], amount: 10, thresholds: { http_req_failed: ['rate<0.01'] } }) });
+    expect(ok.thresholds.map((t) => t.expr)).toEqual(['rate<0.01']);
+  });
+
+  it('is an error, sending no load, when handed a prepared run with no thresholds', async () => {
+    const before = target.requests;
+    const r = await runLoadGate({ url: target.url }, { engine: 'builtin', profile: parseProfile({ requests: [{ path: '/ok' }], connections: 1, amount: 20 }), thresholds: [], thresholdSource: {} });
+    expect(r.result.status).toBe('error');
+    expect(r.result.summary).toMatch(/^load could not decide: the load gate has no thresholds/);
+    expect(r.result.details).toContain('SHIPGATE_LOAD_THRESHOLDS_MISSING');
+    expect(target.requests).toBe(before);
   });
 
   it('rejects bad thresholds and bad profiles before running, naming the fix', async () => {

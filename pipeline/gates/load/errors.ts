@@ -14,6 +14,12 @@ export const loadErrors = defineErrors({
     docs: 'load.md#thresholds',
     exitCode: 3,
   },
+  SHIPGATE_LOAD_THRESHOLDS_MISSING: {
+    message: (d: { engine: string }) => `the load gate has no thresholds: a ${d.engine} run would have nothing to decide on, so it is refused (fail closed) before any load is sent`,
+    hint: () => 'set gates.load.thresholds in .github/shipgate.yml, "thresholds" in the profile, or --threshold, e.g. http_req_duration: ["p(95)<300"], http_req_failed: ["rate<0.01"]',
+    docs: 'load.md#thresholds',
+    exitCode: 3,
+  },
   SHIPGATE_LOAD_K6_MISSING: {
     message: (d: { path: string }) => `engine "k6" was chosen but no k6 executable is on PATH (${d.path})`,
     hint: () => 'install k6 (in GitHub Actions: grafana/setup-k6-action with a pinned k6-version), or use --engine builtin',

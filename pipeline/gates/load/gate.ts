@@ -1,7 +1,8 @@
 /**
  * The load gate: pick an engine (k6 | builtin | auto = k6 when on PATH), let it measure, then
  * evaluate the k6-syntax thresholds with OUR evaluator. Any threshold crossed or not measurable →
- * `failed`; engine broke or nothing was measured → `error`.
+ * `failed`; engine broke or nothing was measured → `error`. No thresholds at all is refused before
+ * any load is sent (an `error` result; exit 3 in the CLI): a run with nothing to check never passes.
  */
 import { runGuarded, type GateResult, type ProgressSink } from '../types.ts';
 import { formatDuration } from '../../config/duration.ts';
@@ -63,6 +64,7 @@ export async function prepareLoad(opts: LoadGateOptions): Promise<PreparedLoad> 
   const thresholdSource = { ...(profile?.thresholds ?? {}), ...(opts.thresholds ?? {}) };
   const parsed = parseThresholds(thresholdSource);
   if (!parsed.ok) throw loadErrors.SHIPGATE_LOAD_THRESHOLDS_INVALID({ source: 'the load gate config', error: parsed.error });
+  if (parsed.value.length === 0) throw loadErrors.SHIPGATE_LOAD_THRESHOLDS_MISSING({ engine });
   return { engine, ...(k6Path ? { k6Path } : {}), ...(profile ? { profile } : {}), thresholds: parsed.value, thresholdSource };
 }
 
@@ -99,6 +101,8 @@ export async function runLoadGate(opts: LoadGateOptions, prepared?: PreparedLoad
   let outcomes: ThresholdOutcome[] = [];
   const result = await runGuarded('load', async () => {
     const prep = prepared ?? (await prepareLoad(opts));
+    // A hand-built PreparedLoad gets the same refusal: no thresholds, no load sent, no verdict.
+    if (prep.thresholds.length === 0) throw loadErrors.SHIPGATE_LOAD_THRESHOLDS_MISSING({ engine: prep.engine });
     let k6Crossed = false;
     if (prep.engine === 'k6') {
       const run = await runK6({
@@ -124,7 +128,7 @@ export async function runLoadGate(opts: LoadGateOptions, prepared?: PreparedLoad
     const volume = `${total} requests in ${formatDuration(m.durationMs)} at ${Math.round(rps)} req/s (${m.engine})`;
     const details = [
       `**Engine:** ${m.engine} · ${volume}`, '',
-      outcomes.length ? thresholdsTable(outcomes) : '_no thresholds configured_', '',
+      thresholdsTable(outcomes), '',
       '**Latency**', '', latencyTable(m), '',
       `**Status codes:** ${statusLine(m)}`,
       ...(m.notes.length ? ['', ...m.notes.map((n) => `- ${n}`)] : []),
@@ -133,7 +137,6 @@ export async function runLoadGate(opts: LoadGateOptions, prepared?: PreparedLoad
     const metrics = metricsOf(m, outcomes);
     const responses = m.engine === 'k6' ? (m.metrics.http_req_duration ? total : 0) : total - (m.statusCounts.error ?? 0);
     if (responses <= 0) return { status: 'error', summary: `no response from ${opts.url} (${total} requests, ${m.statusCounts.error ?? 0} errors)`, details, metrics };
-    if (outcomes.length === 0) return { status: 'error', summary: `no thresholds configured: nothing to decide on (${volume})`, details, metrics };
     if (failed.length) {
       return { status: 'failed', summary: `${failed.length} of ${outcomes.length} thresholds crossed: ${failed.slice(0, 2).map(thresholdLine).join('; ')}`, details, metrics };
     }

@@ -100,9 +100,10 @@ describe('k6 engine through a fake k6 on PATH', () => {
 
   it('auto picks k6 when it is on PATH, builtin otherwise', async () => {
     const profile = parseProfile({ requests: [{ path: '/' }], amount: 1 });
+    const thresholds = { http_req_failed: ['rate<0.01'] };
     expect(await findOnPath('k6', pathEnv)).toBe(join(bin, 'k6'));
-    expect((await prepareLoad({ url: 'http://x', engine: 'auto', script: 'x.js', profile, pathEnv })).engine).toBe('k6');
-    expect((await prepareLoad({ url: 'http://x', engine: 'auto', script: 'x.js', profile, pathEnv: '/nonexistent' })).engine).toBe('builtin');
+    expect((await prepareLoad({ url: 'http://x', engine: 'auto', script: 'x.js', profile, pathEnv, thresholds })).engine).toBe('k6');
+    expect((await prepareLoad({ url: 'http://x', engine: 'auto', script: 'x.js', profile, pathEnv: '/nonexistent', thresholds })).engine).toBe('builtin');
     await expect(prepareLoad({ url: 'http://x', engine: 'k6', script: 'x.js', pathEnv: '/nonexistent' })).rejects.toThrow(/no k6 executable is on PATH/);
   });
 });
