@@ -74,6 +74,23 @@ describe('smoke gate', () => {
     expect(none.result.summary).toMatch(/^(no smoke tests found in smoke\/fixtures\/does-not-exist|vitest exited)/);
   });
 
+  it('is an error, not a pass, when vitest exits non-zero though no test failed (an error outside the tests)', async () => {
+    const r = await run(['pipeline/gates/smoke/fixtures/unhandled-error.smoke.ts']);
+    expect(r.report?.tests.map((t) => t.status)).toEqual(['passed', 'passed']);
+    expect(r.result.metrics).toMatchObject({ tests: 2, passed: 2, failed: 0, exitCode: 1 });
+    expect(r.result.status).toBe('error');
+    expect(r.result.summary).toBe('vitest exited 1 though no test failed (an unhandled error?)');
+    expect(r.result.details).toMatch(/escaped outside any test/);
+  });
+
+  it('is an error, not a pass, when vitest dies without writing its report', async () => {
+    const r = await run(['pipeline/gates/smoke/fixtures/kills-vitest.smoke.ts']);
+    expect(r.report).toBeUndefined();
+    expect(r.result.status).toBe('error');
+    expect(r.result.summary).toMatch(/^vitest exited by signal without a report \(crash\?\)/);
+    expect(r.result.metrics).toMatchObject({ tests: 0, exitCode: null });
+  });
+
   it('is an error when the overall timeout passes, and kills the run', async () => {
     const r = await run(['smoke/fixtures/hang'], { timeoutMs: 8_000 });
     expect(r.result.status).toBe('error');
