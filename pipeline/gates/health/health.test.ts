@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { runHealthGate } from './gate.ts';
+import { healthGate, runHealthGate } from './gate.ts';
 import { backoffDelay } from './poll.ts';
 import { assessHealthAnswer } from './assess.ts';
 import { healthy, json, startLoopback, type Loopback } from './loopback.testkit.ts';
@@ -43,6 +43,29 @@ describe('health gate against loopback servers', () => {
     expect(r.result.summary).toMatch(/^not healthy: version 1\.4\.2 still serving, expected 1\.5\.0 x \d+; timeout after 600ms$/);
     expect(r.result.metrics.observedVersion).toBe('1.4.2');
     expect(r.result.details).toContain('"version": "1.4.2"');
+  });
+
+  it('as a Gate, expects the version of the context: fails against the old deployment, naming both versions', async () => {
+    const s = await serve((_req, res) => json(res, 200, healthy('1.4.2')));
+    const gate = healthGate({ ...fast, consecutive: 2, timeoutMs: 600 });
+    const r = await gate.run({ url: s.url, version: '1.5.0' });
+    expect(r.status).toBe('failed');
+    expect(r.summary).toMatch(/^not healthy: version 1\.4\.2 still serving, expected 1\.5\.0 x \d+; timeout after 600ms$/);
+    expect(r.metrics).toMatchObject({ expectedVersion: '1.5.0', observedVersion: '1.4.2' });
+    // An explicit expectVersion in the defaults wins over the context's.
+    const pinned = await healthGate({ ...fast, consecutive: 2, timeoutMs: 5000, expectVersion: '1.4.2' }).run({ url: s.url, version: '1.5.0' });
+    expect(pinned.status).toBe('passed');
+  });
+
+  it('does not blame the target for a try the deadline cut short', async () => {
+    // First answer: the old version; every later request hangs, so the second try is still waiting
+    // (request timeout 5s) when the 400ms deadline cuts it.
+    const s = await serve((_req, res, n) => (n === 1 ? json(res, 200, healthy('1.4.2')) : undefined));
+    const r = await runHealthGate({ url: s.url, expectVersion: '1.5.0', intervalMs: 20, requestTimeoutMs: 5000, timeoutMs: 400 });
+    expect(r.result.status).toBe('failed');
+    expect(r.result.summary).toBe('not healthy: version 1.4.2 still serving, expected 1.5.0; timeout after 400ms');
+    expect(r.run?.tries).toBe(2);
+    expect(r.run?.history[1]).toMatchObject({ outcome: 'unreachable', reason: expect.stringMatching(/^cut off by the deadline after \d+ms$/) });
   });
 
   it('never passes a flapping target that needs 3 in a row', async () => {

@@ -177,6 +177,13 @@ export async function pollHealth(opts: HealthPollOptions): Promise<HealthPollRes
     } catch (err) {
       if (opts.signal?.aborted) break;
       const timedOut = (err as { timedOut?: boolean }).timedOut === true;
+      // A try the overall deadline cut short (less time left than a request may take) says nothing
+      // about the target: it shows in the history, not among the reasons (which it would blur).
+      if (timedOut && reqTimeout < requestTimeoutMs) {
+        history.push({ n: tries, atMs, ms: elapsed() - atMs, outcome: 'unreachable', reason: `cut off by the deadline after ${reqTimeout}ms` });
+        if (history.length > 30) history.shift();
+        break;
+      }
       entry = { n: tries, atMs, ms: elapsed() - atMs, outcome: 'unreachable', reason: transportReason(err, timedOut, requestTimeoutMs) };
     }
     history.push(entry);
