@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '**/dist/', 'tools/bin/', 'reports/', 'coverage/', '.shipgate/'] },
+  { ignores: ['node_modules/', '**/dist/', 'tools/bin/', 'reports/', 'coverage/', '.shipgate/', '.stryker-tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
