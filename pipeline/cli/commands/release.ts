@@ -13,12 +13,14 @@ import { renderFinal, renderReleaseMarkdown, renderChecklist } from '../../relea
 import { environmentStatus } from '../../release/status.ts';
 import { freezeEnvironment, unfreezeEnvironment } from '../../release/locks.ts';
 import { rollbackEnvironment } from '../../release/rollback.ts';
+import { assertMayOperate, type Operation } from '../../release/authorize.ts';
+import { describeIdentity } from '../../release/approvals.ts';
 import { releaseErrors } from '../../release/errors.ts';
 import { isPidAlive } from '../../local/process-group.ts';
 import { coreErrors } from '../../errors.ts';
 import { hostname } from 'node:os';
 import { environmentByName } from '../../config/lookup.ts';
-import type { ReleaseRecord } from '../../release/types.ts';
+import type { Identity, ReleaseRecord } from '../../release/types.ts';
 import type { CommandModule } from './index.ts';
 
 interface Common {
@@ -33,6 +35,14 @@ async function withSession<T>(opts: Common, body: (s: Session) => Promise<T>): P
   } finally {
     await s.close();
   }
+}
+
+/** The engine's rule for lock/unlock/rollback/approve (pipeline/release/authorize.ts); returns who acts. */
+function authorizeOperation(s: Session, o: Common, action: Operation, env: string): Identity {
+  environmentByName(s.config, env); // an unknown environment: SHIPGATE_CONFIG_UNKNOWN_ENV naming the known ones
+  const identity = cliIdentity(o.as, s.env);
+  assertMayOperate({ action, env, identity, people: s.config.people, environments: s.config.environments, approvers: s.system.policy.approvers });
+  return identity;
 }
 
 /** Runs (or resumes) a release with the live checklist and the approval prompt; sets the exit code. */
@@ -125,8 +135,9 @@ export const releaseCommands: CommandModule = {
       .description('approve a release waiting for approval (as a configured approver, not its requester)')
       .action(async (id: string, o: Common) => {
         await withSession(o, async (s) => {
-          const r = await approveRelease({ store: s.system.store, audit: s.system.audit, policy: s.system.policy }, id, cliIdentity(o.as, s.env));
-          console.log(`✓ approval of ${cliIdentity(o.as, s.env).id} recorded for ${id}: ${r.state}`);
+          const identity = authorizeOperation(s, o, 'approve', (await s.system.store.get(id)).target);
+          const r = await approveRelease({ store: s.system.store, audit: s.system.audit, policy: s.system.policy }, id, identity);
+          console.log(`✓ approval of ${describeIdentity(identity)} recorded for ${id}: ${r.state}`);
           if (r.approved) console.log(`  continue it with: shipgate release resume ${id}`);
         });
       });
@@ -154,10 +165,10 @@ export const releaseCommands: CommandModule = {
       .requiredOption('--reason <text>', 'why (shown to anyone who tries to release)')
       .action(async (env: string, o: Common & { reason: string }) => {
         await withSession(o, async (s) => {
-          environmentByName(s.config, env);
-          const by = cliIdentity(o.as, s.env).id;
+          const identity = authorizeOperation(s, o, 'lock', env);
+          const by = describeIdentity(identity);
           await freezeEnvironment(s.system.store.db, env, { by, reason: o.reason });
-          await s.system.audit.append({ type: 'lock.acquired', env, actor: cliIdentity(o.as, s.env), data: { reason: o.reason, freeze: true } });
+          await s.system.audit.append({ type: 'lock.acquired', env, actor: identity, data: { reason: o.reason, freeze: true } });
           console.log(`🔒 ${env} locked by ${by}: ${o.reason}`);
         });
       });
@@ -166,9 +177,9 @@ export const releaseCommands: CommandModule = {
       .description('lift a freeze (or clear a dead release lease)')
       .action(async (env: string, o: Common) => {
         await withSession(o, async (s) => {
-          environmentByName(s.config, env);
+          const identity = authorizeOperation(s, o, 'unlock', env);
           const was = await unfreezeEnvironment(s.system.store.db, env);
-          await s.system.audit.append({ type: 'lock.released', env, actor: cliIdentity(o.as, s.env), data: { was: was?.owner ?? null } });
+          await s.system.audit.append({ type: 'lock.released', env, actor: identity, data: { was: was?.owner ?? null } });
           console.log(was ? `🔓 ${env} unlocked (was locked by ${was.owner}: ${was.reason})` : `${env} was not locked`);
         });
       });
@@ -198,7 +209,8 @@ export const releaseCommands: CommandModule = {
       .option('--force', 'switch back even after a breaking migration (the old version may fail on the new schema)')
       .action(async (env: string, o: Common & { force?: boolean }) => {
         await withSession(o, async (s) => {
-          const out = await rollbackEnvironment(s.system, env, { force: o.force === true, actor: cliIdentity(o.as, s.env) });
+          const identity = authorizeOperation(s, o, 'rollback', env);
+          const out = await rollbackEnvironment(s.system, env, { force: o.force === true, actor: identity });
           console.log(out.message);
         });
       });
