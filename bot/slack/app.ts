@@ -13,6 +13,8 @@ import type { ReleaseRecord } from '../../pipeline/release/types.ts';
 import { registerDeployCommand } from './deploy-command.ts';
 import { registerApprovalActions } from './approval-actions.ts';
 import { SlackNotifier } from './notifier.ts';
+import { BackgroundWork } from './background.ts';
+import { answers, ephemeral, ACTION_APPROVE, ACTION_REJECT, REJECT_MODAL } from './blocks.ts';
 import { githubStarter, localStarter, type GithubAccess, type ReleaseStarter } from './release-starter.ts';
 
 export interface SlackAppOptions {
@@ -44,6 +46,8 @@ export interface SlackBot {
   notifier: SlackNotifier;
   starter: ReleaseStarter;
   requestListener: RequestListener;
+  /** Releases picked up at start that a previous process left waiting or running (local mode). */
+  resumed: Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -102,9 +106,10 @@ export function createSlackBot(opts: SlackAppOptions): SlackBot {
       ? githubStarter({ system, ...(opts.github ? { github: opts.github } : {}) })
       : localStarter({ system, notifier, resolveRef: opts.resolveRef ?? ((ref) => resolveCommit(ref, root)), log, ...(opts.approvalPollMs ? { approvalPollMs: opts.approvalPollMs } : {}) });
 
-  registerDeployCommand(app, { system, starter, channel: slack.channel, defaultRef: opts.defaultRef ?? 'main', log });
+  const work = new BackgroundWork((err) => log(`slack: work after an ack failed: ${(err as Error).message}`));
+  registerDeployCommand(app, { system, starter, channel: slack.channel, defaultRef: opts.defaultRef ?? 'main', log, work });
   registerApprovalActions(app, {
-    system, notifier, thresholds, log,
+    system, notifier, messages: notifier.store, thresholds, log,
     ...(opts.onApproved
       ? { onApproved: opts.onApproved }
       : slack.mode === 'github' && opts.github && system.config.github.guard === 'dispatch'
@@ -116,15 +121,39 @@ export function createSlackBot(opts: SlackAppOptions): SlackBot {
         }
       : {}),
   });
+  registerCatchAll(app);
 
+  const resumed = starter.resume().catch((err: unknown) => {
+    log(`slack: could not look for releases left by a previous process: ${(err as Error).message}`);
+    return [];
+  });
   return {
     app,
     notifier,
     starter,
     requestListener: receiver.requestListener,
+    resumed,
     async close() {
+      await resumed;
+      await work.idle();
       await starter.close();
       await notifier.flush();
     },
   };
+}
+
+/**
+ * Whatever Shipgate has no listener for is acknowledged at once (Bolt would let it wait ~3 s and
+ * answer 404): other slash commands get an ephemeral "unknown command"; other buttons, modals,
+ * shortcuts and option requests an empty ack. Nothing is done for them.
+ */
+function registerCatchAll(app: App): void {
+  app.command(/^(?!\/deploy$)/, async ({ ack, command }) => ack(ephemeral(answers.unknownCommand(command.command))));
+  app.action(new RegExp(`^(?!(${ACTION_APPROVE}|${ACTION_REJECT})$)`), async ({ ack }) => ack());
+  app.action({ type: 'interactive_message', callback_id: /.*/ }, async ({ ack }) => ack());
+  app.action({ type: 'dialog_submission', callback_id: /.*/ }, async ({ ack }) => ack());
+  app.view(new RegExp(`^(?!${REJECT_MODAL}$)`), async ({ ack }) => ack());
+  app.view({ type: 'view_closed', callback_id: /.*/ }, async ({ ack }) => ack());
+  app.shortcut(/.*/, async ({ ack }) => ack());
+  app.options(/.*/, async ({ ack }) => ack({ options: [] }));
 }

@@ -1,17 +1,22 @@
 /**
  * What people read in Slack, as Block Kit, built from the release record the same way
  * pipeline/release/render.ts builds the terminal's: the live release message, the approval
- * request (and its decided form), status, notifications. Pure functions: golden files pin them.
+ * request (and its decided form), status, notifications, gate reports in the thread and the
+ * ephemeral answers. Pure functions: golden files pin them. Every piece of text from outside
+ * Slack (versions, refs, reasons, gate summaries, migration names…) goes through the `mrkdwn`
+ * template of ./mrkdwn.ts, which escapes it; the Block Kit limits are kept here (never fail: cut
+ * with "… N more").
  */
 import { formatDuration } from '../../pipeline/config/duration.ts';
 import { toSlack } from '../../pipeline/gates/render.ts';
 import type { ApprovalPolicy } from '../../pipeline/release/approvals.ts';
 import { releaseHeadline, stageLine } from '../../pipeline/release/render.ts';
 import type { EnvironmentState } from '../../pipeline/release/status.ts';
-import type { ReleaseRecord } from '../../pipeline/release/types.ts';
+import type { ReleaseRecord, StageRecord } from '../../pipeline/release/types.ts';
 import type { GateResult } from '../../pipeline/gates/types.ts';
 import { redactText } from '../../pipeline/secrets/redact.ts';
 import type { ReleaseLinks } from '../notify.ts';
+import { LIMITS, code, codeBlock, joinMrkdwn, link, mention, mrkdwn, slackError, text, truncateMrkdwn, truncatePlain, type Mrkdwn } from './mrkdwn.ts';
 
 export type Block = Record<string, unknown>;
 export interface SlackMessageBody {
@@ -24,6 +29,8 @@ export const ACTION_REJECT = 'shipgate_reject';
 export const REJECT_MODAL = 'shipgate_reject_modal';
 export const REASON_BLOCK = 'reason';
 export const REASON_INPUT = 'reason_input';
+/** Longest lock or reject reason accepted (characters). */
+export const MAX_REASON = 500;
 
 /** What an Approve/Reject button carries: the release and the digest the approver saw. */
 export interface ButtonValue {
@@ -31,60 +38,90 @@ export interface ButtonValue {
   digest: string;
 }
 
-const MAX_TEXT = 2900; // a section's text is limited to 3000 characters
-const clip = (s: string) => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s);
-const md = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(redactText(text)) } });
-const context = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(redactText(text)) }] });
-const who = (r: ReleaseRecord) => (r.requester.identity.via === 'slack' ? `<@${r.requester.identity.id}>` : (r.requester.person ?? r.requester.identity.id));
+const finalText = (m: Mrkdwn, max: number) => truncateMrkdwn(redactText(m.text), max);
+const md = (m: Mrkdwn): Block => ({ type: 'section', text: { type: 'mrkdwn', text: finalText(m, LIMITS.sectionText) } });
+const context = (m: Mrkdwn): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text: finalText(m, LIMITS.sectionText) }] });
+const field = (title: string, value: Mrkdwn | string) => ({ type: 'mrkdwn', text: finalText(mrkdwn`*${title}*\n${value}`, LIMITS.field) });
+const fields = (list: Array<{ title: string; value: string }>) => list.slice(0, LIMITS.fields).map((f) => field(f.title, f.value));
+/** Top-level `text` (notifications and fallback): mrkdwn too, so escaped as well. */
+const topText = (m: Mrkdwn) => finalText(m, LIMITS.text);
+const who = (r: ReleaseRecord): Mrkdwn => (r.requester.identity.via === 'slack' ? mention(r.requester.identity.id) : text(r.requester.person ?? r.requester.identity.id));
+const statusWords = (s: string) => s.replace('_', ' ');
 const STATUS_ICON: Record<ReleaseRecord['status'], string> = { running: '⏳', awaiting_approval: '⏸', succeeded: '✓', failed: '✗', rejected: '✗', rolled_back: '↩' };
+
+const size = (b: Block) => JSON.stringify(b).length;
+
+/**
+ * Keeps a message inside Slack's limits: at most 50 blocks and about 10 KB, `tail` (buttons,
+ * decision, the release id) always kept; body blocks that do not fit are replaced by one
+ * "… N more not shown" line.
+ */
+export function fitBlocks(body: readonly Block[], tail: readonly Block[] = []): Block[] {
+  const budget = LIMITS.messageChars - tail.reduce((n, b) => n + size(b), 0) - 200;
+  const room = LIMITS.blocks - tail.length - 1;
+  const kept: Block[] = [];
+  let used = 0;
+  for (const b of body) {
+    if (kept.length < room && used + size(b) <= budget) {
+      kept.push(b);
+      used += size(b);
+      continue;
+    }
+    const left = budget - used - 400;
+    const t = (b as { text?: { type?: string; text?: string } }).text;
+    if (kept.length < room && b.type === 'section' && t?.type === 'mrkdwn' && t.text && left > 200) {
+      kept.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(t.text, left) } });
+      used += left;
+    }
+    break;
+  }
+  const dropped = body.length - kept.length;
+  return dropped > 0 ? [...kept, context(mrkdwn`… ${dropped} more not shown`), ...tail] : [...kept, ...tail];
+}
 
 /** The one live message per release: headline, checklist with durations, failure reason, who asked. */
 export function liveReleaseMessage(r: ReleaseRecord, opts: { links?: ReleaseLinks; now?: number } = {}): SlackMessageBody {
-  const checklist = r.stages.map((s) => stageLine(s, opts.now === undefined ? {} : { now: opts.now })).join('\n');
-  const blocks: Block[] = [
-    md(`${STATUS_ICON[r.status]} *${r.version}* (\`${r.sha.slice(0, 7)}\`) → ${r.path.join(' → ')} · *${r.status.replace('_', ' ')}*`),
-    md(`\`\`\`\n${checklist}\n\`\`\``),
+  const checklist = r.stages.map((s) => stageLine(s, opts.now === undefined ? {} : { now: opts.now }));
+  const body: Block[] = [
+    md(mrkdwn`${STATUS_ICON[r.status]} *${r.version}* (${code(r.sha.slice(0, 7))}) → ${r.path.join(' → ')} · *${statusWords(r.status)}*`),
+    md(codeBlock(checklist)),
   ];
-  if (r.reason && r.status !== 'succeeded') blocks.push(md(`*${r.status.replace('_', ' ')}:* ${r.reason.split('\n')[0]}`));
-  if (r.status === 'awaiting_approval') blocks.push(md(`⏸ waiting for approval in the approvals channel (digest \`${r.digest?.slice(0, 12) ?? '—'}\`)`));
-  const parts = [`release \`${r._id}\``, `asked by ${who(r)}`, `ref \`${r.ref}\``];
-  if (opts.links?.runUrl) parts.push(`<${opts.links.runUrl}|run>`);
-  blocks.push(context(parts.join(' · ')));
-  if (opts.links?.note) blocks.push(context(opts.links.note));
-  return { text: redactText(releaseHeadline(r)), blocks };
+  if (r.reason && r.status !== 'succeeded') body.push(md(mrkdwn`*${statusWords(r.status)}:* ${r.reason.split('\n')[0]}`));
+  if (r.status === 'awaiting_approval') body.push(md(mrkdwn`⏸ waiting for approval in the approvals channel (digest ${code(r.digest?.slice(0, 12) ?? '—')})`));
+  const parts = [mrkdwn`release ${code(r._id)}`, mrkdwn`asked by ${who(r)}`, mrkdwn`ref ${code(r.ref)}`];
+  if (opts.links?.runUrl) parts.push(link(opts.links.runUrl, 'run'));
+  const tail = [context(joinMrkdwn(parts, ' · '))];
+  if (opts.links?.note) tail.push(context(text(opts.links.note)));
+  return { text: topText(text(releaseHeadline(r))), blocks: fitBlocks(body, tail) };
 }
 
 function gateBlocks(r: ReleaseRecord, thresholds: readonly string[]): Block[] {
   const out: Block[] = [];
   const results = r.stages.filter((s) => s.env !== r.target && s.result && ['health', 'smoke', 'load'].includes(s.name));
-  if (results.length === 0) out.push(md('*Gates:* no gate results recorded'));
+  if (results.length === 0) out.push(md(mrkdwn`*Gates:* no gate results recorded`));
   for (const s of results) {
     const c = toSlack(s.result!);
-    out.push({
-      type: 'section',
-      text: { type: 'mrkdwn', text: clip(`*${s.env}* · ${c.text}`) },
-      ...(c.fields.length ? { fields: c.fields.slice(0, 10).map((f) => ({ type: 'mrkdwn', text: `*${f.title}*\n${f.value}` })) } : {}),
-    });
-    if (s.name === 'load' && thresholds.length) out.push(context(`thresholds: ${thresholds.join(' · ')}`));
+    out.push({ ...md(mrkdwn`*${s.env}* · ${c.text}`), ...(c.fields.length ? { fields: fields(c.fields) } : {}) });
+    if (s.name === 'load' && thresholds.length) out.push(context(mrkdwn`thresholds: ${thresholds.join(' · ')}`));
   }
   const others = r.stages.filter((s) => s.env !== r.target && !['health', 'smoke', 'load'].includes(s.name));
-  if (others.length) out.push(context(others.map((s) => stageLine(s)).join('  ·  ')));
+  if (others.length) out.push(context(text(others.map((s) => stageLine(s)).join('  ·  '))));
   return out;
 }
 
 function planBlocks(r: ReleaseRecord): Block[] {
   const plan = r.targetPlan;
-  if (!plan) return [md('*Migration plan:* not computed')];
+  if (!plan) return [md(mrkdwn`*Migration plan:* not computed`)];
   const out: Block[] = [];
-  if (plan.pending.length === 0) out.push(md(`*Migration plan:* no migrations to apply on ${plan.env}`));
+  if (plan.pending.length === 0) out.push(md(mrkdwn`*Migration plan:* no migrations to apply on ${plan.env}`));
   else {
-    const lines = plan.lines.length ? `\n\`\`\`\n${plan.lines.join('\n')}\n\`\`\`` : '';
-    out.push(md(`*Migrations to apply on ${plan.env}*${plan.approximate ? ' (approximate counts)' : ''}: ${plan.pending.map((p) => `\`${p}\``).join(', ')}${lines}`));
+    const lines = plan.lines.length ? mrkdwn`\n${codeBlock(plan.lines)}` : mrkdwn``;
+    out.push(md(mrkdwn`*Migrations to apply on ${plan.env}*${plan.approximate ? ' (approximate counts)' : ''}: ${joinMrkdwn(plan.pending.map(code), ', ')}${lines}`));
   }
-  const risks: string[] = [];
-  if (plan.irreversible.length) risks.push(`⚠ *irreversible:* ${plan.irreversible.join(', ')}`);
-  if (plan.breaking.length) risks.push(`⚠ *point of no return:* ${plan.breaking.join(', ')} — the previous version cannot run on the new schema; switching back needs a forced rollback or a restore`);
-  if (risks.length) out.push(md(risks.join('\n')));
+  const risks: Mrkdwn[] = [];
+  if (plan.irreversible.length) risks.push(mrkdwn`⚠ *irreversible:* ${plan.irreversible.join(', ')}`);
+  if (plan.breaking.length) risks.push(mrkdwn`⚠ *point of no return:* ${plan.breaking.join(', ')} — the previous version cannot run on the new schema; switching back needs a forced rollback or a restore`);
+  if (risks.length) out.push(md(joinMrkdwn(risks, '\n')));
   return out;
 }
 
@@ -92,34 +129,42 @@ export interface ApprovalMessageOptions {
   policy: ApprovalPolicy;
   /** Load thresholds from config, shown next to the load numbers. */
   thresholds?: readonly string[];
-  decision?: { kind: 'approved' | 'rejected'; by: string; at: string; note?: string };
+  decision?: { kind: 'approved' | 'rejected'; by: Mrkdwn; at: string; note?: string };
+}
+
+/** Who decided, as shown on the request: the person's name and a mention of the clicker. */
+export function deciderLabel(person: string | undefined, slackUser: string): Mrkdwn {
+  return person ? mrkdwn`${person} (${mention(slackUser)})` : mention(slackUser);
 }
 
 /** The approval request: version, commit, gate results, migration plan and risks, Approve / Reject. */
 export function approvalRequestMessage(r: ReleaseRecord, opts: ApprovalMessageOptions): SlackMessageBody {
   const value = JSON.stringify({ releaseId: r._id, digest: r.digest ?? '' } satisfies ButtonValue);
-  const blocks: Block[] = [
-    { type: 'header', text: { type: 'plain_text', text: `Approval needed: ${r.version} → ${r.target}`.slice(0, 150) } },
+  const body: Block[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncatePlain(`Approval needed: ${r.version} → ${r.target}`, LIMITS.header) } },
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Version*\n${r.version}` },
-        { type: 'mrkdwn', text: `*Commit*\n\`${r.sha.slice(0, 7)}\` (${r.ref})` },
-        { type: 'mrkdwn', text: `*Requested by*\n${who(r)}` },
-        { type: 'mrkdwn', text: `*Digest*\n\`${r.digest?.slice(0, 12) ?? '—'}\`` },
+        field('Version', r.version),
+        field('Commit', mrkdwn`${code(r.sha.slice(0, 7))} (${r.ref})`),
+        field('Requested by', who(r)),
+        field('Digest', code(r.digest?.slice(0, 12) ?? '—')),
       ],
     },
     { type: 'divider' },
     ...gateBlocks(r, opts.thresholds ?? []),
     { type: 'divider' },
     ...planBlocks(r),
-    context(`approvers: ${opts.policy.approvers.join(', ')} (${opts.policy.minApprovals} needed) · an approval expires after ${formatDuration(opts.policy.expiresAfterMs)} · the requester cannot approve · release \`${r._id}\``),
+  ];
+  const tail: Block[] = [
+    context(mrkdwn`approvers: ${opts.policy.approvers.join(', ')} (${opts.policy.minApprovals} needed) · an approval expires after ${formatDuration(opts.policy.expiresAfterMs)} · the requester cannot approve · release ${code(r._id)}`),
   ];
   if (opts.decision) {
-    const icon = opts.decision.kind === 'approved' ? '✓' : '✗';
-    blocks.push(md(`${icon} *${opts.decision.kind === 'approved' ? 'Approved' : 'Rejected'}* by ${opts.decision.by} at ${opts.decision.at}${opts.decision.note ? ` — ${opts.decision.note}` : ''}`));
-  } else {
-    blocks.push({
+    const d = opts.decision;
+    const note = d.note ? mrkdwn` — ${d.note}` : mrkdwn``;
+    tail.push(md(mrkdwn`${d.kind === 'approved' ? '✓' : '✗'} *${d.kind === 'approved' ? 'Approved' : 'Rejected'}* by ${d.by} at ${d.at}${note}`));
+  } else if (value.length <= LIMITS.buttonValue) {
+    tail.push({
       type: 'actions',
       block_id: 'shipgate_decision',
       elements: [
@@ -127,8 +172,10 @@ export function approvalRequestMessage(r: ReleaseRecord, opts: ApprovalMessageOp
         { type: 'button', action_id: ACTION_REJECT, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value },
       ],
     });
+  } else {
+    tail.push(md(mrkdwn`⚠ this release cannot be decided from Slack (its id is too long for a button); use ${code(`shipgate approve ${r._id}`)}`));
   }
-  return { text: redactText(`Approval needed: ${r.version} (${r.sha.slice(0, 7)}) → ${r.target}, requested by ${r.requester.person ?? r.requester.identity.id}`), blocks };
+  return { text: topText(mrkdwn`Approval needed: ${r.version} (${r.sha.slice(0, 7)}) → ${r.target}, requested by ${r.requester.person ?? r.requester.identity.id}`), blocks: fitBlocks(body, tail) };
 }
 
 /** The modal a Reject click opens: one required reason. */
@@ -141,47 +188,79 @@ export function rejectModal(meta: { releaseId: string; digest: string; channel: 
     submit: { type: 'plain_text', text: 'Reject' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      md(`Reject *${meta.version}* (release \`${meta.releaseId}\`)? The release ends here; the requester sees your reason.`),
-      { type: 'input', block_id: REASON_BLOCK, label: { type: 'plain_text', text: 'Reason' }, element: { type: 'plain_text_input', action_id: REASON_INPUT, multiline: true, min_length: 3, max_length: 500 } },
+      md(mrkdwn`Reject *${meta.version}* (release ${code(meta.releaseId)})? The release ends here; the requester sees your reason.`),
+      { type: 'input', block_id: REASON_BLOCK, label: { type: 'plain_text', text: 'Reason' }, element: { type: 'plain_text_input', action_id: REASON_INPUT, multiline: true, min_length: 3, max_length: MAX_REASON } },
     ],
   };
 }
 
 export function statusMessage(states: readonly EnvironmentState[]): SlackMessageBody {
   const blocks: Block[] = states.map((s) => {
-    const lines = [`*${s.env}*${s.protected ? ' (protected)' : ''}`];
-    lines.push(s.live ? `version *${s.live.version}* (\`${s.live.sha.slice(0, 7)}\`)${s.live.slot ? ` on slot *${s.live.slot}*` : ''} — ${s.live.release}` : 'nothing released yet');
-    if (s.publicUrl) lines.push(`public: ${s.publicUrl}`);
-    lines.push(s.lock ? `🔒 locked by ${s.lock.owner}: ${s.lock.reason} (${s.lock.until})` : '🔓 unlocked');
-    if (s.inFlight) lines.push(`in flight: \`${s.inFlight.release}\` ${s.inFlight.version} — ${s.inFlight.status.replace('_', ' ')}${s.inFlight.stage ? ` at ${s.inFlight.stage}` : ''}`);
-    return md(lines.join('\n'));
+    const lines: Mrkdwn[] = [mrkdwn`*${s.env}*${s.protected ? ' (protected)' : ''}`];
+    lines.push(s.live ? mrkdwn`version *${s.live.version}* (${code(s.live.sha.slice(0, 7))})${s.live.slot ? mrkdwn` on slot *${s.live.slot}*` : mrkdwn``} — ${s.live.release}` : mrkdwn`nothing released yet`);
+    if (s.publicUrl) lines.push(mrkdwn`public: ${s.publicUrl}`);
+    lines.push(s.lock ? mrkdwn`🔒 locked by ${s.lock.owner}: ${s.lock.reason} (${s.lock.until})` : mrkdwn`🔓 unlocked`);
+    if (s.inFlight) lines.push(mrkdwn`in flight: ${code(s.inFlight.release)} ${s.inFlight.version} — ${statusWords(s.inFlight.status)}${s.inFlight.stage ? mrkdwn` at ${s.inFlight.stage}` : mrkdwn``}`);
+    return md(joinMrkdwn(lines, '\n'));
   });
-  return { text: states.map((s) => `${s.env}: ${s.live?.version ?? 'nothing released'}${s.lock ? ' (locked)' : ''}`).join('; '), blocks };
+  return { text: topText(text(states.map((s) => `${s.env}: ${s.live?.version ?? 'nothing released'}${s.lock ? ' (locked)' : ''}`).join('; '))), blocks: fitBlocks(blocks) };
 }
 
 /** The channel notice when a release ends: succeeded, failed, rejected or rolled back. */
 export function finishedNotice(r: ReleaseRecord): SlackMessageBody {
-  const text =
+  const m =
     r.status === 'succeeded'
-      ? `✓ ${r.version} is live on ${r.target} (asked by ${who(r)})`
-      : `${STATUS_ICON[r.status]} release of ${r.version} to ${r.target} ${r.status.replace('_', ' ')}: ${(r.reason ?? 'no reason recorded').split('\n')[0]} (asked by ${who(r)})`;
-  return { text: redactText(text), blocks: [md(text), context(`release \`${r._id}\``)] };
+      ? mrkdwn`✓ ${r.version} is live on ${r.target} (asked by ${who(r)})`
+      : mrkdwn`${STATUS_ICON[r.status]} release of ${r.version} to ${r.target} ${statusWords(r.status)}: ${(r.reason ?? 'no reason recorded').split('\n')[0]} (asked by ${who(r)})`;
+  return { text: topText(m), blocks: [md(m), context(mrkdwn`release ${code(r._id)}`)] };
 }
 
 export function lockNotice(p: { env: string; locked: boolean; by: string; reason?: string; was?: string }): SlackMessageBody {
-  const text = p.locked ? `🔒 ${p.env} locked by <@${p.by}>: ${p.reason ?? ''}` : `🔓 ${p.env} unlocked by <@${p.by}>${p.was ? ` (was: ${p.was})` : ''}`;
-  return { text: redactText(text), blocks: [md(text)] };
+  const m = p.locked ? mrkdwn`🔒 ${p.env} locked by ${mention(p.by)}: ${p.reason ?? ''}` : mrkdwn`🔓 ${p.env} unlocked by ${mention(p.by)}${p.was ? mrkdwn` (was: ${p.was})` : mrkdwn``}`;
+  return { text: topText(m), blocks: [md(m)] };
+}
+
+export function rollbackNotice(p: { env: string; by: string; message: string }): SlackMessageBody {
+  const m = mrkdwn`↩ ${p.env} rolled back by ${mention(p.by)}: ${p.message}`;
+  return { text: topText(m), blocks: [md(m)] };
+}
+
+/** A finished stage's gate report, as a reply in the live message's thread. */
+export function gateReportReply(s: StageRecord & { result: GateResult }): { text: string } {
+  const c = toSlack(s.result);
+  const details = s.result.details.trim() ? mrkdwn`\n${s.result.details.trim()}` : mrkdwn``;
+  return { text: finalText(mrkdwn`*${s.key}*\n${c.text}${details}\n_started ${s.result.startedAt} · took ${formatDuration(s.result.durationMs)}_`, LIMITS.sectionText) };
 }
 
 /** The nightly smoke report (the scheduled workflow posts it through bot/slack/post-smoke-report.ts). */
 export function smokeReportMessage(result: GateResult, opts: { env: string; url: string; runUrl?: string }): SlackMessageBody {
   const c = toSlack(result);
-  const headline = result.status === 'passed' ? `✓ nightly smoke on ${opts.env} passed` : `✗ nightly smoke on ${opts.env} ${result.status}`;
-  const blocks: Block[] = [
-    md(`*${headline}* — ${opts.url}`),
-    { type: 'section', text: { type: 'mrkdwn', text: clip(c.text) }, ...(c.fields.length ? { fields: c.fields.slice(0, 10).map((f) => ({ type: 'mrkdwn', text: `*${f.title}*\n${f.value}` })) } : {}) },
-  ];
-  if (result.status !== 'passed' && result.details.trim()) blocks.push(md(result.details));
-  blocks.push(context([`started ${result.startedAt}`, `took ${formatDuration(result.durationMs)}`, ...(opts.runUrl ? [`<${opts.runUrl}|run>`] : [])].join(' · ')));
-  return { text: redactText(`${headline}: ${result.summary}`), blocks };
+  const headline = result.status === 'passed' ? mrkdwn`✓ nightly smoke on ${opts.env} passed` : mrkdwn`✗ nightly smoke on ${opts.env} ${result.status}`;
+  const body: Block[] = [md(mrkdwn`*${headline}* — ${opts.url}`), { ...md(text(c.text)), ...(c.fields.length ? { fields: fields(c.fields) } : {}) }];
+  if (result.status !== 'passed' && result.details.trim()) body.push(md(text(result.details)));
+  const parts = [mrkdwn`started ${result.startedAt}`, mrkdwn`took ${formatDuration(result.durationMs)}`, ...(opts.runUrl ? [link(opts.runUrl, 'run')] : [])];
+  return { text: topText(mrkdwn`${headline}: ${result.summary}`), blocks: fitBlocks(body, [context(joinMrkdwn(parts, ' · '))]) };
 }
+
+/** An ephemeral answer (response_url or the ack body): mrkdwn only, redacted, within limits. */
+export function ephemeral(m: Mrkdwn): { response_type: 'ephemeral'; text: string } {
+  return { response_type: 'ephemeral', text: finalText(m, LIMITS.sectionText) };
+}
+
+/** The ephemeral answers of the Slack side, in one place (golden-tested with hostile text). */
+export const answers = {
+  error: (err: unknown) => slackError(err),
+  starting: (ref: string, env: string) => mrkdwn`⏳ checking and starting a release of ${code(ref)} to ${env}…`,
+  working: (commandText: string) => mrkdwn`⏳ /deploy ${commandText}`,
+  releaseStarted: (p: { id: string; ref: string; sha: string; env: string }) => mrkdwn`⏳ release ${code(p.id)} of ${code(p.ref)} (${code(p.sha.slice(0, 7))}) to ${p.env} started — follow it in the deploys channel`,
+  workflowDispatched: (p: { workflow: string; repo: string; ref: string; env: string }) => mrkdwn`⏳ ${p.workflow} dispatched in ${p.repo}: ${code(p.ref)} to ${p.env} — follow it in the deploys channel`,
+  locked: (env: string, reason: string) => mrkdwn`🔒 ${env} locked: ${reason}`,
+  notLocked: (env: string) => mrkdwn`${env} was not locked`,
+  unlocked: (env: string, owner: string, reason: string) => mrkdwn`🔓 ${env} unlocked (was locked by ${owner}: ${reason})`,
+  rolledBack: (message: string) => text(message),
+  approvalRecorded: (id: string, state: string) => mrkdwn`✓ your approval of ${code(id)} is recorded: ${state}`,
+  nothingToReject: (id: string, status: string) => mrkdwn`release ${code(id)} is ${statusWords(status)}: there is nothing to reject any more`,
+  rejected: (id: string, reason: string) => mrkdwn`✗ you rejected ${code(id)}: ${reason}`,
+  unknownCommand: (command: string) => mrkdwn`:warning: ${command} is not a command of this app; Shipgate answers ${code('/deploy')} (try ${code('/deploy help')})`,
+  unknownAction: () => mrkdwn`:warning: this button or form is not one Shipgate knows (an old message?); nothing was done`,
+};

@@ -3,6 +3,8 @@
  * problem that names what was wrong and the right form.
  */
 import { z } from 'zod';
+import { MAX_REASON } from './blocks.ts';
+import { code, codeBlock, joinMrkdwn, mrkdwn, type Mrkdwn } from './mrkdwn.ts';
 
 export type DeployCommand =
   | { kind: 'release'; env: string; ref?: string }
@@ -23,16 +25,19 @@ export const USAGE: Record<DeployCommand['kind'], string> = {
   rollback: '/deploy rollback <environment>   e.g. /deploy rollback production',
 };
 
-export function helpText(environments: readonly string[]): string {
-  return [
-    '*Shipgate* — `/deploy` commands:',
-    ...environments.map((e) => `• \`/deploy ${e} [ref]\` — release a ref (default main) to ${e}`),
-    '• `/deploy status` — each environment: version, slot, lock, release in flight',
-    '• `/deploy lock <environment> <reason>` — freeze an environment',
-    '• `/deploy unlock <environment>` — lift a freeze',
-    '• `/deploy rollback <environment>` — switch the public host back to the previous deployment',
-    '• `/deploy help` — this message',
-  ].join('\n');
+export function helpText(environments: readonly string[]): Mrkdwn {
+  return joinMrkdwn(
+    [
+      mrkdwn`*Shipgate* — ${code('/deploy')} commands:`,
+      ...environments.map((e) => mrkdwn`• ${code(`/deploy ${e} [ref]`)} — release a ref (default main) to ${e}`),
+      mrkdwn`• ${code('/deploy status')} — each environment: version, slot, lock, release in flight`,
+      mrkdwn`• ${code('/deploy lock <environment> <reason>')} — freeze an environment`,
+      mrkdwn`• ${code('/deploy unlock <environment>')} — lift a freeze`,
+      mrkdwn`• ${code('/deploy rollback <environment>')} — switch the public host back to the previous deployment`,
+      mrkdwn`• ${code('/deploy help')} — this message`,
+    ],
+    '\n',
+  );
 }
 
 const REF = /^(?!-)[A-Za-z0-9._/@-]{1,200}$/;
@@ -41,7 +46,13 @@ function schemas(environments: readonly string[]) {
   const env = z.string().refine((e) => environments.includes(e), { error: (i) => `unknown environment "${String(i.input)}" (known: ${environments.join(', ')})` });
   return {
     release: z.object({ env, ref: z.string().regex(REF, { error: (i) => `"${String(i.input)}" is not a git ref (branch, tag or sha)` }).optional(), extra: z.array(z.string()).max(0, { error: 'takes at most one ref' }) }),
-    lock: z.object({ env, reason: z.string().min(3, { error: 'needs a reason (at least 3 characters), shown to anyone who tries to release' }) }),
+    lock: z.object({
+      env,
+      reason: z
+        .string()
+        .min(3, { error: 'needs a reason (at least 3 characters), shown to anyone who tries to release' })
+        .max(MAX_REASON, { error: (i) => `reason is ${String(i.input).length} characters long; at most ${MAX_REASON} are accepted` }),
+    }),
     env: z.object({ env, extra: z.array(z.string()).max(0, { error: 'takes only the environment' }) }),
     none: z.object({ extra: z.array(z.string()).max(0, { error: 'takes no arguments' }) }),
   };
@@ -88,6 +99,6 @@ export function parseDeployCommand(text: string, environments: readonly string[]
 }
 
 /** The ephemeral answer to a malformed command: what was wrong, then the right form. */
-export function usageMessage(p: { problem: string; usage: string }): string {
-  return `:warning: ${p.problem}\nUsage:\n\`\`\`\n${p.usage}\n\`\`\``;
+export function usageMessage(p: { problem: string; usage: string }): Mrkdwn {
+  return mrkdwn`:warning: ${p.problem}\nUsage:\n${codeBlock(p.usage.split('\n'))}`;
 }

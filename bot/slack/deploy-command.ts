@@ -4,7 +4,6 @@
  * who may release (assertMayRelease) or lock/unlock/roll back (assertMayOperate), locks, status, rollback.
  */
 import type { App, RespondFn, webApi } from '@slack/bolt';
-import { presentError } from '../../pipeline/errors.ts';
 import { releasePath } from '../../pipeline/config/lookup.ts';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
 import { assertMayOperate, type Operation } from '../../pipeline/release/authorize.ts';
@@ -13,7 +12,8 @@ import { rollbackEnvironment } from '../../pipeline/release/rollback.ts';
 import { environmentStates } from '../../pipeline/release/status.ts';
 import type { Identity } from '../../pipeline/release/types.ts';
 import { helpText, parseDeployCommand, usageMessage, type DeployCommand } from './command.ts';
-import { lockNotice, statusMessage } from './blocks.ts';
+import { answers, ephemeral, lockNotice, rollbackNotice, statusMessage } from './blocks.ts';
+import { BackgroundWork, coalesce } from './background.ts';
 import { slackGroupsOf } from './groups.ts';
 import type { ReleaseStarter } from './release-starter.ts';
 
@@ -23,24 +23,27 @@ export interface DeployCommandDeps {
   channel: string;
   defaultRef: string;
   log(line: string): void;
+  /** Where the work after the ack runs (app.ts waits for it on close). */
+  work: BackgroundWork;
 }
-
-const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
 
 export function registerDeployCommand(app: App, deps: DeployCommandDeps): void {
   const environments = releasePath(deps.system.config);
+  const states = coalesce(() => environmentStates(deps.system));
   app.command('/deploy', async ({ command, ack, respond, client }) => {
     const parsed = parseDeployCommand(command.text ?? '', environments);
     if (!parsed.ok) return ack(ephemeral(usageMessage(parsed)));
     const c = parsed.command;
     if (c.kind === 'help') return ack(ephemeral(helpText(environments)));
-    await ack(ephemeral(c.kind === 'release' ? `⏳ checking and starting a release of \`${c.ref ?? deps.defaultRef}\` to ${c.env}…` : `⏳ /deploy ${command.text.trim()}`));
-    try {
-      await runCommand(c, { user: command.user_id, respond, client }, deps);
-    } catch (err) {
-      deps.log(`slack: /deploy ${c.kind} by ${command.user_id} refused: ${(err as Error).message.split('\n')[0]}`);
-      await respond(ephemeral(presentError(err, 'slack'))).catch(() => undefined);
-    }
+    await ack(ephemeral(c.kind === 'release' ? answers.starting(c.ref ?? deps.defaultRef, c.env) : answers.working(command.text.trim())));
+    deps.work.run(async () => {
+      try {
+        await runCommand(c, { user: command.user_id, respond, client, states }, deps);
+      } catch (err) {
+        deps.log(`slack: /deploy ${c.kind} by ${command.user_id} refused: ${(err as Error).message.split('\n')[0]}`);
+        await respond(ephemeral(answers.error(err))).catch(() => undefined);
+      }
+    });
   });
 }
 
@@ -48,6 +51,7 @@ interface Caller {
   user: string;
   respond: RespondFn;
   client: webApi.WebClient;
+  states: () => ReturnType<typeof environmentStates>;
 }
 
 /** Slack groups of the caller when any environment of `path` authorizes by group. */
@@ -68,7 +72,7 @@ async function runCommand(c: Exclude<DeployCommand, { kind: 'help' }>, caller: C
   const identity: Identity = { via: 'slack', id: caller.user };
   switch (c.kind) {
     case 'status': {
-      const body = statusMessage(await environmentStates(system));
+      const body = statusMessage(await caller.states());
       await caller.respond({ response_type: 'ephemeral', ...body });
       return;
     }
@@ -84,7 +88,7 @@ async function runCommand(c: Exclude<DeployCommand, { kind: 'help' }>, caller: C
       await freezeEnvironment(system.store.db, c.env, { by: `slack:${caller.user}`, reason: c.reason });
       await system.audit.append({ type: 'lock.acquired', env: c.env, actor: identity, data: { reason: c.reason, freeze: true } });
       await caller.client.chat.postMessage({ channel: deps.channel, ...lockNotice({ env: c.env, locked: true, by: caller.user, reason: c.reason }) });
-      await caller.respond(ephemeral(`🔒 ${c.env} locked: ${c.reason}`));
+      await caller.respond(ephemeral(answers.locked(c.env, c.reason)));
       return;
     }
     case 'unlock': {
@@ -92,18 +96,18 @@ async function runCommand(c: Exclude<DeployCommand, { kind: 'help' }>, caller: C
       const was = await unfreezeEnvironment(system.store.db, c.env);
       await system.audit.append({ type: 'lock.released', env: c.env, actor: identity, data: { was: was?.owner ?? null } });
       if (!was) {
-        await caller.respond(ephemeral(`${c.env} was not locked`));
+        await caller.respond(ephemeral(answers.notLocked(c.env)));
         return;
       }
       await caller.client.chat.postMessage({ channel: deps.channel, ...lockNotice({ env: c.env, locked: false, by: caller.user, was: `${was.owner}: ${was.reason}` }) });
-      await caller.respond(ephemeral(`🔓 ${c.env} unlocked (was locked by ${was.owner}: ${was.reason})`));
+      await caller.respond(ephemeral(answers.unlocked(c.env, was.owner, was.reason)));
       return;
     }
     case 'rollback': {
       authorize(caller, deps, 'rollback', c.env, await groupsFor(caller, deps, [c.env]));
       const out = await rollbackEnvironment(system, c.env, { force: false, actor: identity });
-      await caller.client.chat.postMessage({ channel: deps.channel, text: `↩ ${c.env} rolled back by <@${caller.user}>: ${out.message}` });
-      await caller.respond(ephemeral(out.message));
+      await caller.client.chat.postMessage({ channel: deps.channel, ...rollbackNotice({ env: c.env, by: caller.user, message: out.message }) });
+      await caller.respond(ephemeral(answers.rolledBack(out.message)));
       return;
     }
   }

@@ -15,6 +15,16 @@ export const slackErrors = defineErrors({
     hint: () => 'nothing was recorded; look for the newest approval request of this release',
     docs: 'slack.md#approvals',
   },
+  SHIPGATE_SLACK_BAD_BUTTON: {
+    message: (d: { problem: string }) => `this button cannot be used: ${d.problem}`,
+    hint: () => 'nothing was recorded; click the buttons of the newest approval request as Slack shows them',
+    docs: 'slack.md#approvals',
+  },
+  SHIPGATE_SLACK_NOT_THIS_MESSAGE: {
+    message: (d: { id: string }) => `this button does not belong to the approval request of release ${d.id}: a click counts only on that release's own request message`,
+    hint: () => 'nothing was recorded; use the Approve / Reject buttons on the release\'s approval request in the approvals channel',
+    docs: 'slack.md#approvals',
+  },
   SHIPGATE_SLACK_GITHUB_MODE: {
     message: () => 'slack.mode is github but the bot has no GitHub access configured',
     hint: () => 'set GITHUB_REPOSITORY (owner/name) and GITHUB_TOKEN for the bot, or use slack.mode: local',

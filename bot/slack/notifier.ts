@@ -12,8 +12,8 @@ import type { Db } from 'mongodb';
 import type { ReleaseLinks, ReleaseNotifier } from '../notify.ts';
 import type { ApprovalPolicy } from '../../pipeline/release/approvals.ts';
 import { FINAL_STATUSES, type ReleaseRecord } from '../../pipeline/release/types.ts';
-import { toJobSummary } from '../../pipeline/gates/render.ts';
-import { approvalRequestMessage, finishedNotice, liveReleaseMessage } from './blocks.ts';
+import type { GateResult } from '../../pipeline/gates/types.ts';
+import { approvalRequestMessage, finishedNotice, gateReportReply, liveReleaseMessage } from './blocks.ts';
 import { approvalMessageId, liveMessageId, noticeId, SlackMessageStore, threadReplyId } from './message-store.ts';
 
 export interface SlackNotifierOptions {
@@ -139,8 +139,7 @@ export class SlackNotifier implements ReleaseNotifier {
     for (const s of release.stages) {
       if (!s.result || !s.startedAt || s.status === 'running' || s.status === 'pending' || !s.result.details.trim()) continue;
       if (!(await this.store.claim(threadReplyId(release._id, s.key, s.startedAt), release._id))) continue;
-      const text = `*${s.key}*\n${toJobSummary(s.result)}`;
-      await this.opts.client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, text: text.length > 3900 ? `${text.slice(0, 3899)}…` : text });
+      await this.opts.client.chat.postMessage({ channel: where.channel, thread_ts: where.ts, ...gateReportReply({ ...s, result: s.result as GateResult }) });
     }
   }
 }

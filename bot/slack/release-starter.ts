@@ -2,12 +2,18 @@
  * The two ways `/deploy <env>` starts a release (config `slack.mode`):
  * - local: the release engine runs in the bot's process (demo, tests): createRelease, then
  *   runRelease in the background; approval is waited for by watching the store, where the
- *   Approve/Reject handlers record decisions;
+ *   Approve/Reject handlers record decisions. On start (`resume`) it picks up what a previous bot
+ *   process left: releases awaiting approval (unless a live process on this host runs them), and
+ *   running releases whose runner died — so an approval clicked after a restart continues the
+ *   release. Two bots resuming one release is safe: every write is a compare-and-set on the
+ *   release's revision, so only one of them moves it forward;
  * - github: the bot dispatches `release.yml` (inputs environment, ref, requester) and GitHub
  *   Actions runs the engine; the bot is told of progress through the ReleaseNotifier.
  * Both authorize through the engine (assertMayRelease, lock check) before anything starts.
  */
 import type { Octokit } from '@octokit/rest';
+import { hostname } from 'node:os';
+import { isPidAlive } from '../../pipeline/local/process-group.ts';
 import { dispatchWorkflow } from '../github/dispatch.ts';
 import { releasePath } from '../../pipeline/config/lookup.ts';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
@@ -18,6 +24,8 @@ import { runRelease, type ApprovalWait } from '../../pipeline/release/runner.ts'
 import type { Identity, ReleaseRecord } from '../../pipeline/release/types.ts';
 import type { ReleaseNotifier } from '../notify.ts';
 import { slackErrors } from './errors.ts';
+import { answers } from './blocks.ts';
+import type { Mrkdwn } from './mrkdwn.ts';
 
 export interface GithubAccess {
   octokit: Octokit;
@@ -34,12 +42,14 @@ export interface StartRequest {
 
 export interface StartOutcome {
   /** One line for the requester (ephemeral). */
-  message: string;
+  message: Mrkdwn;
   release?: ReleaseRecord;
 }
 
 export interface ReleaseStarter {
   start(req: StartRequest): Promise<StartOutcome>;
+  /** Picks up releases a previous process left waiting or running; resolves to their ids. */
+  resume(): Promise<string[]>;
   /** Stops watching background releases and waits for them to settle. */
   close(): Promise<void>;
 }
@@ -71,6 +81,24 @@ export function localStarter(opts: LocalStarterOptions): ReleaseStarter {
     return 'pending';
   };
 
+  const runInBackground = (id: string) => {
+    const deps = system.runnerDeps({
+      signal: controller.signal,
+      waitForApproval,
+      onUpdate: async (r, e) => {
+        await notifier.releaseUpdated(r);
+        if (e.type === 'awaiting-approval') await notifier.approvalRequested(r).catch((err: unknown) => opts.log(`slack: approval request of ${r._id} not posted: ${(err as Error).message}`));
+      },
+    });
+    const run = runRelease(deps, id)
+      .catch((err: unknown) => opts.log(`release ${id} stopped: ${(err as Error).message}`))
+      .finally(() => running.delete(run));
+    running.add(run);
+  };
+
+  /** A process on this host other than this one, still alive, is running the release. */
+  const runByAnotherLiveProcess = (owner: ReleaseRecord['owner']) => !!owner && owner.host === hostname() && owner.pid !== process.pid && isPidAlive(owner.pid);
+
   return {
     async start(req) {
       const sha = await opts.resolveRef(req.ref);
@@ -79,19 +107,22 @@ export function localStarter(opts: LocalStarterOptions): ReleaseStarter {
         ...(req.slackGroups ? { slackGroups: req.slackGroups } : {}),
       });
       await notifier.releaseUpdated(release);
-      const deps = system.runnerDeps({
-        signal: controller.signal,
-        waitForApproval,
-        onUpdate: async (r, e) => {
-          await notifier.releaseUpdated(r);
-          if (e.type === 'awaiting-approval') await notifier.approvalRequested(r).catch((err: unknown) => opts.log(`slack: approval request of ${r._id} not posted: ${(err as Error).message}`));
-        },
-      });
-      const run = runRelease(deps, release._id)
-        .catch((err: unknown) => opts.log(`release ${release._id} stopped: ${(err as Error).message}`))
-        .finally(() => running.delete(run));
-      running.add(run);
-      return { message: `⏳ release \`${release._id}\` of \`${req.ref}\` (\`${sha.slice(0, 7)}\`) to ${req.env} started — follow it in the deploys channel`, release };
+      runInBackground(release._id);
+      return { message: answers.releaseStarted({ id: release._id, ref: req.ref, sha, env: req.env }), release };
+    },
+    async resume() {
+      const isOwnerDead = system.runnerDeps({ waitForApproval }).isOwnerDead ?? (() => false);
+      const left = await system.store.releases.find({ status: { $in: ['awaiting_approval', 'running'] } }).project<Pick<ReleaseRecord, '_id' | 'status' | 'owner'>>({ _id: 1, status: 1, owner: 1 }).toArray();
+      const ids: string[] = [];
+      for (const r of left) {
+        const pick = r.status === 'awaiting_approval' ? !runByAnotherLiveProcess(r.owner) : !!r.owner && isOwnerDead(r.owner);
+        if (!pick || controller.signal.aborted) continue;
+        opts.log(`slack: resuming release ${r._id} (${r.status.replace('_', ' ')}) left by a previous process`);
+        await system.audit.append({ type: 'release.resumed', release: r._id, data: { status: r.status, by: 'slack bot start' } });
+        runInBackground(r._id);
+        ids.push(r._id);
+      }
+      return ids;
     },
     async close() {
       controller.abort();
@@ -119,7 +150,11 @@ export function githubStarter(opts: GithubStarterOptions): ReleaseStarter {
         owner: opts.github.owner, repo: opts.github.repo, workflow, ref: req.ref,
         inputs: { environment: req.env, ref: req.ref, requester: `${req.requester.via}:${req.requester.id}` },
       });
-      return { message: `⏳ ${workflow} dispatched in ${opts.github.owner}/${opts.github.repo}: \`${req.ref}\` to ${req.env} — follow it in the deploys channel` };
+      return { message: answers.workflowDispatched({ workflow, repo: `${opts.github.owner}/${opts.github.repo}`, ref: req.ref, env: req.env }) };
+    },
+    // GitHub Actions runs the releases; nothing of theirs lives in the bot's process.
+    async resume() {
+      return [];
     },
     async close() {},
   };
