@@ -33,5 +33,11 @@ export async function main(argv: string[]): Promise<number> {
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bin/shipgate.js') || process.argv[1]?.endsWith('/shipgate')) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+    // Every command closes what it opened; should something stay open anyway (a bug), exit
+    // rather than hang, and say so. The timer itself does not keep the process alive.
+    setTimeout(() => {
+      console.error('shipgate: a connection or timer was left open after the command finished (a bug); exiting');
+      process.exit(code);
+    }, 1000).unref();
   });
 }

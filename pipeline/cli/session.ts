@@ -14,10 +14,11 @@ import { repoRoot } from '../mongo/embedded.ts';
 import { buildReleaseSystem, type ReleaseSystem } from '../release/factory.ts';
 import type { Identity } from '../release/types.ts';
 import { ensureLocalDatabase } from '../local/database.ts';
+import { coreErrors } from '../errors.ts';
 
 export interface SessionOptions {
   config?: string;
-  /** Acting person for CLI identities (default: $SHIPGATE_AS, then the OS user). */
+  /** Acting person for CLI identities (default: $SHIPGATE_AS, then $GITHUB_ACTOR in GitHub Actions, then the OS user). */
   as?: string;
 }
 
@@ -37,8 +38,19 @@ export function localStateDir(env: Record<string, string | undefined> = process.
   return env.SHIPGATE_STATE_DIR ? resolve(env.SHIPGATE_STATE_DIR) : LOCAL_STATE_DIR;
 }
 
+/**
+ * Who the CLI acts as: `--as`, else $SHIPGATE_AS, else — inside GitHub Actions — the GitHub login
+ * in $GITHUB_ACTOR (set by GitHub: whoever triggered the run), else the OS user name. An
+ * assertion, not authentication: see docs/cli.md#trust-model.
+ */
 export function cliIdentity(as?: string, env: Record<string, string | undefined> = process.env): Identity {
-  return { via: 'cli', id: as ?? env.SHIPGATE_AS ?? userInfo().username };
+  const named = as ?? env.SHIPGATE_AS;
+  if (named !== undefined) {
+    if (!named.trim()) throw coreErrors.SHIPGATE_USAGE({ problem: `${as !== undefined ? '--as' : 'SHIPGATE_AS'} is empty`, usage: '--as <person> (a name from people in .github/shipgate.yml)' });
+    return { via: 'cli', id: named.trim() };
+  }
+  if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_ACTOR) return { via: 'github', id: env.GITHUB_ACTOR };
+  return { via: 'cli', id: userInfo().username };
 }
 
 /** The env vars a local release uses: each unset database URI of a `process` env → the embedded server. */
@@ -63,18 +75,29 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
     storeUri = db.uri;
     env = localDefaults(config, db.uri, env);
   }
+  const actor = cliIdentity(opts.as, env).id;
   const storeClient = await connectMongo(storeUri, { source: local ? 'the local embedded database' : 'SHIPGATE_STORE_URI', timeoutMs: 10_000 });
-  const system = await buildReleaseSystem({
-    config, env, repoRoot: process.cwd(), localStateDir: stateDir, storeClient,
-    // The store database is the URI's path (default "shipgate").
-    storeDbName: dbNameFromUri(storeUri, 'shipgate'),
-    actor: cliIdentity(opts.as, env).id,
-  });
+  let system: ReleaseSystem;
+  try {
+    system = await buildReleaseSystem({
+      config, env, repoRoot: process.cwd(), localStateDir: stateDir, storeClient,
+      // The store database is the URI's path (default "shipgate").
+      storeDbName: dbNameFromUri(storeUri, 'shipgate'),
+      actor,
+    });
+  } catch (err) {
+    // An open client keeps the process alive: without this, a provider error never exits.
+    await storeClient.close().catch(() => undefined);
+    throw err;
+  }
   return {
     config, system, storeClient, env, local,
     async close() {
-      await system.close();
-      await storeClient.close();
+      try {
+        await system.close();
+      } finally {
+        await storeClient.close();
+      }
     },
   };
 }

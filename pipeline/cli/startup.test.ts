@@ -1,0 +1,45 @@
+/**
+ * Start-up errors exit: the real CLI, a config whose provider cannot be set up (a railway
+ * environment without its token variable), and a live store on the test server. The store client
+ * is open when the provider fails; the process must close it, name the cause and exit non-zero.
+ */
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { useTestDatabase } from '../testing/mongo.ts';
+import { runShipgate } from './test-helpers.ts';
+
+vi.setConfig({ testTimeout: 90_000 });
+const t = useTestDatabase('clistart');
+let configFile = '';
+let env: Record<string, string> = {};
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sg-clistart-'));
+  configFile = join(dir, 'shipgate.yml');
+  await writeFile(configFile, stringify({
+    app: { name: 'notes', start: 'node app/src/server.ts' },
+    environments: {
+      staging: { deploy: { provider: 'railway', service: 'svc-api', environment: 'env-staging', tokenEnv: 'RAILWAY_TOKEN' }, database: { uriEnv: 'STAGING_MONGODB_URI' } },
+    },
+  }));
+  env = { SHIPGATE_STORE_URI: t.uriFor(t.dbName), SHIPGATE_STATE_DIR: join(dir, 'state'), STAGING_MONGODB_URI: 'mongodb://127.0.0.1:1/s', SHIPGATE_AS: 'ana' };
+});
+
+describe('a provider that cannot be set up, after the store connected', () => {
+  it.each([
+    ['status', ['status']],
+    ['release', ['release', '--to', 'staging', '--sha', 'abc1234def5678900000000000000000000000000']],
+    ['lock', ['lock', 'staging', '--reason', 'freeze for the test']],
+  ])('shipgate %s exits non-zero naming the missing variable, with nothing left open', async (_name, args) => {
+    const r = await runShipgate([...args, '--config', configFile], env, { killAfterMs: 20_000 });
+    expect(r.killed, `still running after 20 s; stderr: ${r.stderr}`).toBe(false);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('SHIPGATE_ENV_MISSING');
+    expect(r.stderr).toContain('RAILWAY_TOKEN');
+    // main.ts's last-resort exit did not have to step in: the session closed its store client.
+    expect(r.stderr).not.toContain('left open');
+  });
+});
