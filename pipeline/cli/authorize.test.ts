@@ -3,7 +3,7 @@
  * assertMayOperate): the real CLI as a child process and the real Slack app over signed HTTP,
  * both on the same config and store, refuse the same stranger and let the same deployer through.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { useTestDatabase } from '../testing/mongo.ts';
 import { parseConfigText } from '../config/load.ts';
 import { buildReleaseSystem, type ReleaseSystem } from '../release/factory.ts';
-import { readEnvironmentLock, freezeEnvironment } from '../release/locks.ts';
+import { readEnvironmentLock, freezeEnvironment, unfreezeEnvironment } from '../release/locks.ts';
 import { postSigned, slashCommandBody, startSlackHarness, type SlackHarness } from '../../bot/slack/testing/harness.ts';
 import { runShipgate } from './test-helpers.ts';
 
@@ -58,6 +58,10 @@ beforeAll(async () => {
     storeClient: t.client, storeDbName: t.dbName, actor: 'cli-auth-test',
   });
   h = await startSlackHarness({ system });
+});
+afterEach(async () => {
+  // Each test starts unlocked, whatever the one before left.
+  for (const name of ['staging', 'production']) await unfreezeEnvironment(system.store.db, name);
 });
 afterAll(async () => {
   await h?.close();
