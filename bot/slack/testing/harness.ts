@@ -20,17 +20,19 @@ export interface SlackHarness {
   close(): Promise<void>;
 }
 
-export async function startSlackHarness(opts: { system: ReleaseSystem } & Partial<SlackAppOptions> & { userGroups?: Record<string, string[]> }): Promise<SlackHarness> {
-  const fake = await startSlackFake({ token: BOT_TOKEN, ...(opts.userGroups ? { userGroups: opts.userGroups } : {}) });
+/** `fake`: keep using a Slack fake that outlives this harness (a bot restart); it is not closed. */
+export async function startSlackHarness(opts: { system: ReleaseSystem } & Partial<SlackAppOptions> & { userGroups?: Record<string, string[]>; fake?: SlackFake }): Promise<SlackHarness> {
+  const ownFake = !opts.fake;
+  const fake = opts.fake ?? (await startSlackFake({ token: BOT_TOKEN, ...(opts.userGroups ? { userGroups: opts.userGroups } : {}) }));
   const logs: string[] = [];
   const bot = createSlackBot({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, slackApiUrl: fake.apiUrl, log: (l) => logs.push(l), approvalPollMs: 200, updateIntervalMs: 200, ...opts });
-  const server = await startBotServer({ slackHandler: bot.requestListener });
+  const server = await startBotServer({ slackHandler: bot.requestListener, slackSigningSecret: SIGNING_SECRET });
   return {
     fake, bot, server, logs,
     async close() {
       await server.close();
       await bot.close();
-      await fake.close();
+      if (ownFake) await fake.close();
     },
   };
 }
