@@ -5,10 +5,12 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { useTestDatabase } from '../testing/mongo.ts';
+import { repoRoot } from '../mongo/embedded.ts';
 import { parseConfigText } from '../config/load.ts';
 import { buildReleaseSystem, type ReleaseSystem } from '../release/factory.ts';
 import { readEnvironmentLock, freezeEnvironment, unfreezeEnvironment } from '../release/locks.ts';
@@ -92,6 +94,9 @@ describe('lock, unlock, rollback: one rule for the CLI and Slack', () => {
     expect(r.stderr).toContain('--as <name>');
     expect(await lockOf('production')).toBeNull();
     expect(await auditTypes()).toEqual(before);
+    // docs/cli.md shows exactly this refusal.
+    const shown = /```\n(✗ SHIPGATE_NOT_A_DEPLOYER[\s\S]*?)```/.exec(readFileSync(join(repoRoot, 'docs/cli.md'), 'utf8'))?.[1];
+    expect(r.stderr).toBe(shown);
   });
 
   it('the CLI refuses a listed person who is not a deployer of production, and the same person on Slack', async () => {
