@@ -42,7 +42,7 @@ interface Posted {
 }
 
 /** A release awaiting approval (each test its own: one release per environment is not enforced on records). */
-async function requestApproval(opts: { requester?: string } = {}): Promise<Posted> {
+async function requestApproval(opts: { requester?: string; digest?: string } = {}): Promise<Posted> {
   const release = await awaitingApproval(system, opts);
   await h.bot.notifier.approvalRequested(release);
   const msg = [...h.fake.messages.values()].find((m) => JSON.stringify(m.blocks ?? []).includes(release._id) && m.channel === h.fake.channelId('#deploy-approvals'));
@@ -139,6 +139,68 @@ describe('Approve', () => {
   });
 });
 
+describe('a click is bound to the message it came from', () => {
+  it('a button value edited to name another release with the same digest is refused; nothing is recorded, no message is edited', async () => {
+    const digest = `same${Date.now()}`.padEnd(64, '0');
+    const a = await requestApproval({ digest });
+    const b = await requestApproval({ digest });
+    const forged = JSON.stringify({ releaseId: b.release._id, digest });
+    const { answer, updates } = await click(a, PEOPLE.ana, ACTION_APPROVE, forged);
+    expect(answer).toMatch(/SHIPGATE_SLACK_NOT_THIS_MESSAGE.*release `?rel-/);
+    expect(updates).toEqual([]);
+    expect((await system.store.get(a.release._id)).approvals).toEqual([]);
+    expect((await system.store.get(b.release._id)).approvals).toEqual([]);
+    // …and the same click on b's own message is accepted
+    const own = await click(b, PEOPLE.ana);
+    expect(own.answer).toContain('is recorded');
+    expect(own.updates.map((u) => u.args.ts)).toEqual([b.ts]);
+  });
+
+  it('Reject with a value naming another release opens no modal', async () => {
+    const digest = `rej${Date.now()}`.padEnd(64, '0');
+    const a = await requestApproval({ digest });
+    const b = await requestApproval({ digest });
+    const opens = h.fake.callsOf('views.open').length;
+    const { answer } = await click(a, PEOPLE.raj, ACTION_REJECT, JSON.stringify({ releaseId: b.release._id, digest }));
+    expect(answer).toMatch(/SHIPGATE_SLACK_NOT_THIS_MESSAGE/);
+    expect(h.fake.callsOf('views.open').length).toBe(opens);
+  });
+});
+
+describe('after an approval is recorded', () => {
+  it('chat.update answering message_not_found: the clicker is told it is recorded, the live message and promote.yml still follow', async () => {
+    const p = await requestApproval();
+    h.fake.failNext('chat.update', 'message_not_found');
+    const { answer } = await click(p, PEOPLE.ana);
+    expect(answer).toContain(`your approval of \`${p.release._id}\` is recorded: approved by ana`);
+    expect(answer).toContain('could not be updated');
+    expect(answer).not.toMatch(/SHIPGATE_INTERNAL/);
+    expect((await system.store.get(p.release._id)).approvals.map((a) => a.person)).toEqual(['ana']);
+    await h.fake.waitFor(() => gh.dispatches().some((d) => d.inputs.release === p.release._id));
+    await h.fake.waitFor((f) => f.callsOf('chat.postMessage').some((c) => c.args.channel === '#deploys' && String(c.args.text).startsWith(`release ${p.release._id}`)));
+  });
+});
+
+describe('malformed button values', () => {
+  const bad: Array<[string, string, RegExp]> = [
+    ['not JSON', 'approve please', /is not JSON/],
+    ['JSON of the wrong shape', '{"releaseId":5,"digest":[]}', /has no valid releaseId/],
+    ['null', 'null', /has no valid content/],
+    ['over 2000 characters', JSON.stringify({ releaseId: 'r'.repeat(2100), digest: 'd' }), /is 2\d{3} characters long; at most 2000 are accepted/],
+  ];
+  it.each(bad)('%s: a one-line user error (SHIPGATE_SLACK_BAD_BUTTON), nothing recorded', async (_name, value, problem) => {
+    const p = await requestApproval();
+    for (const action of [ACTION_APPROVE, ACTION_REJECT]) {
+      const { answer, updates } = await click(p, PEOPLE.ana, action, value);
+      expect(answer).toMatch(/^:x: \*SHIPGATE_SLACK_BAD_BUTTON\*: this button cannot be used: /);
+      expect(answer.split('\n')[0]).toMatch(problem);
+      expect(answer).not.toMatch(/SHIPGATE_INTERNAL|"code"|invalid_type|\[\s*\{/);
+      expect(updates).toEqual([]);
+    }
+    expect((await system.store.get(p.release._id)).approvals).toEqual([]);
+  });
+});
+
 describe('Reject', () => {
   it('opens a modal asking for the reason; the submission rejects through the engine and updates the request', async () => {
     const p = await requestApproval();
@@ -161,6 +223,17 @@ describe('Reject', () => {
     expect(JSON.stringify(update?.args.blocks)).toContain('*Rejected* by raj (<@U034DEF>) at ');
     // the live message and the channel notice say so too
     await h.fake.waitFor((f) => f.callsOf('chat.postMessage').some((c) => String(c.args.text).includes(`release of 1.4.0 to production rejected: rejected by raj: load p99 regressed on staging`)));
+  });
+
+  it('a reason over 500 characters is refused in the modal, naming the limit; nothing is recorded', async () => {
+    const p = await requestApproval();
+    const meta = JSON.stringify({ releaseId: p.release._id, digest: p.release.digest, channel: p.channel, ts: p.ts, version: '1.4.0' });
+    const res = await postSigned(events(), viewSubmissionBody({ user: PEOPLE.raj, callbackId: REJECT_MODAL, privateMetadata: meta, values: { [REASON_BLOCK]: { [REASON_INPUT]: { type: 'plain_text_input', value: 'x'.repeat(501) } } } }));
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ response_action: 'errors', errors: { [REASON_BLOCK]: 'the reason is 501 characters long; at most 500 are accepted' } });
+    const r = await system.store.get(p.release._id);
+    expect(r.status).toBe('awaiting_approval');
+    expect(r.rejection).toBeUndefined();
   });
 
   it('a non-approver submitting the modal is refused in an ephemeral message; nothing is recorded', async () => {

@@ -7,10 +7,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
+import { MongoClient } from 'mongodb';
 import { useTestDatabase } from '../../pipeline/testing/mongo.ts';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
 import { readEnvironmentLock } from '../../pipeline/release/locks.ts';
-import { BOT_TOKEN, SIGNING_SECRET, postSigned, slackSignature, slashCommandBody, startSlackHarness, type SlackHarness } from './testing/harness.ts';
+import { BOT_TOKEN, SIGNING_SECRET, buttonClickBody, postSigned, slackSignature, slashCommandBody, startSlackHarness, viewSubmissionBody, type SlackHarness } from './testing/harness.ts';
 import { DEPLOY_GROUP, PEOPLE, slackTestSystem, startGithubDispatchFake, type GithubFake } from './testing/fixtures.ts';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -133,6 +134,83 @@ describe('malformed commands: an ephemeral answer saying what was wrong and the 
     expect(String(res.json?.text)).toMatch(usage);
     expect(h.fake.calls.slice(calls).map((c) => c.method)).toEqual([]);
     expect(gh.dispatches().length).toBe(dispatches);
+  });
+});
+
+describe('what users type is text, never markup', () => {
+  it('a lock reason with <!channel> and a disguised link is escaped in the channel notice and the answer', async () => {
+    const reason = '<!channel> <https://evil.example|click me> & more';
+    const lock = await deploy(`lock staging ${reason}`, PEOPLE.ana);
+    const answer = await answerOf(lock);
+    const notice = h.fake.callsOf('chat.postMessage').find((c) => String(c.args.text).includes('staging locked by'));
+    expect(notice).toBeDefined();
+    for (const t of [answer, String(notice!.args.text), JSON.stringify(notice!.args.blocks)]) {
+      expect(t).not.toMatch(/<!channel>|<https:\/\/evil/);
+      expect(t).toContain('&lt;!channel&gt; &lt;https://evil.example|click me&gt; &amp; more');
+    }
+    expect(String(notice!.args.text)).toContain('locked by <@U012ABC>');
+    // the lock itself keeps the reason as typed
+    expect((await readEnvironmentLock(system.store.db, 'staging'))?.reason).toBe(reason);
+    const unlock = await deploy('unlock staging', PEOPLE.ana);
+    expect(await answerOf(unlock)).toContain('(was locked by slack:U012ABC: &lt;!channel&gt;');
+  });
+
+  it('a lock reason over 500 characters is refused naming the limit; nothing is locked', async () => {
+    const { res } = await deploy(`lock staging ${'x'.repeat(501)}`, PEOPLE.ana);
+    expect(res.status).toBe(200);
+    expect(String(res.json?.text)).toMatch(/reason is 501 characters long; at most 500 are accepted/);
+    expect(await readEnvironmentLock(system.store.db, 'staging')).toBeNull();
+  });
+});
+
+describe('a burst of /deploy status', () => {
+  it('is answered to everyone from a few shared reads of the store (not one read per command)', async () => {
+    // A second bot on the same store whose database client reports every command it sends.
+    const watched = new MongoClient(t.uri, { monitorCommands: true });
+    const finds: string[] = [];
+    watched.on('commandStarted', (e) => {
+      if (e.commandName === 'find' && (e.command as { find?: string }).find === 'releases') finds.push(e.requestId.toString());
+    });
+    await watched.connect();
+    const sys2 = await slackTestSystem({ client: watched, dbName: t.dbName, mode: 'github', stateDir: await mkdtemp(join(tmpdir(), 'sg-slack-')) });
+    const h2 = await startSlackHarness({ system: sys2 });
+    try {
+      const n = 60;
+      const tokens = Array.from({ length: n }, (_, i) => `burst${i}`);
+      const acks = await Promise.all(tokens.map((tok) => postSigned(`${h2.server.url}/slack/events`, slashCommandBody({ text: 'status', user: PEOPLE.sam, responseUrl: h2.fake.responseUrl(tok) }))));
+      expect(acks.map((a) => a.status)).toEqual(tokens.map(() => 200));
+      await h2.fake.waitFor((f) => tokens.every((tok) => f.responses.some((r) => r.token === tok)), 30_000);
+      for (const r of h2.fake.responses) expect(JSON.stringify(r.body.blocks)).toContain('*production* (protected)');
+      // each status reads `releases` 3 times (active list + one per environment): 180 reads unshared
+      expect(finds.length).toBeLessThan(n);
+    } finally {
+      await h2.close();
+      await sys2.close();
+      await watched.close();
+    }
+  });
+});
+
+describe('requests Shipgate has no listener for are acknowledged at once', () => {
+  it('another slash command: 200 with an ephemeral "not a command of this app"', async () => {
+    const body = slashCommandBody({ text: 'x', user: PEOPLE.ana, responseUrl: h.fake.responseUrl('other') }).replace('command=%2Fdeploy', 'command=%2Fother');
+    const res = await postSigned(events(), body);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(res.json?.text)).toContain('/other is not a command of this app');
+  });
+
+  it('an unknown button, an unknown modal, a closed modal, a shortcut: 200, nothing done', async () => {
+    const calls = h.fake.calls.length;
+    const click = buttonClickBody({ user: PEOPLE.ana, actionId: 'someone_elses_button', value: 'x', channel: 'C0DEPLOYS1', ts: '1.2', responseUrl: h.fake.responseUrl('unknown-click'), triggerId: 't' });
+    const view = viewSubmissionBody({ user: PEOPLE.ana, callbackId: 'someone_elses_modal', privateMetadata: '', values: {} });
+    const closed = view.replace(encodeURIComponent('"type":"view_submission"'), encodeURIComponent('"type":"view_closed"'));
+    const shortcut = new URLSearchParams({ payload: JSON.stringify({ type: 'shortcut', callback_id: 'some_shortcut', trigger_id: 't', user: { id: PEOPLE.ana }, team: { id: 'T0SHIPGATE' } }) }).toString();
+    for (const body of [click, view, closed, shortcut]) {
+      const res = await postSigned(events(), body);
+      expect(res.status).toBe(200);
+    }
+    expect(h.fake.calls.slice(calls)).toEqual([]);
   });
 });
 
