@@ -64,7 +64,7 @@ export function mention(userId: string): Mrkdwn {
 
 /** A link we build: http(s) only, the label escaped; anything else is shown as text. */
 export function link(url: string, label: Piece): Mrkdwn {
-  const u = (url);
+  const u = redactText(url);
   if (!/^https?:\/\/[^\s<>|]+$/.test(u)) return mrkdwn`${label} (${u})`;
   return trusted(`<${escapeMrkdwn(u)}|${outside(label).replace(/\|/g, '¦')}>`);
 }
