@@ -90,6 +90,8 @@ describe('registering connection strings and URLs', () => {
     const pw = unique('pw');
     expect(secretPartsOf(`mongodb://app:${pw}@db.example.com:27017/prod?authSource=admin`)).toEqual([pw]);
     registerSecret(`mongodb://app:${pw}@db.example.com:27017/prod?authSource=admin`);
+    // f327ec6 registered the whole string: "cannot reach ***" named no server.
+    expect(redactText(`cannot reach mongodb://app:${pw}@db.example.com:27017/prod?authSource=admin`)).toBe('cannot reach mongodb://app:***@db.example.com:27017/prod?authSource=admin');
     expect(redactText(`could not reach db.example.com as app (password ${pw})`)).toBe('could not reach db.example.com as app (password ***)');
     expect(redactText('mongodb://db.example.com:27017/prod')).toBe('mongodb://db.example.com:27017/prod');
   });
