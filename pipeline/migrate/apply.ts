@@ -10,6 +10,7 @@ import { loadMigration } from './discover.ts';
 import { migrateErrors } from './errors.ts';
 import { acquireMigrationLock } from './lock.ts';
 import { collectionsTouched, planDigest, planMigrations } from './plan.ts';
+import { migrationContext } from './context.ts';
 import { migrationFailed } from './run-step.ts';
 import { runnableStatus, type MigrationStatus } from './status.ts';
 import type { MigrationTarget } from './target.ts';
@@ -82,7 +83,7 @@ export async function applyMigrations(target: MigrationTarget, opts: ApplyOption
         report.interrupted = true;
         break;
       }
-      const ctx = { id: file.id, mode: 'apply' as const, log: (msg: string) => log(`${file.id}: ${msg}`), ...(opts.releaseId ? { releaseId: opts.releaseId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+      const ctx = migrationContext({ id: file.id, mode: 'apply', log: (msg: string) => log(`${file.id}: ${msg}`), releaseId: opts.releaseId, signal: opts.signal }, target.client, (name) => (name === undefined ? target.db : target.client.db(name)));
       log(`applying ${file.id}`);
       const start = performance.now();
       let phase = 'load';

@@ -7,6 +7,7 @@ import { sha256, loadMigration } from './discover.ts';
 import { migrateErrors } from './errors.ts';
 import { acquireMigrationLock } from './lock.ts';
 import { checkApproval } from './apply.ts';
+import { migrationContext } from './context.ts';
 import { migrationFailed } from './run-step.ts';
 import { runnableStatus } from './status.ts';
 import type { MigrationTarget } from './target.ts';
@@ -48,7 +49,7 @@ export async function migrateDown(target: MigrationTarget, opts: DownOptions): P
       if (opts.signal?.aborted || lock.lost) break;
       opts.progress?.(`reverting ${m.id}`);
       try {
-        await m.module.down!(target.db, { id: m.id, mode: 'down', log: (msg) => opts.progress?.(`${m.id}: ${msg}`), ...(opts.signal ? { signal: opts.signal } : {}) });
+        await m.module.down!(target.db, migrationContext({ id: m.id, mode: 'down', log: (msg) => opts.progress?.(`${m.id}: ${msg}`), signal: opts.signal }, target.client, (name) => (name === undefined ? target.db : target.client.db(name))));
       } catch (err) {
         report.failed = { id: m.id, error: migrationFailed(m, 'down', err) };
         break;

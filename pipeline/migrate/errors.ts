@@ -79,6 +79,11 @@ export const migrateErrors = defineErrors({
     hint: () => 'use the driver collection methods (find, updateMany, insertMany, createIndex, …) or run `shipgate migrate rehearse` instead',
     docs: 'migrations.md#plan',
   },
+  SHIPGATE_PLAN_ESCAPE: {
+    message: (d: { id: string; member: string; why: string }) => `migration ${d.id} used ${d.member}, which a plan cannot follow: ${d.why}; no plan was made (fail closed)`,
+    hint: () => 'use the db handle the migration is given (db.collection(…) and its find, updateMany, insertMany, createIndex, …) or ctx.client.startSession(); see what the plan sandbox allows',
+    docs: 'migrations.md#the-plan-sandbox',
+  },
   SHIPGATE_MIGRATION_INTERRUPTED: {
     message: (d: { stage: string }) => `interrupted during ${d.stage}`,
     hint: () => 'nothing after the interruption ran; `shipgate migrate status` shows what is applied',

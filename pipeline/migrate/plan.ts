@@ -10,6 +10,7 @@ import { runnableStatus } from './status.ts';
 import type { MigrationTarget } from './target.ts';
 import type { MigrationFile, MigrationProgress } from './types.ts';
 import { migrationFailed } from './run-step.ts';
+import { migrationContext } from './context.ts';
 
 export interface PlannedMigration {
   id: string;
@@ -47,25 +48,33 @@ export async function planMigrations(target: MigrationTarget, opts: PlanOptions 
   const session = createRecordingDb(target.db);
   const pending: PlannedMigration[] = [];
   const risks: string[] = [];
-  for (const file of status.pending) {
-    opts.signal?.throwIfAborted();
-    const m = await loadMigration(file);
-    opts.progress?.(`planning ${m.id}`);
-    session.begin(m.id);
-    try {
-      await m.module.up(session.db, { id: m.id, mode: 'plan', log: (msg) => opts.progress?.(`${m.id} [plan, nothing written]: ${msg}`), ...(opts.signal ? { signal: opts.signal } : {}) });
-    } catch (err) {
-      throw migrationFailed(m, 'up (plan)', err);
+  try {
+    for (const file of status.pending) {
+      opts.signal?.throwIfAborted();
+      const m = await loadMigration(file);
+      opts.progress?.(`planning ${m.id}`);
+      session.begin(m.id);
+      try {
+        const ctx = migrationContext({ id: m.id, mode: 'plan', log: (msg) => opts.progress?.(`${m.id} [plan, nothing written]: ${msg}`), signal: opts.signal }, session.client);
+        await m.module.up(session.db, ctx);
+        // A refusal the migration caught (try/catch around an escape) still refuses its plan.
+        session.assertNoRefusal();
+      } catch (err) {
+        session.assertNoRefusal();
+        throw migrationFailed(m, 'up (plan)', err);
+      }
+      const writes = mergeWrites(session.writes);
+      const mod = m.module;
+      pending.push({
+        id: m.id, checksum: m.checksum, description: mod.description ?? '', irreversible: mod.irreversible === true,
+        breaking: mod.breaking === true, hasDown: typeof mod.down === 'function', writes,
+      });
+      for (const w of writes.filter((x) => x.risky)) risks.push(`${m.id}: ${w.op} on ${w.collection} — ${w.detail}`);
+      if (mod.irreversible) risks.push(`${m.id} is irreversible: no way back except the backup`);
+      if (mod.breaking) risks.push(`${m.id} is breaking: the previous app version cannot run on the new schema`);
     }
-    const writes = mergeWrites(session.writes);
-    const mod = m.module;
-    pending.push({
-      id: m.id, checksum: m.checksum, description: mod.description ?? '', irreversible: mod.irreversible === true,
-      breaking: mod.breaking === true, hasDown: typeof mod.down === 'function', writes,
-    });
-    for (const w of writes.filter((x) => x.risky)) risks.push(`${m.id}: ${w.op} on ${w.collection} — ${w.detail}`);
-    if (mod.irreversible) risks.push(`${m.id} is irreversible: no way back except the backup`);
-    if (mod.breaking) risks.push(`${m.id} is breaking: the previous app version cannot run on the new schema`);
+  } finally {
+    session.close();
   }
   return {
     target: { label: target.label, db: target.dbName },

@@ -1,11 +1,21 @@
 /**
- * The database a migration sees during `migrate plan`: reads pass through to the real database,
- * writes are counted (documents matched by each filter, documents inserted, indexes, renames,
- * drops) instead of executed. Anything it cannot classify as a read or a write throws (fail
- * closed). The plan is marked approximate when a migration reads — or counts a filter on — a
- * collection after a write to it was recorded, since that write did not really happen.
+ * The plan sandbox: the database (and client) a migration sees during `migrate plan`. Deny by
+ * default — every object reachable from the handle is a sandbox object of our own, never the
+ * driver's: the real Db, Collection, client, cursors and sessions stay in this module's closures.
+ * Each sandbox object answers only the members on its list:
+ *   - reads pass through to the real driver (commands and pipelines are first re-encoded as the
+ *     BSON the server would receive, then checked), and what they return is plain data or
+ *     another sandbox object;
+ *   - writes are recorded (documents matched by each filter, documents inserted, indexes, renames,
+ *     drops) instead of executed;
+ *   - anything else refuses the plan (SHIPGATE_PLAN_ESCAPE or SHIPGATE_PLAN_UNSUPPORTED_OP), and a
+ *     refusal the migration caught still fails its plan.
+ * The plan is marked approximate when a migration reads — or counts a filter on — a collection
+ * after a write to it was recorded, since that write did not really happen.
  */
-import { ObjectId, type Collection, type Db, type Document } from 'mongodb';
+import { Readable } from 'node:stream';
+import { BSON, ObjectId, type Collection, type Db, type Document, type MongoClient } from 'mongodb';
+import type { ShipgateError } from '../errors.ts';
 import { migrateErrors } from './errors.ts';
 
 export interface PlannedWrite {
@@ -19,19 +29,17 @@ export interface PlannedWrite {
 
 export interface RecordingSession {
   readonly db: Db;
+  /** The client a migration is given (ctx.client, db.client): only db(target), sessions. */
+  readonly client: MongoClient;
   /** Start recording a new migration (writes and approximations are attributed to it). */
   begin(id: string): void;
+  /** Throws the first refusal of the current migration, even if the migration caught it. */
+  assertNoRefusal(): void;
+  /** After the plan: every sandbox object refuses from now on (late callbacks, leaked handles). */
+  close(): void;
   readonly writes: PlannedWrite[];
   readonly approximateReasons: string[];
 }
-
-const COLLECTION_READS = new Set([
-  'find', 'findOne', 'countDocuments', 'estimatedDocumentCount', 'count', 'distinct', 'indexes', 'indexExists',
-  'indexInformation', 'listIndexes', 'listSearchIndexes', 'options', 'isCapped', 'watch',
-]);
-const DB_READS = new Set(['listCollections', 'indexInformation', 'stats', 'profilingLevel', 'aggregate']);
-const READ_COMMANDS = new Set(['ping', 'dbstats', 'collstats', 'listcollections', 'listindexes', 'count', 'distinct', 'buildinfo', 'hello', 'ismaster', 'serverstatus', 'find']);
-const PASS = (prop: string | symbol, target: object) => typeof prop === 'symbol' || prop in Object.prototype || typeof (target as Record<string, unknown>)[prop] !== 'function';
 
 export function indexName(keys: Document | string, options?: { name?: string }): string {
   if (options?.name) return options.name;
@@ -68,16 +76,88 @@ function updateFields(update: unknown): string[] | null {
 
 const isEmpty = (filter: unknown) => !filter || (typeof filter === 'object' && Object.keys(filter as object).length === 0);
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+const quote = (v: unknown) => (typeof v === 'string' ? `'${v}'` : typeof v);
+
+/** The value as the server would receive it (toBSON hooks run, Maps become documents), decoded back without losing types. */
+function asSent(value: unknown): unknown {
+  const bytes = BSON.serialize({ v: value } as Document);
+  return BSON.deserialize(bytes, { promoteValues: false, promoteBuffers: true, bsonRegExp: true }).v as unknown;
+}
+
+/** Any $out / $merge key anywhere in a pipeline (also inside $facet, $lookup, $unionWith). */
+function writesOut(value: unknown, depth = 0): boolean {
+  if (depth > 64 || !value || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some((v) => writesOut(v, depth + 1));
+  if ((value as { _bsontype?: unknown })._bsontype) return false;
+  return Object.entries(value as Document).some(([k, v]) => k === '$out' || k === '$merge' || writesOut(v, depth + 1));
+}
+
+const num = (v: unknown): number => Number(v as number);
+
+/** Commands a plan may send to the server as they are: they only read. Lower case. */
+const READ_COMMANDS = new Set([
+  'ping', 'buildinfo', 'hello', 'ismaster', 'serverstatus', 'dbstats', 'collstats', 'listcollections', 'listindexes',
+  'count', 'distinct', 'find', 'aggregate', 'connectionstatus', 'hostinfo', 'listdatabases', 'validate',
+]);
+
+/** Data the driver returns from a read: documents and BSON values, never a driver object. */
+function isData(value: unknown, depth = 0): boolean {
+  if (value === null || value === undefined) return true;
+  const t = typeof value;
+  if (t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint') return true;
+  if (t !== 'object' || depth > 200) return false;
+  if (value instanceof Date || value instanceof RegExp || value instanceof Uint8Array) return true;
+  if (typeof (value as { _bsontype?: unknown })._bsontype === 'string') return true;
+  if (Array.isArray(value)) return value.every((v) => isData(v, depth + 1));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  return Object.values(value as Document).every((v) => isData(v, depth + 1));
+}
+
+type Members = Record<string, unknown>;
 
 export function createRecordingDb(real: Db): RecordingSession {
   const writes: PlannedWrite[] = [];
   const approximateReasons: string[] = [];
   const written = new Map<string, Effect[]>();
+  const refusals = new Map<string, ShipgateError>();
   let current = '(migration)';
+  let closed = false;
+  const target = real.databaseName;
 
-  const unsupported = (method: string) => () => {
-    throw migrateErrors.SHIPGATE_PLAN_UNSUPPORTED_OP({ id: current, method });
+  const refuse = (err: ShipgateError): never => {
+    if (!refusals.has(current)) refusals.set(current, err);
+    throw err;
   };
+  const escape = (member: string, why: string): never => refuse(migrateErrors.SHIPGATE_PLAN_ESCAPE({ id: current, member, why }));
+  const unsupported = (method: string): never => refuse(migrateErrors.SHIPGATE_PLAN_UNSUPPORTED_OP({ id: current, method }));
+  const NOT_LISTED = 'it is neither a read the plan can pass through nor a write it can record';
+
+  /** A sandbox object: a proxy over an empty object, answering only `members`; the real object is never its target. */
+  function sandbox(kind: string, path: string, members: Members): object {
+    const shell = Object.create(null) as object;
+    const deny = (what: string) => () => escape(`${path} (${what})`, 'a plan sandbox object cannot be changed or inspected');
+    return new Proxy(shell, {
+      get(_t, prop) {
+        if (closed) escape(`${path}.${String(prop)}`, 'the plan of this migration has ended; a migration must await its work inside up()');
+        if (prop === Symbol.toStringTag) return `Plan${kind}`;
+        if (prop === Symbol.for('nodejs.util.inspect.custom')) return () => `[plan ${kind} ${path}]`;
+        if (typeof prop === 'symbol') return members[prop as unknown as string] ?? undefined;
+        if (prop === 'then') return undefined; // not a thenable: `await db` is the db
+        if (Object.hasOwn(members, prop)) return members[prop];
+        if (prop === 'toString' || prop === 'toJSON') return () => `[plan ${kind} ${path}]`;
+        return escape(`${path}.${prop}`, NOT_LISTED);
+      },
+      has: (_t, prop) => Object.hasOwn(members, prop),
+      set: deny('assignment'),
+      defineProperty: deny('defineProperty'),
+      deleteProperty: deny('delete'),
+      setPrototypeOf: deny('setPrototypeOf'),
+      preventExtensions: deny('preventExtensions'),
+      getPrototypeOf: () => null,
+    });
+  }
+
   const approximate = (coll: string, what: string) => {
     const reason = `${current} ${what} ${coll} after a recorded write to it`;
     if (!approximateReasons.includes(reason)) approximateReasons.push(reason);
@@ -99,9 +179,98 @@ export function createRecordingDb(real: Db): RecordingSession {
     if ((written.get(coll) ?? []).some((e) => e.fields === null || e.fields.some((f) => fields.has(f)))) approximate(coll, 'counts a filter on');
     return real.collection(coll).countDocuments(filter ?? {});
   };
+  /** Read options for the real driver: without a session (sandbox sessions are not the driver's). */
+  const readOptions = (path: string, options: unknown): Document => {
+    if (options === undefined || options === null) return {};
+    if (typeof options !== 'object' || !isData(Object.fromEntries(Object.entries(options as Document).filter(([k]) => k !== 'session')))) escape(`${path} options`, 'options must be plain data');
+    const { session: _session, ...rest } = options as Document;
+    return rest;
+  };
+  /** A read passed through: what comes back must be plain data. */
+  const data = async <T>(path: string, p: Promise<T>): Promise<T> => {
+    const v = await p;
+    if (!isData(v)) escape(path, 'the driver returned an object the plan cannot follow');
+    return v;
+  };
+  const checkPipeline = (path: string, pipeline: unknown): Document[] => {
+    if (!Array.isArray(pipeline)) escape(path, 'the pipeline must be an array of stages');
+    const sent = asSent(pipeline) as Document[];
+    if (writesOut(sent)) unsupported(`${path} with $out/$merge`);
+    return sent;
+  };
 
-  function wrapCollection(name: string): Collection {
+  // ---- cursors --------------------------------------------------------------------------------
+  const CURSOR_BUILDERS = [
+    'filter', 'hint', 'min', 'max', 'returnKey', 'showRecordId', 'addQueryModifier', 'comment', 'maxAwaitTimeMS', 'maxTimeMS',
+    'project', 'sort', 'allowDiskUse', 'collation', 'limit', 'skip', 'batchSize', 'map',
+  ];
+  const STAGE_BUILDERS = ['addStage', 'match', 'group', 'unwind', 'lookup', 'redact', 'geoNear'];
+  const CURSOR_READS = ['toArray', 'next', 'tryNext', 'hasNext', 'close', 'count', 'explain', 'bufferedCount', 'readBufferedDocuments'];
+
+  type RealCursor = Record<string, (...a: unknown[]) => unknown> & AsyncIterable<unknown>;
+  function wrapCursor(path: string, coll: string | null, cursor: RealCursor): object {
+    let mapped = false;
+    const self: object = sandbox('Cursor', path, members());
+    const checked = (v: unknown) => {
+      if (!mapped && !isData(v)) escape(path, 'the cursor returned an object the plan cannot follow');
+      return v;
+    };
+    function members(): Members {
+      const m: Members = {
+        get closed() { return (cursor as unknown as { closed: boolean }).closed; },
+        get killed() { return (cursor as unknown as { killed: boolean }).killed; },
+        rewind: () => { cursor.rewind!(); },
+        clone: () => wrapCursor(path, coll, cursor.clone!() as RealCursor),
+        forEach: async (fn: (doc: unknown) => unknown) => {
+          for await (const doc of self as AsyncIterable<unknown>) if ((await fn(doc)) === false) break;
+        },
+        stream: () => Readable.from(self as AsyncIterable<unknown>),
+        [Symbol.asyncIterator]: async function* () {
+          if (coll) touched(coll, 'reads');
+          for await (const doc of cursor) yield checked(doc);
+        },
+      };
+      const has = (name: string) => typeof cursor[name] === 'function' || escape(`${path}.${name}()`, 'this cursor has no such method');
+      for (const name of CURSOR_BUILDERS) {
+        m[name] = (...args: unknown[]) => {
+          has(name);
+          if (name === 'map') mapped = true;
+          const r = cursor[name]!(...args);
+          return r === cursor ? self : wrapCursor(path, coll, r as RealCursor);
+        };
+      }
+      for (const name of STAGE_BUILDERS) {
+        m[name] = (stage: unknown) => {
+          has(name);
+          const sent = checkPipeline(`${path}.${name}()`, [name === 'addStage' ? stage : { [`$${name}`]: stage }])[0] as Document;
+          const r = name === 'addStage' ? cursor.addStage!(sent) : cursor[name]!(Object.values(sent)[0]);
+          return r === cursor ? self : wrapCursor(path, coll, r as RealCursor);
+        };
+      }
+      for (const name of CURSOR_READS) {
+        m[name] = async (...args: unknown[]) => {
+          has(name);
+          if (coll) touched(coll, 'reads');
+          const v = await (cursor[name]!(...args) as Promise<unknown>);
+          if (name === 'toArray' && Array.isArray(v)) v.forEach(checked);
+          else if (name === 'next' || name === 'tryNext' || name === 'readBufferedDocuments') checked(v);
+          else if (!isData(v)) escape(`${path}.${name}()`, 'the driver returned an object the plan cannot follow');
+          return v;
+        };
+      }
+      return m;
+    }
+    return self;
+  }
+
+  // ---- collections ----------------------------------------------------------------------------
+  const collections = new Map<string, Collection>();
+  function wrapCollection(name: unknown): Collection {
+    if (typeof name !== 'string' || name.length === 0) return escape(`db.collection(${quote(name)})`, 'a collection name must be a non-empty string');
+    const known = collections.get(name);
+    if (known) return known;
     const raw = real.collection(name);
+    const path = `db.collection('${name}')`;
     const updateLike = (op: string, one: boolean) => async (filter: Document, update: unknown, options?: { upsert?: boolean }) => {
       const n = Math.min(one ? 1 : Number.MAX_SAFE_INTEGER, await count(name, filter));
       const upsert = n === 0 && options?.upsert === true;
@@ -125,14 +294,31 @@ export function createRecordingDb(real: Db): RecordingSession {
       record({ collection: name, op, matched: doc || upsert ? 1 : 0, detail: upsert ? 'upsert: would insert 1 document' : doc ? 'would modify 1 document' : 'matches no document', risky: false });
       return doc;
     };
-    const handlers: Record<string, (...args: never[]) => unknown> = {
+    /** A read passed through; `at` is the position of its options argument (sessions are stripped from it). */
+    const read = (method: string, at: number) => (...args: unknown[]) => {
+      touched(name, 'reads');
+      if (args.length > at) args[at] = readOptions(`${path}.${method}()`, args[at]);
+      return data(`${path}.${method}()`, (raw as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args));
+    };
+    const cursorRead = (method: 'find' | 'listIndexes' | 'listSearchIndexes') => (...args: unknown[]) => {
+      if (method === 'find' && args.length > 1) args[1] = readOptions(`${path}.find()`, args[1]);
+      if (method === 'listIndexes' && args.length > 0) args[0] = readOptions(`${path}.listIndexes()`, args[0]);
+      return wrapCursor(`${path}.${method}()`, name, (raw as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args) as RealCursor);
+    };
+    const members: Members = {
+      collectionName: name,
+      dbName: target,
+      namespace: `${target}.${name}`,
+      get db() { return db; },
+      get client() { return client; },
       insertOne: async (doc: Document) => {
         record({ collection: name, op: 'insertOne', matched: 1, detail: 'would insert 1 document', risky: false });
-        return { acknowledged: true, insertedId: doc?._id ?? new ObjectId() };
+        return { acknowledged: true, insertedId: (doc?._id as unknown) ?? new ObjectId() };
       },
       insertMany: async (docs: Document[]) => {
+        if (!Array.isArray(docs)) escape(`${path}.insertMany()`, 'documents must be an array');
         record({ collection: name, op: 'insertMany', matched: docs.length, detail: `would insert ${plural(docs.length, 'document')}`, risky: false });
-        return { acknowledged: true, insertedCount: docs.length, insertedIds: Object.fromEntries(docs.map((d, i) => [i, d._id ?? new ObjectId()])) };
+        return { acknowledged: true, insertedCount: docs.length, insertedIds: Object.fromEntries(docs.map((d, i) => [i, (d?._id as unknown) ?? new ObjectId()])) };
       },
       updateOne: updateLike('updateOne', true),
       updateMany: updateLike('updateMany', false),
@@ -143,19 +329,23 @@ export function createRecordingDb(real: Db): RecordingSession {
       findOneAndReplace: findAndModify('findOneAndReplace'),
       findOneAndDelete: findAndModify('findOneAndDelete'),
       bulkWrite: async (ops: Document[]) => {
+        if (!Array.isArray(ops)) escape(`${path}.bulkWrite()`, 'operations must be an array');
         const sums = { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0 };
+        const h = members as Record<string, (...a: unknown[]) => Promise<Document>>;
         for (const op of ops) {
-          const [kind, spec] = Object.entries(op)[0] ?? [];
+          const [kind, spec] = Object.entries(op ?? {})[0] ?? [];
           const s = (spec ?? {}) as Document;
-          if (kind === 'insertOne') sums.insertedCount += (await handlers.insertOne!(s.document as never)) ? 1 : 0;
-          else if (kind === 'updateOne' || kind === 'updateMany' || kind === 'replaceOne') {
-            const r = (await handlers[kind]!(s.filter as never, (s.update ?? s.replacement) as never, { upsert: s.upsert } as never)) as Document;
+          if (kind === 'insertOne') {
+            await h.insertOne!(s.document);
+            sums.insertedCount += 1;
+          } else if (kind === 'updateOne' || kind === 'updateMany' || kind === 'replaceOne') {
+            const r = await h[kind]!(s.filter, s.update ?? s.replacement, { upsert: s.upsert });
             sums.matchedCount += r.matchedCount as number;
             sums.modifiedCount += r.modifiedCount as number;
             sums.upsertedCount += r.upsertedCount as number;
           } else if (kind === 'deleteOne' || kind === 'deleteMany') {
-            sums.deletedCount += ((await handlers[kind]!(s.filter as never)) as Document).deletedCount as number;
-          } else unsupported(`bulkWrite ${kind ?? '(empty)'}`)();
+            sums.deletedCount += (await h[kind]!(s.filter)).deletedCount as number;
+          } else unsupported(`${path}.bulkWrite ${kind ?? '(empty)'}`);
         }
         return { ok: 1, ...sums, insertedIds: {}, upsertedIds: {} };
       },
@@ -165,8 +355,9 @@ export function createRecordingDb(real: Db): RecordingSession {
         return idx;
       },
       createIndexes: async (specs: Array<{ key: Document; name?: string; unique?: boolean }>) => {
+        if (!Array.isArray(specs)) escape(`${path}.createIndexes()`, 'index specs must be an array');
         const names: string[] = [];
-        for (const s of specs) names.push((await handlers.createIndex!(s.key as never, s as never)) as string);
+        for (const s of specs) names.push(await (members.createIndex as (k: Document, o: unknown) => Promise<string>)(s.key, s));
         return names;
       },
       dropIndex: async (idx: string | Document) => {
@@ -183,70 +374,203 @@ export function createRecordingDb(real: Db): RecordingSession {
         record({ collection: name, op: 'drop', matched: n, detail: `drops the collection (${plural(n, 'document')})`, risky: true });
         return true;
       },
-      rename: async (to: string) => {
+      rename: async (to: unknown) => {
+        if (typeof to !== 'string') escape(`${path}.rename(${quote(to)})`, 'the new name must be a string');
         const n = await count(name, {});
-        record({ collection: name, op: 'rename', matched: n, detail: `renames to ${to} (${plural(n, 'document')})`, risky: true });
-        record({ collection: to, op: 'rename-into', matched: n, detail: `receives ${name}`, risky: false });
+        record({ collection: name, op: 'rename', matched: n, detail: `renames to ${String(to)} (${plural(n, 'document')})`, risky: true });
+        record({ collection: to as string, op: 'rename-into', matched: n, detail: `receives ${name}`, risky: false });
         writes.pop();
         return wrapCollection(to);
       },
-      aggregate: (pipeline: Document[] = [], options?: Document) => {
-        if (pipeline.some((s) => '$out' in s || '$merge' in s)) unsupported('aggregate with $out/$merge')();
+      aggregate: (pipeline: unknown = [], options?: unknown) => {
+        const sent = checkPipeline(`${path}.aggregate()`, pipeline);
         touched(name, 'reads');
-        return raw.aggregate(pipeline, options);
+        return wrapCursor(`${path}.aggregate()`, name, raw.aggregate(sent, readOptions(`${path}.aggregate()`, options)) as unknown as RealCursor);
       },
+      find: cursorRead('find'),
+      listIndexes: cursorRead('listIndexes'),
+      listSearchIndexes: cursorRead('listSearchIndexes'),
+      findOne: read('findOne', 1),
+      countDocuments: read('countDocuments', 1),
+      count: read('count', 1),
+      estimatedDocumentCount: read('estimatedDocumentCount', 0),
+      distinct: read('distinct', 2),
+      indexes: read('indexes', 0),
+      indexExists: read('indexExists', 1),
+      indexInformation: read('indexInformation', 0),
+      options: read('options', 0),
+      isCapped: read('isCapped', 0),
+      watch: () => unsupported(`${path}.watch`),
+      initializeOrderedBulkOp: () => unsupported(`${path}.initializeOrderedBulkOp`),
+      initializeUnorderedBulkOp: () => unsupported(`${path}.initializeUnorderedBulkOp`),
+      createSearchIndex: () => unsupported(`${path}.createSearchIndex`),
+      createSearchIndexes: () => unsupported(`${path}.createSearchIndexes`),
+      dropSearchIndex: () => unsupported(`${path}.dropSearchIndex`),
+      updateSearchIndex: () => unsupported(`${path}.updateSearchIndex`),
     };
-    return new Proxy(raw, {
-      get(target, prop, receiver) {
-        if (typeof prop === 'string' && prop in handlers) return handlers[prop];
-        if (PASS(prop, target)) return Reflect.get(target, prop, receiver);
-        const p = prop as string;
-        if (COLLECTION_READS.has(p)) {
-          return (...args: unknown[]) => {
-            touched(name, 'reads');
-            return (target as unknown as Record<string, (...a: unknown[]) => unknown>)[p]!(...args);
-          };
-        }
-        return unsupported(`collection.${p}`);
-      },
-    });
+    const proxy = sandbox('Collection', path, members) as Collection;
+    collections.set(name, proxy);
+    return proxy;
   }
 
-  const dbHandlers: Record<string, (...args: never[]) => unknown> = {
-    collection: (name: string) => wrapCollection(name),
-    createCollection: async (name: string) => {
-      record({ collection: name, op: 'createCollection', matched: null, detail: 'create collection', risky: false }, 'none');
-      return wrapCollection(name);
+  // ---- commands -------------------------------------------------------------------------------
+  async function runCommand(path: string, cmd: unknown, options: unknown, admin: boolean): Promise<Document> {
+    if (!cmd || typeof cmd !== 'object') return escape(`${path}(${quote(cmd)})`, 'a command must be a document');
+    const sent = asSent(cmd) as Document;
+    const first = Object.keys(sent)[0] ?? '';
+    const name = first.toLowerCase();
+    const shown = `${path}({ ${first || '(empty)'} })`;
+    if (READ_COMMANDS.has(name)) {
+      if (name === 'aggregate' && writesOut(sent.pipeline)) return unsupported(`${shown} with $out/$merge`);
+      if (typeof sent[first] === 'string') touched(sent[first] as string, 'reads');
+      const runner = admin ? real.admin() : real;
+      return data(shown, runner.command(sent, readOptions(shown, options)));
+    }
+    if (admin) return unsupported(shown);
+    const coll = typeof sent[first] === 'string' ? wrapCollection(sent[first]) as unknown as Record<string, (...a: unknown[]) => Promise<Document>> : null;
+    const list = (key: string): Document[] => (Array.isArray(sent[key]) ? (sent[key] as Document[]) : []);
+    switch (coll ? name : name === 'dropdatabase' ? name : '') {
+      case 'insert': {
+        const r = await coll!.insertMany!(list('documents'));
+        return { n: r.insertedCount, ok: 1 };
+      }
+      case 'update': {
+        let n = 0;
+        for (const u of list('updates')) n += (await coll![u.multi === true ? 'updateMany' : 'updateOne']!(u.q ?? {}, u.u, { upsert: u.upsert === true })).matchedCount as number;
+        return { n, nModified: n, ok: 1 };
+      }
+      case 'delete': {
+        let n = 0;
+        for (const d of list('deletes')) n += (await coll![num(d.limit) === 1 ? 'deleteOne' : 'deleteMany']!(d.q ?? {})).deletedCount as number;
+        return { n, ok: 1 };
+      }
+      case 'findandmodify': {
+        const op = sent.remove === true ? 'findOneAndDelete' : 'findOneAndUpdate';
+        const value = op === 'findOneAndDelete'
+          ? await coll!.findOneAndDelete!(sent.query ?? {}, { sort: sent.sort })
+          : await coll!.findOneAndUpdate!(sent.query ?? {}, sent.update, { sort: sent.sort, upsert: sent.upsert === true });
+        return { value, ok: 1 };
+      }
+      case 'drop':
+        await coll!.drop!();
+        return { ok: 1 };
+      case 'create':
+        record({ collection: sent[first] as string, op: 'createCollection', matched: null, detail: 'create collection', risky: false }, 'none');
+        return { ok: 1 };
+      case 'createindexes':
+        await coll!.createIndexes!(list('indexes'));
+        return { ok: 1 };
+      case 'dropindexes':
+        if (sent.index === '*') await coll!.dropIndexes!();
+        else await coll!.dropIndex!(sent.index);
+        return { ok: 1 };
+      case 'dropdatabase':
+        await (dbMembers.dropDatabase as () => Promise<unknown>)();
+        return { ok: 1 };
+      default:
+        return unsupported(shown);
+    }
+  }
+
+  // ---- admin, sessions, client, db --------------------------------------------------------------
+  const adminRead = (method: string) => (options?: unknown) =>
+    data(`db.admin().${method}()`, (real.admin() as unknown as Record<string, (o: Document) => Promise<unknown>>)[method]!(readOptions(`db.admin().${method}()`, options)));
+  const admin = sandbox('Admin', 'db.admin()', {
+    command: (cmd: unknown, options?: unknown) => runCommand('db.admin().command', cmd, options, true),
+    buildInfo: adminRead('buildInfo'),
+    serverInfo: adminRead('serverInfo'),
+    serverStatus: adminRead('serverStatus'),
+    ping: adminRead('ping'),
+    listDatabases: adminRead('listDatabases'),
+    replSetGetStatus: adminRead('replSetGetStatus'),
+  });
+
+  function session(path: string): object {
+    let inTransaction = false;
+    let ended = false;
+    const self: object = sandbox('Session', path, {
+      get hasEnded() { return ended; },
+      inTransaction: () => inTransaction,
+      startTransaction: () => { inTransaction = true; },
+      commitTransaction: async () => { inTransaction = false; },
+      abortTransaction: () => unsupported(`${path}.abortTransaction (a plan cannot take back recorded writes)`),
+      endSession: async () => { ended = true; },
+      withTransaction: async (fn: (s: object) => Promise<unknown>) => {
+        if (typeof fn !== 'function') escape(`${path}.withTransaction()`, 'it takes a function');
+        inTransaction = true;
+        try {
+          return await fn(self);
+        } finally {
+          inTransaction = false;
+        }
+      },
+    });
+    return self;
+  }
+
+  const sameDb = (name: unknown) => name === undefined || name === target;
+  const client = sandbox('Client', 'client', {
+    db: (name?: unknown) => (sameDb(name) ? db : escape(`client.db(${quote(name)})`, `a migration works on its target database (${target}) only: use the db handle it is given`)),
+    startSession: () => session('client.startSession()'),
+    withSession: async (a: unknown, b?: unknown) => {
+      const fn = (typeof a === 'function' ? a : b) as ((s: object) => Promise<unknown>) | undefined;
+      if (typeof fn !== 'function') return escape('client.withSession()', 'it takes a function');
+      return fn(session('client.withSession()'));
     },
-    dropCollection: async (name: string) => wrapCollection(name).drop(),
-    renameCollection: async (from: string, to: string) => wrapCollection(from).rename(to),
-    createIndex: async (coll: string, keys: Document, options?: Document) => wrapCollection(coll).createIndex(keys, options),
+    watch: () => unsupported('client.watch'),
+    bulkWrite: () => unsupported('client.bulkWrite'),
+  }) as MongoClient;
+
+  const listCollections = (filter?: unknown, options?: unknown) =>
+    wrapCursor('db.listCollections()', null, real.listCollections((filter ?? {}) as Document, readOptions('db.listCollections()', options) as never) as unknown as RealCursor);
+  const dbMembers: Members = {
+    databaseName: target,
+    namespace: target,
+    get client() { return client; },
+    collection: (name: unknown) => wrapCollection(name),
+    admin: () => admin,
+    listCollections,
+    createCollection: async (name: unknown) => {
+      const c = wrapCollection(name);
+      record({ collection: name as string, op: 'createCollection', matched: null, detail: 'create collection', risky: false }, 'none');
+      return c;
+    },
+    dropCollection: async (name: unknown) => wrapCollection(name).drop(),
+    renameCollection: async (from: unknown, to: string) => wrapCollection(from).rename(to),
+    createIndex: async (coll: unknown, keys: Document, options?: Document) => wrapCollection(coll).createIndex(keys, options),
     collections: async () => (await real.listCollections({}, { nameOnly: true }).toArray()).map((c) => wrapCollection(c.name)),
     dropDatabase: async () => {
       for (const c of await real.listCollections({}, { nameOnly: true }).toArray()) await wrapCollection(c.name).drop();
       return true;
     },
-    command: async (cmd: Document, options?: Document) => {
-      const name = Object.keys(cmd)[0]?.toLowerCase() ?? '';
-      if (!READ_COMMANDS.has(name)) unsupported(`db.command(${Object.keys(cmd)[0] ?? ''})`)();
-      return real.command(cmd, options);
-    },
+    command: (cmd: unknown, options?: unknown) => runCommand('db.command', cmd, options, false),
+    aggregate: (pipeline: unknown = [], options?: unknown) =>
+      wrapCursor('db.aggregate()', null, real.aggregate(checkPipeline('db.aggregate()', pipeline), readOptions('db.aggregate()', options)) as unknown as RealCursor),
+    stats: (options?: unknown) => data('db.stats()', real.stats(readOptions('db.stats()', options))),
+    profilingLevel: () => data('db.profilingLevel()', real.profilingLevel()),
+    indexInformation: (name: unknown) => wrapCollection(name).indexInformation(),
+    watch: () => unsupported('db.watch'),
+    runCursorCommand: () => unsupported('db.runCursorCommand'),
+    setProfilingLevel: () => unsupported('db.setProfilingLevel'),
+    removeUser: () => unsupported('db.removeUser'),
   };
-  const db = new Proxy(real, {
-    get(target, prop, receiver) {
-      if (typeof prop === 'string' && prop in dbHandlers) return dbHandlers[prop];
-      if (PASS(prop, target)) return Reflect.get(target, prop, receiver);
-      if (DB_READS.has(prop as string)) return (target as unknown as Record<string, (...a: unknown[]) => unknown>)[prop as string]!.bind(target);
-      return unsupported(`db.${String(prop)}`);
-    },
-  });
+  const db = sandbox('Db', 'db', dbMembers) as Db;
+
   return {
     db,
+    client,
     writes,
     approximateReasons,
     begin(id: string) {
       current = id;
       writes.length = 0;
+    },
+    assertNoRefusal() {
+      const err = refusals.get(current);
+      if (err) throw err;
+    },
+    close() {
+      closed = true;
     },
   };
 }

@@ -9,6 +9,7 @@ import type { MongoClient } from 'mongodb';
 import { copyCollections, describeCollections } from './copy.ts';
 import { loadMigration } from './discover.ts';
 import { migrateErrors } from './errors.ts';
+import { migrationContext } from './context.ts';
 import { migrationFailed, timed } from './run-step.ts';
 import { runnableStatus } from './status.ts';
 import { SHIPGATE_COLLECTIONS, type MigrationTarget } from './target.ts';
@@ -85,7 +86,8 @@ export async function rehearseMigrations(target: MigrationTarget, opts: Rehearse
     for (const [i, file] of status.pending.entries()) {
       opts.signal?.throwIfAborted();
       const entry = report.migrations[i] as RehearsedMigration;
-      const ctx = { id: file.id, mode: 'rehearse' as const, log: (msg: string) => log(`${file.id}: ${msg}`), ...(opts.releaseId ? { releaseId: opts.releaseId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+      const toScratch = (name?: string) => (name === undefined || name === target.dbName ? scratch : client.db(name));
+      const ctx = migrationContext({ id: file.id, mode: 'rehearse', log: (msg: string) => log(`${file.id}: ${msg}`), releaseId: opts.releaseId, signal: opts.signal }, client, toScratch);
       log(`rehearsing ${file.id}`);
       const start = performance.now();
       let phase = 'load';

@@ -8,11 +8,11 @@
  *   export const breaking = true       // optional: the previous app version cannot run on the new schema
  *   export const description = '…'     // optional: one line for plans and approvals
  *
- * `db` is the mongodb driver's Db. During `migrate plan` it is a recording wrapper: reads pass
- * through, writes are counted instead of executed — so write code that does not depend on its
- * own writes being visible if you want exact plan figures.
+ * `db` is the mongodb driver's Db. During `migrate plan` it is the plan sandbox (recording-db.ts):
+ * reads pass through, writes are counted instead of executed, anything else refuses the plan — so
+ * write code that does not depend on its own writes being visible if you want exact plan figures.
  */
-import type { Db } from 'mongodb';
+import type { Db, MongoClient } from 'mongodb';
 
 export interface MigrationContext {
   /** The migration's id, e.g. "0002-merge-legacy-memos". */
@@ -22,6 +22,15 @@ export interface MigrationContext {
   releaseId?: string;
   log(message: string): void;
   signal?: AbortSignal;
+  /**
+   * The target's client (migrate-mongo passes it as the second argument). During `plan` it is the
+   * plan sandbox's client: db() of the target database and sessions only. Always set by the runner.
+   */
+  client?: MongoClient;
+  /** migrate-mongo compatibility: `up(db, client)` code calling client.db() / startSession() / withSession() works on ctx. */
+  db?: MongoClient['db'];
+  startSession?: MongoClient['startSession'];
+  withSession?: MongoClient['withSession'];
 }
 
 export interface MigrationModule {
