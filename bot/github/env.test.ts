@@ -45,6 +45,9 @@ describe('the private key is checked at start (finding 3)', () => {
     expect(e.text).toMatch(/Private keys/);
     expect(e.text).toMatch(/\\n/);
     expect(e.text).not.toContain('not-a-pem');
+    // The same check without building anything, for the bot to run before it connects.
+    expect(() => readGithubAppEnv({ GITHUB_APP_ID: '123', GITHUB_APP_PRIVATE_KEY: 'not-a-pem', GITHUB_WEBHOOK_SECRET: SECRET })).toThrow(/GITHUB_APP_PRIVATE_KEY is not a usable private key/);
+    expect(githubSideStatus({ GITHUB_APP_ID: '123', GITHUB_APP_PRIVATE_KEY: 'not-a-pem', GITHUB_WEBHOOK_SECRET: SECRET })).toMatchObject({ on: false, line: expect.stringMatching(/not a usable private key/) });
   });
 
   it('a cut-short PEM and a public key are refused too, and the error never shows the key', () => {

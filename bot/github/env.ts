@@ -2,8 +2,11 @@
  * The GitHub App's settings from the bot's env, read at the edge. Each has Probot's usual name as
  * an alias: GITHUB_APP_ID (APP_ID), GITHUB_APP_PRIVATE_KEY (PRIVATE_KEY; PEM, `\n` escapes
  * allowed), GITHUB_WEBHOOK_SECRET (WEBHOOK_SECRET). The GitHub side is on when the App ID is set;
- * some but not all of the three is an error naming the missing ones.
+ * some but not all of the three is an error naming the missing ones, and a key that is not a PEM
+ * private key is an error naming the variable (never its value). Call readGithubAppEnv early (before
+ * connecting anything) to fail fast; githubHandlerFromEnv calls it too.
  */
+import { createPrivateKey } from 'node:crypto';
 import { registerSecret } from '../../pipeline/secrets/redact.ts';
 import { coreErrors } from '../../pipeline/errors.ts';
 import { githubErrors } from './errors.ts';
@@ -15,6 +18,19 @@ export const GITHUB_APP_VARIABLES = {
 } as const;
 type Setting = keyof typeof GITHUB_APP_VARIABLES;
 const SETTINGS = Object.keys(GITHUB_APP_VARIABLES) as Setting[];
+
+/** Throws SHIPGATE_GITHUB_APP_KEY_INVALID (naming the variable, never showing the value) unless `pem` is a private key. */
+export function checkPrivateKey(pem: string, variable = 'GITHUB_APP_PRIVATE_KEY'): void {
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    const problem = /-----BEGIN [A-Z ]*PUBLIC KEY-----/.test(pem) ? 'it holds a public key' : 'it is not PEM (no -----BEGIN … PRIVATE KEY----- line)';
+    throw githubErrors.SHIPGATE_GITHUB_APP_KEY_INVALID({ variable, problem });
+  }
+  try {
+    createPrivateKey(pem);
+  } catch {
+    throw githubErrors.SHIPGATE_GITHUB_APP_KEY_INVALID({ variable, problem: 'its PEM block cannot be read (cut short, or line breaks lost)' });
+  }
+}
 
 export interface GithubAppEnv {
   appId: string;
@@ -52,9 +68,12 @@ export function readGithubAppEnv(env: NodeJS.ProcessEnv): GithubAppEnv | undefin
   if (!/^\d{1,12}$/.test(found.appId!.value)) throw coreErrors.SHIPGATE_USAGE({ problem: `${found.appId!.source} must be the GitHub App's numeric App ID (App settings → General → About), got "${found.appId!.value.slice(0, 40)}"` });
   registerSecret(found.privateKey!.value);
   registerSecret(found.webhookSecret!.value);
+  const privateKey = found.privateKey!.value.replace(/\\n/g, '\n');
+  registerSecret(privateKey);
+  checkPrivateKey(privateKey, found.privateKey!.source);
   return {
     appId: found.appId!.value,
-    privateKey: found.privateKey!.value.replace(/\\n/g, '\n'),
+    privateKey,
     webhookSecret: found.webhookSecret!.value,
     sources: { appId: found.appId!.source, privateKey: found.privateKey!.source, webhookSecret: found.webhookSecret!.source },
   };

@@ -8,7 +8,6 @@
  * redactor, and Probot's logger never writes payloads (its `event` and error fields are reduced to
  * the delivery id and name), so neither they nor installation tokens reach a log.
  */
-import { createPrivateKey } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pino } from 'pino';
 import { Probot, type Logger } from 'probot';
@@ -16,12 +15,11 @@ import { registerSecret, redactText } from '../../pipeline/secrets/redact.ts';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
 import type { ReleaseNotifier } from '../notify.ts';
 import { shipgateGithubApp } from './app.ts';
-import { githubErrors } from './errors.ts';
 import { createRuleKeeper, type RuleKeeper } from './rule-keeper.ts';
 import { createWebhookEdge, GITHUB_MAX_PAYLOAD_BYTES } from './webhook-edge.ts';
-import { readGithubAppEnv } from './env.ts';
+import { checkPrivateKey, readGithubAppEnv } from './env.ts';
 
-export { githubSideStatus, readGithubAppEnv, GITHUB_APP_VARIABLES, type GithubSideStatus } from './env.ts';
+export { checkPrivateKey, githubSideStatus, readGithubAppEnv, GITHUB_APP_VARIABLES, type GithubAppEnv, type GithubSideStatus } from './env.ts';
 
 export const GITHUB_WEBHOOK_PATH = '/api/github/webhooks';
 
@@ -60,19 +58,6 @@ export interface GithubWebhookHandler {
   startDecisionPoll(intervalMs?: number): () => void;
   /** Stops the decision poll started by githubHandlerFromEnv (if any). */
   stop(): void;
-}
-
-/** Throws SHIPGATE_GITHUB_APP_KEY_INVALID (naming the variable, never showing the value) unless `pem` is a private key. */
-export function checkPrivateKey(pem: string, variable = 'GITHUB_APP_PRIVATE_KEY'): void {
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
-    const problem = /-----BEGIN [A-Z ]*PUBLIC KEY-----/.test(pem) ? 'it holds a public key' : 'it is not PEM (no -----BEGIN … PRIVATE KEY----- line)';
-    throw githubErrors.SHIPGATE_GITHUB_APP_KEY_INVALID({ variable, problem });
-  }
-  try {
-    createPrivateKey(pem);
-  } catch {
-    throw githubErrors.SHIPGATE_GITHUB_APP_KEY_INVALID({ variable, problem: 'its PEM block cannot be read (cut short, or line breaks lost)' });
-  }
 }
 
 /** Probot's fields that would carry a payload are reduced to the delivery's id and name. */

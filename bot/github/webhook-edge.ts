@@ -57,10 +57,16 @@ function readBounded(req: IncomingMessage, max: number): Promise<Buffer | undefi
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks, size));
+      if (done) return;
+      done = true;
+      resolve(Buffer.concat(chunks, size));
     });
     req.on('error', (err) => {
       if (!done) reject(err);
+    });
+    // A client that goes away mid-body: nothing to answer, nothing kept.
+    req.on('close', () => {
+      if (!done && !req.complete) reject(new Error('request aborted by the client'));
     });
   });
 }
