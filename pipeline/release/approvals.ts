@@ -58,8 +58,16 @@ export interface ApprovalState {
 export function approvalState(release: ReleaseRecord, policy: ApprovalPolicy, currentDigest: string | undefined, now: Date): ApprovalState {
   if (release.rejection) return { approved: false, valid: [], reason: `rejected by ${release.rejection.person}: ${release.rejection.reason}` };
   if (!currentDigest) return { approved: false, valid: [], reason: 'no digest: approval was never requested' };
+  // The approver and four-eyes rules again at counting time: a record written around
+  // checkApproval (forged, legacy, config changed since) must not count either.
+  const requester = release.requester.person ?? personFor(policy.people, release.requester.identity)?.name;
   const valid = release.approvals.filter(
-    (a) => a.digest === currentDigest && new Date(a.expiresAt) > now && policy.approvers.includes(a.person) && a.person !== release.requester.person,
+    (a) =>
+      a.digest === currentDigest &&
+      new Date(a.expiresAt) > now &&
+      policy.approvers.includes(a.person) &&
+      a.person !== requester &&
+      !isRequester(release, policy.people, a.identity),
   );
   if (valid.length >= policy.minApprovals) return { approved: true, valid, reason: `approved by ${valid.map((a) => a.person).join(', ')}` };
   const stale = release.approvals.filter((a) => a.digest !== currentDigest).length;

@@ -118,7 +118,7 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
     runnerDeps: (hooks) => ({
       store, audit, policy, stages,
       isProtected: (env) => runtimes[env]?.protected ?? true,
-      isOwnerDead: (o) => o.host === hostname() && !isPidAlive(o.pid),
+      isOwnerDead: isOwnerDeadHere,
       planTarget: async (release) => summarizePlan(release.target, await planEnvironment(runtimes[release.target]!)),
       targetPlanDigest: async (release) => {
         const target = await runtimes[release.target]!.migrationTarget();
@@ -146,6 +146,11 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
       await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
     },
   };
+}
+
+/** A release's previous owner is known dead only when it ran on this host and its pid is gone. */
+export function isOwnerDeadHere(owner: { host: string; pid: number }): boolean {
+  return owner.host === hostname() && !isPidAlive(owner.pid);
 }
 
 /** Where the last successful release put the environment live (slot and URL), if any. */
