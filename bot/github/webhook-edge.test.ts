@@ -14,6 +14,7 @@ import type { ReleaseRecord } from '../../pipeline/release/types.ts';
 import { startBotServer, type BotServer } from '../server.ts';
 import { silentNotifier, type ReleaseNotifier } from '../notify.ts';
 import { createGithubWebhookHandler } from './index.ts';
+import { signatureMatches } from './webhook-edge.ts';
 import { linkRunToRelease } from './ledger.ts';
 import { createQuickWorld, type QuickWorld } from './testing/quick-world.ts';
 import { deliver, example, fromRepo, protectionRulePayload, sign } from './testing/webhooks.ts';
@@ -89,6 +90,18 @@ describe('malformed deliveries of the events the app acts on: 400, no internals'
 });
 
 describe('what the edge lets through, and how', () => {
+  it('signatureMatches: exactly the HMAC-SHA256 of the raw body with the secret', () => {
+    const body = Buffer.from('{"a":1}');
+    const good = sign(SECRET, body.toString());
+    expect(signatureMatches(SECRET, body, good)).toBe(true);
+    expect(signatureMatches(SECRET, body, good.toUpperCase().replace('SHA256=', 'sha256='))).toBe(true);
+    expect(signatureMatches('other-secret', body, good)).toBe(false);
+    expect(signatureMatches(SECRET, Buffer.from('{"a":2}'), good)).toBe(false);
+    expect(signatureMatches(SECRET, body, good.slice(0, -2))).toBe(false);
+    expect(signatureMatches(SECRET, body, good.slice('sha256='.length))).toBe(false);
+    expect(signatureMatches(SECRET, body, `sha1=${good.slice('sha256='.length)}`)).toBe(false);
+  });
+
   it('acknowledges events it does not act on (202) and ping (200), whatever their payload', async () => {
     expect((await post('null', { 'x-github-event': 'issues' })).status).toBe(202);
     expect((await post(JSON.stringify(example('issues', 'opened')), { 'x-github-event': 'issues' })).status).toBe(202);
