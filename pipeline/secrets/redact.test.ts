@@ -103,6 +103,17 @@ describe('registering connection strings and URLs', () => {
     expect(secretPartsOf('https://api.render.com/deploy/srv-abc?key=k9f8e7d6c5&ref=main')).toEqual(['k9f8e7d6c5']);
     expect(secretPartsOf('https://status.example.com/deploys')).toEqual([]);
   });
+  it('registers a token used as the user, and token-looking values of any query parameter', () => {
+    expect(secretPartsOf('https://0123456789abcdef0123456789abcdef@github.com/acme/api.git')).toEqual(['0123456789abcdef0123456789abcdef']);
+    expect(secretPartsOf('https://x.example/status?state=9f8e7d6c5b4a3210aa&page=2')).toEqual(['9f8e7d6c5b4a3210aa']);
+  });
+  it('never registers text that is already masked', () => {
+    registerSecret('pre-***-post');
+    expect(redactText('pre-***-post')).toBe('pre-***-post');
+  });
+  it('a URL ends at whitespace: credentials-like text after it is not taken for its password', () => {
+    expect(maskUrlCredentials('at https://example.com now, mail ana:x@example.org')).toBe('at https://example.com now, mail ana:x@example.org');
+  });
   it('a value without a scheme is registered whole; a multi-line key also line by line and JSON-escaped', () => {
     expect(secretPartsOf('acme/notes')).toEqual(['acme/notes']);
     const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n';
