@@ -101,7 +101,8 @@ describe('registering connection strings and URLs', () => {
   it('registers token-looking path segments and secret query values of web URLs', () => {
     expect(secretPartsOf('https://hooks.slack.com/services/T0000/B0000/XXXXabcd1234XXXXabcd1234')).toEqual(['XXXXabcd1234XXXXabcd1234']);
     expect(secretPartsOf('https://api.render.com/deploy/srv-abc?key=k9f8e7d6c5&ref=main')).toEqual(['k9f8e7d6c5']);
-    expect(secretPartsOf('https://status.example.com/deploys')).toEqual([]);
+    expect(secretPartsOf('https://hooks.slack.com/services/T0000/B0000/AbcdEfghIjklMnopQrstUvwx')).toEqual(['AbcdEfghIjklMnopQrstUvwx']); // no digit, both cases
+    expect(secretPartsOf('https://status.example.com/deploys/notes-production-deployments')).toEqual([]);
   });
   it('registers a token used as the user, and token-looking values of any query parameter', () => {
     expect(secretPartsOf('https://0123456789abcdef0123456789abcdef@github.com/acme/api.git')).toEqual(['0123456789abcdef0123456789abcdef']);

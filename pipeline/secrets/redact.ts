@@ -51,9 +51,12 @@ export function secretPartsOf(value: string): string[] {
   return parts;
 }
 
-/** Long, mixed letters and digits, no spaces: what API tokens and webhook keys look like. */
+/**
+ * Long, no spaces, letters mixed with digits or with both cases: what API tokens and webhook keys
+ * look like (a random 24-character Slack webhook key may have no digit; `deploy-production` is a word).
+ */
 function looksLikeToken(s: string): boolean {
-  return s.length >= 16 && s.length <= 4096 && /^[A-Za-z0-9._~+=-]+$/.test(s) && /[0-9]/.test(s) && /[A-Za-z]/.test(s);
+  return s.length >= 16 && s.length <= 4096 && /^[A-Za-z0-9._~+=-]+$/.test(s) && /[A-Za-z]/.test(s) && (/[0-9]/.test(s) || (/[a-z]/.test(s) && /[A-Z]/.test(s)));
 }
 
 const SECRET_PARAM = /pass(word)?|pwd|secret|token|signature|credential|api[-_]?key|access[-_]?key|private[-_]?key|^(key|sig|code|auth)$/i;
