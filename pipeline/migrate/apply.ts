@@ -22,6 +22,8 @@ export interface ApplyOptions {
   actor: string;
   releaseId?: string;
   protected?: boolean;
+  /** Why the target is protected (e.g. the config's environment), shown when approval is missing. */
+  protectedBecause?: string;
   approval?: ApprovalCheck;
   backup?: boolean;
   signal?: AbortSignal;
@@ -44,9 +46,9 @@ export interface ApplyReport {
 }
 
 /** Protected targets: no approval, or one for another digest, refuses before any write. */
-export async function checkApproval(target: MigrationTarget, digest: string, opts: { protected?: boolean; approval?: ApprovalCheck }): Promise<string[] | undefined> {
+export async function checkApproval(target: MigrationTarget, digest: string, opts: { protected?: boolean; protectedBecause?: string; approval?: ApprovalCheck }): Promise<string[] | undefined> {
   if (!opts.protected) return undefined;
-  if (!opts.approval) throw migrateErrors.SHIPGATE_APPROVAL_REQUIRED({ target: target.label });
+  if (!opts.approval) throw migrateErrors.SHIPGATE_APPROVAL_REQUIRED({ target: target.label, ...(opts.protectedBecause ? { why: opts.protectedBecause } : {}) });
   const verdict = await opts.approval.check(digest);
   if (!verdict.ok) throw migrateErrors.SHIPGATE_APPROVAL_NOT_VALID({ target: target.label, digest, reason: verdict.reason });
   return verdict.approvedBy;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { freePort, repoRoot } from '../mongo/embedded.ts';
 import { useTestDatabase } from '../testing/mongo.ts';
-import { js, migrationDir } from './test-helpers.ts';
+import { js, migrationDir, snapshotDb } from './test-helpers.ts';
 import { seedFixture } from './fixtures/notes-app/seed.ts';
 
 const t = useTestDatabase('cli');
@@ -85,6 +85,35 @@ describe('shipgate migrate (CLI)', () => {
     expect(r.stderr).toContain('SHIPGATE_APPROVAL_REQUIRED');
     expect(r.stderr).toContain('shipgate release');
     expect(await t.client.db(db).listCollections().toArray()).toEqual([]);
+  });
+
+  it('apply and down on a database the config marks protected refuse without --protected (by variable name and by URI)', async () => {
+    const db = t.freshName('cp');
+    const dir = await migrationDir({ '0001-a.js': js.setField('a', 'done') });
+    await t.client.db(db).collection('a').insertOne({ n: 1 });
+    const before = await snapshotDb(t.client.db(db));
+    const uri = t.uriFor(db);
+    // The repository's .github/shipgate.yml: production (PRODUCTION_MONGODB_URI) is protected: true.
+    const byName = await shipgate(['migrate', 'apply', '--uri-env', 'PRODUCTION_MONGODB_URI', '--dir', dir], { PRODUCTION_MONGODB_URI: uri });
+    expect(byName.code).toBe(1);
+    expect(byName.stderr).toContain('SHIPGATE_APPROVAL_REQUIRED');
+    expect(byName.stderr).toContain('PRODUCTION_MONGODB_URI is the database of environments.production in .github/shipgate.yml is protected: true');
+    // The same database under another variable name (other host spelling, credentials-free, with options).
+    const alias = uri.replace('127.0.0.1', 'localhost').replace(/\/([^/?]*)$/, '/$1?appName=copy');
+    const byValue = await shipgate(['migrate', 'apply', '--uri-env', 'MY_COPY_URI', '--dir', dir], { PRODUCTION_MONGODB_URI: uri, MY_COPY_URI: alias });
+    expect(byValue.code).toBe(1);
+    expect(byValue.stderr).toContain('MY_COPY_URI points at the same database as PRODUCTION_MONGODB_URI');
+    // An explicit config file, and down.
+    const config = join(tmpdir(), `shipgate-cfg-${db}.yml`);
+    await writeFile(config, 'app: { name: x, start: node x.js }\nenvironments:\n  live:\n    protected: true\n    deploy: { provider: process }\n    database: { uriEnv: LIVE_URI }\npeople:\n  - { name: ana, slack: U012ABC }\napproval: { approvers: [ana] }\n');
+    const down = await shipgate(['migrate', 'down', '--to', '0', '--uri-env', 'LIVE_URI', '--dir', dir, '--config', config], { LIVE_URI: uri });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain(`environments.live in ${config} is protected: true`);
+    expect(await snapshotDb(t.client.db(db))).toBe(before);
+    // An unprotected variable pointing elsewhere still applies.
+    const other = t.freshName('cq');
+    const ok = await shipgate(['migrate', 'apply', '--uri-env', 'STAGING_MONGODB_URI', '--dir', dir], { PRODUCTION_MONGODB_URI: uri, STAGING_MONGODB_URI: t.uriFor(other) });
+    expect(ok.code).toBe(0);
   });
 
   it('a migration that throws: exit 1, its stack with file and line, recorded nothing', async () => {

@@ -18,6 +18,7 @@ export interface DownOptions {
   to: number;
   actor: string;
   protected?: boolean;
+  protectedBecause?: string;
   approval?: ApprovalCheck;
   signal?: AbortSignal;
   progress?: MigrationProgress;

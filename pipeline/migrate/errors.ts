@@ -63,7 +63,7 @@ export const migrateErrors = defineErrors({
     docs: 'migrations.md#down',
   },
   SHIPGATE_APPROVAL_REQUIRED: {
-    message: (d: { target: string }) => `${d.target} is protected: migrations need an approval bound to the current plan digest, and none was given`,
+    message: (d: { target: string; why?: string }) => `${d.target} is protected${d.why ? ` (${d.why})` : ''}: migrations need an approval bound to the current plan digest, and none was given`,
     hint: () => 'production migrations run through `shipgate release`, which asks for and checks the approval',
     docs: 'migrations.md#protected-environments',
   },

@@ -6,7 +6,9 @@
 import type { Command } from 'commander';
 import type { MongoClient } from 'mongodb';
 import { z } from 'zod';
-import { coreErrors, presentError } from '../../errors.ts';
+import { coreErrors, isShipgateError, presentError } from '../../errors.ts';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load.ts';
+import { protectionFor, type Protection } from '../../migrate/protection.ts';
 import { parseDuration, formatDuration } from '../../config/duration.ts';
 import { connectMongo, dbNameFromUri } from '../../mongo/connect.ts';
 import { registerSecret } from '../../secrets/redact.ts';
@@ -40,10 +42,41 @@ function parseFlags<T extends z.ZodType>(schema: T, raw: unknown, usage: string)
 
 const err = (line: string) => console.error(line);
 
-async function withTarget<T>(raw: unknown, usage: string, fn: (target: MigrationTarget) => Promise<T>): Promise<T> {
+/**
+ * The target's protection comes from the config (invariant 1): a protected environment's database,
+ * named by its variable or reached by another variable with the same URI, is protected whatever the
+ * flags say. --config names the file (it must exist); without it .github/shipgate.yml is read when
+ * present. An invalid config is an error: protection cannot be decided, so nothing is written.
+ */
+async function configProtection(flags: TargetFlagsT, uri: string, dbName: string, configFile: string | undefined): Promise<Protection | null> {
+  let config;
+  try {
+    config = await loadConfig({ file: configFile ?? DEFAULT_CONFIG_FILE, cwd: process.cwd() });
+  } catch (e) {
+    if (configFile === undefined && isShipgateError(e) && e.code === 'SHIPGATE_CONFIG_NOT_FOUND') {
+      err(`note: no ${DEFAULT_CONFIG_FILE} here, so no environment is known to be protected; pass --protected (or --config <file>) for a protected database`);
+      return null;
+    }
+    throw e;
+  }
+  return protectionFor({ uriEnv: flags.uriEnv, uri, dbName, environments: config.environments, env: process.env, configFile: configFile ?? DEFAULT_CONFIG_FILE });
+}
+
+interface Writing {
+  /** --protected: may only add protection. */
+  flag: boolean;
+  config: string | undefined;
+}
+
+async function withTarget<T>(raw: unknown, usage: string, fn: (target: MigrationTarget, protection: { protected: boolean; because?: string }) => Promise<T>, writing?: Writing): Promise<T> {
   const flags: TargetFlagsT = parseFlags(TargetFlags, raw, usage);
   const uri = process.env[flags.uriEnv];
   if (!uri) throw coreErrors.SHIPGATE_ENV_MISSING({ variable: flags.uriEnv, purpose: 'the MongoDB connection string of the database to migrate' });
+  let protection: { protected: boolean; because?: string } = { protected: false };
+  if (writing) {
+    const fromConfig = await configProtection(flags, uri, flags.db ?? dbNameFromUri(uri, 'test'), writing.config);
+    protection = fromConfig ? { protected: true, because: fromConfig.why } : { protected: writing.flag };
+  }
   try {
     const password = decodeURIComponent(new URL(uri.replace(/^mongodb\+srv:/, 'http:').replace(/^mongodb:/, 'http:')).password);
     registerSecret(password);
@@ -53,7 +86,7 @@ async function withTarget<T>(raw: unknown, usage: string, fn: (target: Migration
   const client: MongoClient = await connectMongo(uri, { source: flags.uriEnv, timeoutMs: parseDuration(flags.timeout) as number });
   try {
     const dbName = flags.db ?? dbNameFromUri(uri, 'test');
-    return await fn(openMigrationTarget({ client, dbName, dir: flags.dir, label: flags.label ?? dbName }));
+    return await fn(openMigrationTarget({ client, dbName, dir: flags.dir, label: flags.label ?? dbName }), protection);
   } finally {
     await client.close();
   }
@@ -155,15 +188,16 @@ export const migrateCommands: CommandModule = {
       });
 
     targetCommand(migrate, 'apply', 'apply the pending migrations under the lock, recording each one that succeeded')
-      .option('--protected', 'the target is a protected environment (needs an approval bound to the plan digest)')
+      .option('--protected', 'treat the target as protected even if the config does not (protection from the config always applies)')
+      .option('-f, --config <file>', 'config file whose protected environments apply (default .github/shipgate.yml when present)')
       .option('--backup', 'first copy the collections the plan touches into a backup database')
       .option('--release <id>', 'release id recorded in the changelog')
       .option('--actor <name>', 'who runs it (default $USER)')
       .action(async (opts) => {
-        await withTarget(opts, 'shipgate migrate apply [--backup] [--release id]', async (target) => {
+        await withTarget(opts, 'shipgate migrate apply [--backup] [--release id]', async (target, protection) => {
           const r = await interruptible((signal) =>
             applyMigrations(target, {
-              actor: opts.actor ?? process.env.USER ?? 'unknown', protected: opts.protected === true, backup: opts.backup === true,
+              actor: opts.actor ?? process.env.USER ?? 'unknown', protected: protection.protected, ...(protection.because ? { protectedBecause: protection.because } : {}), backup: opts.backup === true,
               signal, progress: err, ...(opts.release ? { releaseId: opts.release } : {}),
             }),
           );
@@ -173,7 +207,7 @@ export const migrateCommands: CommandModule = {
           if (r.failed) console.error(presentError(r.failed.error, 'terminal'));
           if (r.interrupted) console.log('interrupted: stopped after the current migration; the lock is released');
           if (!r.ok) process.exitCode = r.interrupted && !r.failed ? 130 : 1;
-        });
+        }, { flag: opts.protected === true, config: opts.config });
       });
 
     targetCommand(migrate, 'restore', 'put back the collections saved in a backup database (see apply --backup)')
@@ -188,15 +222,18 @@ export const migrateCommands: CommandModule = {
     targetCommand(migrate, 'down', 'run down() of every applied migration numbered above N, newest first')
       .requiredOption('--to <N>', 'the migration number to go back to (0 = before the first)')
       .option('--actor <name>', 'who runs it (default $USER)')
-      .option('--protected', 'the target is a protected environment')
+      .option('--protected', 'treat the target as protected even if the config does not (protection from the config always applies)')
+      .option('-f, --config <file>', 'config file whose protected environments apply (default .github/shipgate.yml when present)')
       .action(async (opts) => {
         const to = parseFlags(z.coerce.number().int().min(0, '--to must be a migration number (0 or more)'), opts.to, 'shipgate migrate down --to 2');
-        await withTarget(opts, 'shipgate migrate down --to N', async (target) => {
-          const r = await interruptible((signal) => migrateDown(target, { to, actor: opts.actor ?? process.env.USER ?? 'unknown', protected: opts.protected === true, signal, progress: err }));
+        await withTarget(opts, 'shipgate migrate down --to N', async (target, protection) => {
+          const r = await interruptible((signal) =>
+            migrateDown(target, { to, actor: opts.actor ?? process.env.USER ?? 'unknown', protected: protection.protected, ...(protection.because ? { protectedBecause: protection.because } : {}), signal, progress: err }),
+          );
           console.log(`reverted: ${r.reverted.join(', ') || 'none'}${r.notReverted.length ? `; not reverted: ${r.notReverted.join(', ')}` : ''}`);
           if (r.failed) console.error(presentError(r.failed.error, 'terminal'));
           if (!r.ok) process.exitCode = 1;
-        });
+        }, { flag: opts.protected === true, config: opts.config });
       });
 
     migrate
