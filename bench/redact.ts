@@ -4,13 +4,13 @@
  * long runs of '@' and ':', 'xoxb-' repeated, BEGIN lines with no END) — with 20 registered
  * secrets. Baselines in the same run, over the same text: a plain `text.replaceAll(secret, '***')`
  * for one secret, and a `Buffer.from(text).toString()` round trip. Target: < 50 ms per MB.
- * Run: npx tsx bench/redact.ts [--mb 1] [--rounds 7]
+ * Run: npx tsx bench/redact.ts [--mb 1] [--rounds 15]
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { redactText, registerSecret } from '../pipeline/secrets/redact.ts';
 
-const { values } = parseArgs({ options: { mb: { type: 'string', default: '1' }, rounds: { type: 'string', default: '7' } } });
+const { values } = parseArgs({ options: { mb: { type: 'string', default: '1' }, rounds: { type: 'string', default: '15' } } });
 const size = Math.round(Number(values.mb) * 1024 * 1024);
 const rounds = Number(values.rounds);
 
