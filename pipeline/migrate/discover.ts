@@ -10,7 +10,7 @@ import { redactText } from '../secrets/redact.ts';
 import { migrateErrors, type MigrationProblem } from './errors.ts';
 import type { LoadedMigration, MigrationFile, MigrationModule } from './types.ts';
 
-export const MIGRATION_FILE = /^(\d{4})-([a-z0-9][a-z0-9_-]*)\.(ts|js|mjs)$/i;
+export const MIGRATION_FILE = /^(\d{4})-([a-z0-9][a-z0-9_-]*)\.(ts|js|mjs|cjs)$/i;
 
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -32,7 +32,7 @@ export async function discoverMigrations(dir: string): Promise<MigrationFile[]> 
     }
     const path = join(abs, name);
     const bytes = await readFile(path);
-    files.push({ id: name.replace(/\.(ts|js|mjs)$/i, ''), number: Number(m[1]), path, checksum: sha256(bytes) });
+    files.push({ id: name.replace(/\.(ts|js|mjs|cjs)$/i, ''), number: Number(m[1]), path, checksum: sha256(bytes) });
   }
   files.sort((a, b) => a.number - b.number || a.id.localeCompare(b.id));
   for (let i = 1; i < files.length; i++) {

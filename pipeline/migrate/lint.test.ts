@@ -52,6 +52,15 @@ describe('migrate lint --base', () => {
     expect(again.findings.some((f) => f.file === '0002-new.ts')).toBe(false);
   });
 
+  it('accepts migrate-mongo style CommonJS migrations and flags migrations that open their own connection', async () => {
+    const { repo, dir } = await repoWithBase({ '0001-a.js': up() });
+    await writeFile(join(dir, '0002-mm.js'), "module.exports = {\n  async up(db, client) {\n    await client.db().collection('a').updateMany({}, { $set: { b: 1 } });\n  },\n};\n");
+    await writeFile(join(dir, '0003-own.js'), "const { MongoClient } = require('mongodb');\nexports.up = async () => { const c = new MongoClient(process.env.PRODUCTION_MONGODB_URI); await c.db().collection('a').deleteMany({ x: 1 }); };\n");
+    const r = await lintMigrations({ dir, baseRef: 'base', repoDir: repo });
+    expect(r.ok).toBe(true);
+    expect(r.findings.map((f) => [f.file, f.severity, f.rule])).toEqual([['0003-own.js', 'risk', 'connection'], ['0003-own.js', 'risk', 'connection']]);
+  });
+
   it('a base ref that does not exist is an error naming it', async () => {
     const { repo, dir } = await repoWithBase({ '0001-a.ts': up() });
     const err = await lintMigrations({ dir, baseRef: 'origin/nope', repoDir: repo }).catch((e: unknown) => e);

@@ -16,7 +16,7 @@ const run = promisify(execFile);
 export interface LintFinding {
   file: string;
   severity: 'error' | 'risk';
-  rule: 'edited' | 'removed' | 'order' | 'duplicate' | 'name' | 'no-up' | 'destructive' | 'irreversible';
+  rule: 'edited' | 'removed' | 'order' | 'duplicate' | 'name' | 'no-up' | 'destructive' | 'irreversible' | 'connection';
   message: string;
 }
 
@@ -45,7 +45,16 @@ const DESTRUCTIVE: Array<[RegExp, string]> = [
   [/\$unset\b/, 'removes fields ($unset)'],
   [/\bdropIndex(es)?\(/, 'drops an index'],
 ];
-const EXPORTS_UP = /export\s+(async\s+)?function\s+up\b|export\s+(const|let|var)\s+up\b|export\s*\{[^}]*\bup\b[^}]*\}|export\s+default\s*\{[^}]*\bup\b/;
+const EXPORTS_UP = new RegExp([
+  /export\s+(async\s+)?function\s+up\b|export\s+(const|let|var)\s+up\b|export\s*\{[^}]*\bup\b[^}]*\}|export\s+default\s*\{[^}]*\bup\b/.source,
+  // CommonJS, as migrate-mongo writes them: module.exports = { async up(db, client) {…} }, exports.up = …
+  /module\.exports\s*=\s*\{[^}]*\bup\b|(module\.)?exports\.up\s*=/.source,
+].join('|'));
+/** Code that opens its own connection: neither the plan sandbox nor a rehearsal can confine it. */
+const OWN_CONNECTION: Array<[RegExp, string]> = [
+  [/\bnew\s+MongoClient\b|\bMongoClient\.connect\(/, 'opens its own MongoClient: plan and rehearse cannot confine it (use the db and ctx it is given)'],
+  [/\bprocess\.env\b/, 'reads process.env: a migration should use only the db and ctx it is given'],
+];
 const IRREVERSIBLE = /export\s+const\s+irreversible\s*=\s*true/;
 
 async function git(repoDir: string, args: string[], baseRef: string): Promise<Buffer> {
@@ -108,6 +117,7 @@ export async function lintMigrations(opts: LintOptions): Promise<LintResult> {
     if (!EXPORTS_UP.test(f.source)) findings.push({ file: name, severity: 'error', rule: 'no-up', message: 'does not export an up(db, ctx) function' });
     if (base.get(name)?.checksum === f.checksum) continue;
     for (const [re, what] of DESTRUCTIVE) if (re.test(f.source)) findings.push({ file: name, severity: 'risk', rule: 'destructive', message: what });
+    for (const [re, what] of OWN_CONNECTION) if (re.test(f.source)) findings.push({ file: name, severity: 'risk', rule: 'connection', message: what });
     if (IRREVERSIBLE.test(f.source)) findings.push({ file: name, severity: 'risk', rule: 'irreversible', message: 'marked irreversible: only a backup restores the data' });
   }
   return { baseRef: opts.baseRef, baseHighest, newMigrations, findings, ok: !findings.some((f) => f.severity === 'error') };

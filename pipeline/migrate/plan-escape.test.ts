@@ -105,6 +105,13 @@ describe('the plan sandbox: every way out is recorded or refused, the target sta
     });
   }
 
+  it('a .cjs migration (CommonJS in an ESM folder) plans through the sandbox', async () => {
+    const dir = await migrationDir({ 'package.json': '{ "type": "module" }\n', '0001-mm.cjs': "module.exports = { async up(db, client) { await db.client.db(db.databaseName).collection('items').deleteMany({ n: 1 }); } };\n" });
+    const p = await planMigrations(openMigrationTarget({ client: t.client, dbName, dir }));
+    expect(p.pending.map((m) => [m.id, m.writes.map((w) => [w.op, w.matched])])).toEqual([['0001-mm', [['deleteMany', 1]]]]);
+    await expectUntouched();
+  });
+
   it('a handle kept past the end of the plan refuses', async () => {
     const dir = await migrationDir({ '0001-leak.js': `export async function up(db) { globalThis.__shipgateLeak = db; }\n` });
     const p = await planMigrations(openMigrationTarget({ client: t.client, dbName, dir }));
