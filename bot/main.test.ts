@@ -1,9 +1,13 @@
 /**
  * `npm run bot` as a real process: missing env vars are named; with them set, the one server
- * answers /healthz and a signed /deploy over HTTP, and the secrets never reach its output.
+ * answers /healthz and a signed /deploy over HTTP, and the secrets never reach its output. A
+ * signed body that parses to null does not take the process down; every start-up error (also
+ * after the store connected) exits 1 naming the cause; in slack.mode github the Slack side's
+ * dispatches follow GITHUB_API_URL and the repository name is not masked as a secret.
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,19 +15,22 @@ import { stringify } from 'yaml';
 import { useTestDatabase } from '../pipeline/testing/mongo.ts';
 import { freePort, repoRoot } from '../pipeline/mongo/embedded.ts';
 import { startSlackFake, type SlackFake } from '../pipeline/testing/fakes/slack.ts';
-import { postSigned, slashCommandBody } from './slack/testing/harness.ts';
+import { BOT_TOKEN, SIGNING_SECRET, postSigned, slackSignature, slashCommandBody } from './slack/testing/harness.ts';
+import { startGithubDispatchFake } from './slack/testing/fixtures.ts';
 
 vi.setConfig({ testTimeout: 90_000 });
 const t = useTestDatabase('botmain');
 const children: ChildProcess[] = [];
+const cleanup: Array<() => Promise<unknown>> = [];
 let fake: SlackFake | undefined;
 afterAll(async () => {
   for (const c of children) c.kill('SIGTERM');
+  for (const c of cleanup.reverse()) await c();
   await fake?.close();
 });
 
 function bot(env: Record<string, string>) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SLACK_|SHIPGATE_|GITHUB_)/.test(k))) as Record<string, string>;
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SLACK_|SHIPGATE_|GITHUB_|APP_ID$|PRIVATE_KEY$|WEBHOOK_SECRET$)/.test(k))) as Record<string, string>;
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bot/main.ts')], { cwd: repoRoot, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
@@ -33,6 +40,38 @@ function bot(env: Record<string, string>) {
   return { child, output: () => out, exited };
 }
 
+/** Waits for the process to exit (null if it is still running after `ms`: the hang of finding 2). */
+async function exitWithin(b: ReturnType<typeof bot>, ms: number): Promise<number | null | 'running'> {
+  const timer = new Promise<'running'>((r) => setTimeout(() => r('running'), ms).unref());
+  const code = await Promise.race([b.exited, timer]);
+  if (code === 'running') b.child.kill('SIGKILL');
+  return code;
+}
+
+async function config(extra: Record<string, unknown> = {}): Promise<{ dir: string; file: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'sg-botmain-'));
+  const file = join(dir, 'shipgate.yml');
+  await writeFile(file, stringify({
+    app: { name: 'notes', start: 'node app/src/server.ts' },
+    environments: { staging: { deploy: { provider: 'process' }, database: { uriEnv: 'STAGING_MONGODB_URI' } } },
+    people: [{ name: 'ana', slack: 'U012ABC' }],
+    slack: { channel: '#deploys', mode: 'local' },
+    ...extra,
+  }));
+  return { dir, file };
+}
+
+async function baseEnv(extra: Record<string, unknown> = {}): Promise<Record<string, string>> {
+  fake ??= await startSlackFake({ token: BOT_TOKEN });
+  const { dir, file } = await config(extra);
+  return { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SHIPGATE_STORE_URI: t.uriFor(t.freshName('botstore')), SHIPGATE_CONFIG: file, SLACK_API_URL: fake.apiUrl, SHIPGATE_STATE_DIR: dir };
+}
+
+async function listening(b: ReturnType<typeof bot>): Promise<void> {
+  const end = Date.now() + 60_000;
+  while (!b.output().includes('listening on') && Date.now() < end && b.child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+}
+
 describe('bot/main.ts', () => {
   it('names every missing variable and exits 1', async () => {
     const b = bot({});
@@ -40,30 +79,72 @@ describe('bot/main.ts', () => {
     expect(b.output()).toMatch(/SHIPGATE_ENV_MISSING.*SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SHIPGATE_STORE_URI/);
   });
 
-  it('serves /healthz and a signed /deploy help; the token and secret never appear in its output', async () => {
-    const { SIGNING_SECRET, BOT_TOKEN } = await import('./slack/testing/harness.ts');
-    fake = await startSlackFake({ token: BOT_TOKEN });
-    const dir = await mkdtemp(join(tmpdir(), 'sg-botmain-'));
-    const configFile = join(dir, 'shipgate.yml');
-    await writeFile(configFile, stringify({
-      app: { name: 'notes', start: 'node app/src/server.ts' },
-      environments: { staging: { deploy: { provider: 'process' }, database: { uriEnv: 'STAGING_MONGODB_URI' } } },
-      slack: { channel: '#deploys', mode: 'local' },
-    }));
+  it('serves /healthz and a signed /deploy help; says which sides are on; survives signed bodies that parse to null; the token and secret never appear in its output', async () => {
     const port = await freePort();
-    const b = bot({ SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: BOT_TOKEN, SHIPGATE_STORE_URI: t.uriFor(t.freshName('botstore')), SHIPGATE_CONFIG: configFile, PORT: String(port), SLACK_API_URL: fake.apiUrl, SHIPGATE_STATE_DIR: dir });
-    const end = Date.now() + 60_000;
-    while (!b.output().includes('listening on') && Date.now() < end && b.child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    const b = bot({ ...(await baseEnv()), PORT: String(port) });
+    await listening(b);
     expect(b.output()).toContain(`listening on http://127.0.0.1:${port}`);
+    expect(b.output()).toMatch(/Slack: on at http:\/\/127\.0\.0\.1:\d+\/slack\/events/);
+    expect(b.output()).toMatch(/GitHub App: off \(GITHUB_APP_ID/);
+    const events = `http://127.0.0.1:${port}/slack/events`;
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    const res = await postSigned(`http://127.0.0.1:${port}/slack/events`, slashCommandBody({ text: 'help', user: 'U012ABC', responseUrl: fake.responseUrl('help') }));
+    const res = await postSigned(events, slashCommandBody({ text: 'help', user: 'U012ABC', responseUrl: fake!.responseUrl('help') }));
     expect(res.status).toBe(200);
     expect(String(res.json?.text)).toContain('/deploy staging [ref]');
-    const forged = await postSigned(`http://127.0.0.1:${port}/slack/events`, slashCommandBody({ text: 'help', user: 'U012ABC', responseUrl: fake.responseUrl('x') }), { secret: 'wrong-secret' });
+    const forged = await postSigned(events, slashCommandBody({ text: 'help', user: 'U012ABC', responseUrl: fake!.responseUrl('x') }), { secret: 'wrong-secret' });
     expect(forged.status).toBe(401);
+    // Finding 1: Bolt 4.7 read body.ssl_check on these in a path nothing caught, and the process died.
+    expect((await postSigned(events, 'payload=null')).status).toBe(400);
+    const ts = Math.floor(Date.now() / 1000);
+    const json = await fetch(events, { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': slackSignature(SIGNING_SECRET, ts, 'null') }, body: 'null' });
+    expect(json.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(b.child.exitCode).toBeNull();
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     b.child.kill('SIGTERM');
-    await b.exited;
+    expect(await b.exited).toBe(0);
     expect(b.output()).not.toContain(BOT_TOKEN);
     expect(b.output()).not.toContain(SIGNING_SECRET);
+  });
+
+  it('a port already in use (found after the store connected) exits 1 with a user error naming the port and PORT', async () => {
+    const blocker = createServer();
+    const port = await freePort();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise((r) => blocker.close(r)));
+    const b = bot({ ...(await baseEnv()), PORT: String(port) });
+    expect(await exitWithin(b, 45_000)).toBe(1);
+    expect(b.output()).toContain('SHIPGATE_BOT_PORT_IN_USE');
+    expect(b.output()).toContain(`127.0.0.1:${port}`);
+    expect(b.output()).toMatch(/hint: .*PORT/);
+    expect(b.output()).not.toContain('SHIPGATE_INTERNAL');
+  });
+
+  it('GITHUB_APP_ID without the private key exits 1 naming the missing variable', async () => {
+    const b = bot({ ...(await baseEnv()), PORT: String(await freePort()), GITHUB_APP_ID: '4242', GITHUB_WEBHOOK_SECRET: 'whsec-main-test' });
+    expect(await exitWithin(b, 45_000)).toBe(1);
+    expect(b.output()).toContain('GITHUB_APP_PRIVATE_KEY');
+    expect(b.output()).not.toContain('listening on');
+  });
+
+  it('slack.mode github: GITHUB_REPOSITORY is shown, not masked, in errors', async () => {
+    const b = bot({ ...(await baseEnv({ slack: { channel: '#deploys', mode: 'github' } })), PORT: String(await freePort()), GITHUB_REPOSITORY: 'acme-notes', GITHUB_TOKEN: 'ghs_maintest000000000000000000' });
+    expect(await exitWithin(b, 45_000)).toBe(1);
+    expect(b.output()).toContain('GITHUB_REPOSITORY must be owner/name, got "acme-notes"');
+  });
+
+  it('slack.mode github: /deploy staging dispatches release.yml through GITHUB_API_URL', async () => {
+    const gh = await startGithubDispatchFake();
+    cleanup.push(() => gh.close());
+    const port = await freePort();
+    const b = bot({ ...(await baseEnv({ slack: { channel: '#deploys', mode: 'github' } })), PORT: String(port), GITHUB_REPOSITORY: 'acme/notes', GITHUB_TOKEN: 'ghs_maintest000000000000000000', GITHUB_API_URL: gh.url });
+    await listening(b);
+    const res = await postSigned(`http://127.0.0.1:${port}/slack/events`, slashCommandBody({ text: 'staging main', user: 'U012ABC', responseUrl: fake!.responseUrl('gh-staging') }));
+    expect(res.status).toBe(200);
+    const end = Date.now() + 30_000;
+    while (gh.dispatches().length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    expect(gh.dispatches()).toEqual([expect.objectContaining({ workflow: 'release.yml', ref: 'main' })]);
+    b.child.kill('SIGTERM');
+    await b.exited;
   });
 });

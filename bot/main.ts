@@ -19,7 +19,7 @@ import { localStateDir } from '../pipeline/cli/session.ts';
 import { createSlackBot } from './slack/app.ts';
 import { startBotServer } from './server.ts';
 import { storeReplayGuard } from './http/replay.ts';
-import { githubHandlerFromEnv } from './github/index.ts';
+import { githubHandlerFromEnv, githubSideStatus, readGithubAppEnv } from './github/index.ts';
 import type { ReleaseRecord } from '../pipeline/release/types.ts';
 
 /** A setting that is a secret: registered with the redactor so it is masked wherever it appears. */
@@ -78,6 +78,8 @@ async function main(env = process.env): Promise<void> {
   const botToken = secret(env, 'SLACK_BOT_TOKEN', 'Slack bot token');
   const storeUri = setting(env, 'SHIPGATE_STORE_URI', 'release store');
   registerUriCredentials(storeUri);
+  // The GitHub App's settings are checked before anything is connected (fail fast, nothing to close).
+  const githubOn = readGithubAppEnv(env) !== undefined;
   const config = await loadConfig({ file: env.SHIPGATE_CONFIG ?? DEFAULT_CONFIG_FILE, cwd: process.cwd() });
   const storeClient = await connectMongo(storeUri, { source: 'SHIPGATE_STORE_URI', timeoutMs: 10_000 });
   cleanups.push(() => storeClient.close());
@@ -100,11 +102,14 @@ async function main(env = process.env): Promise<void> {
     signingSecret, botToken, system,
     ...(github ? { github } : {}),
     ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
-    ...(env.GITHUB_APP_ID ? { onApproved: async (release: ReleaseRecord) => decisions.onReleaseDecision?.(release._id) } : {}),
+    ...(githubOn ? { onApproved: async (release: ReleaseRecord) => decisions.onReleaseDecision?.(release._id) } : {}),
   });
   cleanups.push(() => bot.close());
   const githubApp = githubHandlerFromEnv(env, { system, notifier: bot.notifier });
-  if (githubApp) decisions.onReleaseDecision = githubApp.onReleaseDecision;
+  if (githubApp) {
+    cleanups.push(async () => githubApp.stop());
+    decisions.onReleaseDecision = githubApp.onReleaseDecision;
+  }
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw coreErrors.SHIPGATE_USAGE({ problem: `PORT must be a port number (0–65535), got "${env.PORT}"` });
   const server = await startBotServer({
@@ -113,8 +118,7 @@ async function main(env = process.env): Promise<void> {
     port, host: env.HOST ?? '127.0.0.1', log: (line) => console.log(line),
   });
   cleanups.push(() => server.close());
-  const githubSide = githubApp ? `on at ${server.url}/api/github/webhooks` : 'off (GITHUB_APP_ID is not set)';
-  console.log(`shipgate bot listening on ${server.url} (Slack: on at ${server.url}/slack/events; GitHub: ${githubSide}; health: ${server.url}/healthz; mode: ${config.slack?.mode ?? 'none'})`);
+  console.log(`shipgate bot listening on ${server.url} (Slack: on at ${server.url}/slack/events, mode ${config.slack?.mode ?? 'none'}; ${githubSideStatus(env).line}; health: ${server.url}/healthz)`);
   const stop = async () => {
     await closeAll();
     process.exit(0);
