@@ -6,6 +6,7 @@
  */
 import * as core from '@actions/core';
 import { z } from 'zod';
+import { assertMayOperate } from '../../../../pipeline/release/authorize.ts';
 import { rollbackEnvironment } from '../../../../pipeline/release/rollback.ts';
 import { readInputs } from '../../lib/inputs.ts';
 import { runAction } from '../../lib/report.ts';
@@ -25,7 +26,10 @@ await runAction(async () => {
   const s = await openActionSession({ ...(input.config ? { config: input.config } : {}) });
   try {
     if (input.step === 'rollback') {
-      const out = await rollbackEnvironment(s.system, input.environment, { force: input.force === 'true', actor: { via: 'github', id: s.env.GITHUB_ACTOR ?? 'actions' } });
+      // The same rule as the CLI and Slack: whoever may release to the environment may roll it back.
+      const actor = { via: 'github' as const, id: s.env.GITHUB_ACTOR ?? 'actions' };
+      assertMayOperate({ action: 'rollback', env: input.environment, identity: actor, people: s.config.people, environments: s.config.environments });
+      const out = await rollbackEnvironment(s.system, input.environment, { force: input.force === 'true', actor });
       core.info(out.message);
       await core.summary.addRaw(`## Rollback of ${input.environment}\n\n${out.message}`, true).write();
       return;
