@@ -20,6 +20,7 @@ import { digestInputOf, releaseDigest, type DigestInput } from './digest.ts';
 import { acquireEnvironmentLock, clearOwnEnvironmentLock, readEnvironmentLock } from './locks.ts';
 import { isOwnerDeadHere } from './factory.ts';
 import { verifyStage } from './stages/deploy.ts';
+import { approvalCheckFor } from './stages/migrate.ts';
 import type { EnvironmentRuntime } from './stages/runtime.ts';
 import { healthGate } from '../gates/health/gate.ts';
 import type { Gate, GateResult } from '../gates/types.ts';
@@ -123,6 +124,18 @@ describe('invariant 1: every protected write re-checks the approval, also on res
     expect(w.ran).toEqual(['production/migrate-apply']);
     expect(out.stages.find((s) => s.key === 'production/deploy')).toMatchObject({ status: 'error' });
     expect(out.stages.find((s) => s.key === 'production/cutover')?.status).toBe('pending');
+  });
+
+  it("the migration engine's own check (approvalCheckFor) refuses another plan, an expired approval and a missing one", async () => {
+    const w = runnerWorld();
+    const id = await w.approvedThenStopped();
+    const release = await w.store.get(id);
+    const plan = release.targetPlan!.digest;
+    expect(await approvalCheckFor(release, policy).check(plan)).toMatchObject({ ok: true, approvedBy: ['ana'] });
+    expect(await approvalCheckFor(release, policy).check('another-plan')).toMatchObject({ ok: false, reason: expect.stringMatching(/the plan changed since approval/) });
+    const expired = { ...release, approvals: release.approvals.map((a) => ({ ...a, expiresAt: new Date(Date.now() - 1000).toISOString() })) };
+    expect(await approvalCheckFor(expired, policy).check(plan)).toMatchObject({ ok: false, reason: expect.stringMatching(/1 expired/) });
+    expect(await approvalCheckFor({ ...release, approvals: [] }, policy).check(plan)).toMatchObject({ ok: false });
   });
 
   it('with a valid approval the same resume runs production to the end (the tests above are not vacuous)', async () => {
