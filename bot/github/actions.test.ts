@@ -137,6 +137,18 @@ describe('action edges', () => {
     expect(r.summary).toContain('SHIPGATE_REQUESTER_REFUSED');
   });
 
+  it('promote step rollback follows the one rule for lock/unlock/rollback: a stranger is refused before anything is switched', async () => {
+    const r = await runActionProcess(bundles, 'promote', { inputs: { step: 'rollback', environment: 'production', config: world.configFile }, env: workflowEnv({ GITHUB_ACTOR: 'mallory-gh' }) });
+    expect(r.code).toBe(1);
+    expect(r.log).toContain('SHIPGATE_NOT_A_DEPLOYER');
+    expect(r.log).toMatch(/mallory-gh may not roll back production/);
+    // A person listed in people gets past the rule (to the engine, which finds nothing to roll back).
+    const ana = await runActionProcess(bundles, 'promote', { inputs: { step: 'rollback', environment: 'production', config: world.configFile }, env: workflowEnv({ GITHUB_ACTOR: 'ana-dev' }) });
+    expect(ana.code).toBe(1);
+    expect(ana.log).not.toContain('SHIPGATE_NOT_A_DEPLOYER');
+    expect(ana.log).toContain('SHIPGATE_ROLLBACK_NOTHING');
+  });
+
   it('bad inputs list the accepted values; a missing store is named', async () => {
     const bad = await runActionProcess(bundles, 'promote', { inputs: { step: 'launch' }, env: workflowEnv() });
     expect(bad.code).toBe(1);
