@@ -58,6 +58,14 @@ function schemas(environments: readonly string[]) {
   };
 }
 
+/** The schemas of one environment list, built once (every /deploy is parsed before its ack). */
+const built = new WeakMap<readonly string[], ReturnType<typeof schemas>>();
+function schemasFor(environments: readonly string[]): ReturnType<typeof schemas> {
+  let s = built.get(environments);
+  if (!s) built.set(environments, (s = schemas(environments)));
+  return s;
+}
+
 function firstProblem(err: z.ZodError): string {
   const issue = err.issues[0];
   return issue ? issue.message : 'invalid command';
@@ -66,7 +74,7 @@ function firstProblem(err: z.ZodError): string {
 export function parseDeployCommand(text: string, environments: readonly string[]): ParsedCommand {
   const words = text.trim().split(/\s+/).filter(Boolean);
   const [head, ...rest] = words;
-  const s = schemas(environments);
+  const s = schemasFor(environments);
   const fail = (kind: DeployCommand['kind'], problem: string): ParsedCommand => ({ ok: false, problem, usage: USAGE[kind] });
   if (!head) return { ok: false, problem: '/deploy needs a subcommand', usage: Object.values(USAGE).join('\n') };
   const sub = head.toLowerCase();
