@@ -74,13 +74,16 @@ export const migrateErrors = defineErrors({
     docs: 'migrations.md#protected-environments',
   },
   SHIPGATE_PLAN_UNSUPPORTED_OP: {
-    message: (d: { id: string; method: string }) =>
-      `migration ${d.id} calls ${d.method}(), which the plan cannot tell as read or write, so no plan was made (fail closed)`,
+    message: (d: { id: string; method: string; stage?: string }) =>
+      d.stage === 'a rehearsal'
+        ? `migration ${d.id} calls ${d.method}(), which a rehearsal cannot confine to its scratch database, so the rehearsal failed (fail closed)`
+        : `migration ${d.id} calls ${d.method}(), which the plan cannot tell as read or write, so no plan was made (fail closed)`,
     hint: () => 'use the driver collection methods (find, updateMany, insertMany, createIndex, …) or run `shipgate migrate rehearse` instead',
     docs: 'migrations.md#plan',
   },
   SHIPGATE_PLAN_ESCAPE: {
-    message: (d: { id: string; member: string; why: string }) => `migration ${d.id} used ${d.member}, which a plan cannot follow: ${d.why}; no plan was made (fail closed)`,
+    message: (d: { id: string; member: string; why: string; stage?: string }) =>
+      `migration ${d.id} used ${d.member}, which ${d.stage ?? 'a plan'} cannot follow: ${d.why}; ${d.stage === 'a rehearsal' ? 'the rehearsal failed' : 'no plan was made'} (fail closed)`,
     hint: () => 'use the db handle the migration is given (db.collection(…) and its find, updateMany, insertMany, createIndex, …) or ctx.client.startSession(); see what the plan sandbox allows',
     docs: 'migrations.md#the-plan-sandbox',
   },

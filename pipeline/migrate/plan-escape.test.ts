@@ -10,6 +10,7 @@ import { useTestDatabase } from '../testing/mongo.ts';
 import { isShipgateError } from '../errors.ts';
 import { applyMigrations } from './apply.ts';
 import { planMigrations, type Plan } from './plan.ts';
+import { rehearseMigrations } from './rehearse.ts';
 import { openMigrationTarget } from './target.ts';
 import { migrationDir, snapshotDb } from './test-helpers.ts';
 
@@ -110,6 +111,32 @@ describe('the plan sandbox: every way out is recorded or refused, the target sta
     const p = await planMigrations(openMigrationTarget({ client: t.client, dbName, dir }));
     expect(p.pending.map((m) => [m.id, m.writes.map((w) => [w.op, w.matched])])).toEqual([['0001-mm', [['deleteMany', 1]]]]);
     await expectUntouched();
+  });
+
+  it('a rehearsal runs writes on the scratch copy, and no handle leads back to the target', async () => {
+    const rehearse = async (body: string) => {
+      const dir = await migrationDir({ '0001-r.js': `const TARGET = ${JSON.stringify(dbName)};\nconst OTHER = ${JSON.stringify(otherName)};\nmodule.exports = { async up(db, client) { ${body} } };\n` });
+      return rehearseMigrations(openMigrationTarget({ client: t.client, dbName, dir }));
+    };
+    // The target's name, through db.client and through the migrate-mongo client: the scratch copy.
+    const r1 = await rehearse(`await db.client.db(TARGET).collection('items').deleteMany({}); await client.db(TARGET).collection('other').insertOne({ n: 1 }); await db.collection('items').db.client.db().collection('made').insertOne({});`);
+    expect(r1.error).toBeUndefined();
+    expect(r1.ok).toBe(true);
+    expect(r1.collections.map((c) => [c.name, c.before?.documents ?? null, c.after?.documents ?? null])).toEqual([['items', 3, 0], ['made', null, 1], ['other', 1, 2]]);
+    await expectUntouched();
+    // Another database, driver internals, a cursor's client: refused, the rehearsal fails.
+    for (const [body, refused] of [
+      [`await client.db(OTHER).collection('x').deleteMany({});`, /SHIPGATE_PLAN_ESCAPE.*client\.db\('esc\w+'\), which a rehearsal cannot follow/],
+      [`await db.collection('items').s.db.client.db(TARGET).collection('items').deleteMany({});`, /SHIPGATE_PLAN_ESCAPE.*\.s\b/],
+      [`await db.collection('items').find().client.db(TARGET).dropDatabase();`, /SHIPGATE_PLAN_ESCAPE.*find\(\)\.client/],
+      [`await db.collection('items').aggregate([{ $out: { db: TARGET, coll: 'items' } }]).toArray();`, /SHIPGATE_PLAN_UNSUPPORTED_OP.*\$out\/\$merge/],
+    ] as const) {
+      const r = await rehearse(body);
+      expect(r.ok, body).toBe(false);
+      expect(`${(r.error as Error & { code: string }).code}: ${r.error?.message ?? ''}`).toMatch(refused);
+      expect(r.scratchDropped).toBe(true);
+      await expectUntouched();
+    }
   });
 
   it('a handle kept past the end of the plan refuses', async () => {

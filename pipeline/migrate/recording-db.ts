@@ -100,6 +100,15 @@ const READ_COMMANDS = new Set([
   'count', 'distinct', 'find', 'aggregate', 'connectionstatus', 'hostinfo', 'listdatabases', 'validate',
 ]);
 
+/** Collection methods a rehearsal executes on the scratch database (a plan records them). */
+const COLLECTION_WRITES = [
+  'insertOne', 'insertMany', 'updateOne', 'updateMany', 'replaceOne', 'deleteOne', 'deleteMany', 'findOneAndUpdate', 'findOneAndReplace',
+  'findOneAndDelete', 'bulkWrite', 'createIndex', 'createIndexes', 'dropIndex', 'dropIndexes', 'drop', 'rename',
+];
+
+/** Write commands a rehearsal sends to the scratch database: each one names a collection of the database it runs in. Lower case. */
+const EXECUTE_COMMANDS = new Set(['insert', 'update', 'delete', 'findandmodify', 'drop', 'create', 'createindexes', 'dropindexes', 'dropdatabase', 'collmod']);
+
 /** Data the driver returns from a read: documents and BSON values, never a driver object. */
 function isData(value: unknown, depth = 0): boolean {
   if (value === null || value === undefined) return true;
@@ -116,11 +125,30 @@ function isData(value: unknown, depth = 0): boolean {
 
 type Members = Record<string, unknown>;
 
-export function createRecordingDb(real: Db): RecordingSession {
+export interface SandboxOptions {
+  /**
+   * Rehearsal: writes are executed on `real` (a scratch database) instead of recorded; the same
+   * lists decide what a migration may touch, so nothing reaches another database.
+   */
+  execute?: boolean;
+  /** Other names that mean `real` for client.db(name) — the target's name during a rehearsal. */
+  aliases?: string[];
+}
+
+export function createRecordingDb(real: Db, sandboxOptions: SandboxOptions = {}): RecordingSession {
+  const execute = sandboxOptions.execute === true;
+  const stage = execute ? 'a rehearsal' : 'a plan';
   const writes: PlannedWrite[] = [];
   const approximateReasons: string[] = [];
   const written = new Map<string, Effect[]>();
   const refusals = new Map<string, ShipgateError>();
+  /** Sandbox sessions: dropped from the options of what is executed (they are not the driver's). */
+  const sessions = new WeakSet<object>();
+  const withoutSandboxSession = (arg: unknown): unknown => {
+    if (!arg || typeof arg !== 'object' || Array.isArray(arg) || !sessions.has((arg as { session?: object }).session ?? {})) return arg;
+    const { session: _s, ...rest } = arg as Document;
+    return rest;
+  };
   let current = '(migration)';
   let closed = false;
   const target = real.databaseName;
@@ -129,8 +157,8 @@ export function createRecordingDb(real: Db): RecordingSession {
     if (!refusals.has(current)) refusals.set(current, err);
     throw err;
   };
-  const escape = (member: string, why: string): never => refuse(migrateErrors.SHIPGATE_PLAN_ESCAPE({ id: current, member, why }));
-  const unsupported = (method: string): never => refuse(migrateErrors.SHIPGATE_PLAN_UNSUPPORTED_OP({ id: current, method }));
+  const escape = (member: string, why: string): never => refuse(migrateErrors.SHIPGATE_PLAN_ESCAPE({ id: current, member, why, stage }));
+  const unsupported = (method: string): never => refuse(migrateErrors.SHIPGATE_PLAN_UNSUPPORTED_OP({ id: current, method, stage }));
   const NOT_LISTED = 'it is neither a read the plan can pass through nor a write it can record';
 
   /** A sandbox object: a proxy over an empty object, answering only `members`; the real object is never its target. */
@@ -408,6 +436,14 @@ export function createRecordingDb(real: Db): RecordingSession {
       dropSearchIndex: () => unsupported(`${path}.dropSearchIndex`),
       updateSearchIndex: () => unsupported(`${path}.updateSearchIndex`),
     };
+    if (execute) {
+      for (const method of COLLECTION_WRITES) {
+        members[method] = async (...args: unknown[]) => {
+          const r = await (raw as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args.map(withoutSandboxSession));
+          return method === 'rename' ? wrapCollection(args[0]) : r;
+        };
+      }
+    }
     const proxy = sandbox('Collection', path, members) as Collection;
     collections.set(name, proxy);
     return proxy;
@@ -427,6 +463,10 @@ export function createRecordingDb(real: Db): RecordingSession {
       return data(shown, runner.command(sent, readOptions(shown, options)));
     }
     if (admin) return unsupported(shown);
+    if (execute) {
+      if (!EXECUTE_COMMANDS.has(name)) return unsupported(shown);
+      return real.command(sent, readOptions(shown, options));
+    }
     const coll = typeof sent[first] === 'string' ? wrapCollection(sent[first]) as unknown as Record<string, (...a: unknown[]) => Promise<Document>> : null;
     const list = (key: string): Document[] => (Array.isArray(sent[key]) ? (sent[key] as Document[]) : []);
     switch (coll ? name : name === 'dropdatabase' ? name : '') {
@@ -487,6 +527,7 @@ export function createRecordingDb(real: Db): RecordingSession {
 
   function session(path: string): object {
     let inTransaction = false;
+    const register = (o: object) => (sessions.add(o), o);
     let ended = false;
     const self: object = sandbox('Session', path, {
       get hasEnded() { return ended; },
@@ -505,10 +546,10 @@ export function createRecordingDb(real: Db): RecordingSession {
         }
       },
     });
-    return self;
+    return register(self);
   }
 
-  const sameDb = (name: unknown) => name === undefined || name === target;
+  const sameDb = (name: unknown) => name === undefined || name === target || (typeof name === 'string' && (sandboxOptions.aliases ?? []).includes(name));
   const client = sandbox('Client', 'client', {
     db: (name?: unknown) => (sameDb(name) ? db : escape(`client.db(${quote(name)})`, `a migration works on its target database (${target}) only: use the db handle it is given`)),
     startSession: () => session('client.startSession()'),
@@ -554,6 +595,20 @@ export function createRecordingDb(real: Db): RecordingSession {
     setProfilingLevel: () => unsupported('db.setProfilingLevel'),
     removeUser: () => unsupported('db.removeUser'),
   };
+  if (execute) {
+    dbMembers.createCollection = async (name: unknown, options?: unknown) => {
+      const c = wrapCollection(name);
+      await real.createCollection(name as string, withoutSandboxSession(options) as Document);
+      return c;
+    };
+    dbMembers.dropCollection = async (name: unknown, options?: unknown) => real.dropCollection(wrapCollection(name).collectionName, withoutSandboxSession(options) as Document);
+    dbMembers.renameCollection = async (from: unknown, to: unknown, options?: unknown) => {
+      await real.renameCollection(wrapCollection(from).collectionName, wrapCollection(to).collectionName, withoutSandboxSession(options) as Document);
+      return wrapCollection(to);
+    };
+    dbMembers.createIndex = async (coll: unknown, keys: Document, options?: unknown) => real.createIndex(wrapCollection(coll).collectionName, keys, withoutSandboxSession(options) as Document);
+    dbMembers.dropDatabase = async () => real.dropDatabase();
+  }
   const db = sandbox('Db', 'db', dbMembers) as Db;
 
   return {

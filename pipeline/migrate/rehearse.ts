@@ -2,11 +2,14 @@
  * `migrate rehearse`: copy the target (all of it, or a sample per collection) into a scratch
  * database, apply the pending migrations there for real, run verify, report counts and indexes
  * before/after and the time each migration took — then drop the scratch database, also on
- * failure or interruption. Never writes to the target: it only lists and reads it.
+ * failure or interruption. Never writes to the target: it only lists and reads it, and migrations
+ * see the scratch database through the sandbox (recording-db.ts, executing mode), so no handle
+ * they are given leads back to the target.
  */
 import { randomBytes } from 'node:crypto';
 import type { MongoClient } from 'mongodb';
 import { copyCollections, describeCollections } from './copy.ts';
+import { createRecordingDb } from './recording-db.ts';
 import { loadMigration } from './discover.ts';
 import { migrateErrors } from './errors.ts';
 import { migrationContext } from './context.ts';
@@ -69,6 +72,7 @@ export async function rehearseMigrations(target: MigrationTarget, opts: Rehearse
     migrations: status.pending.map((p) => ({ id: p.id, status: 'not-run' })), collections: [], ok: false, interrupted: false, scratchDropped: false,
   };
   const log = opts.progress ?? (() => undefined);
+  let closeSandbox = () => undefined as void;
   try {
     log(`copying ${target.dbName} into scratch database ${scratchName}${opts.sample !== undefined ? ` (sample of ${opts.sample} per collection)` : ''}`);
     const copy = await timed(() =>
@@ -83,20 +87,26 @@ export async function rehearseMigrations(target: MigrationTarget, opts: Rehearse
     if (opts.sample !== undefined) report.sampled = { perCollection: opts.sample, copiedDocuments: copied, targetDocuments: total };
     const factor = opts.sample !== undefined && copied > 0 ? total / copied : 1;
     const before = await describeCollections(scratch, SHIPGATE_COLLECTIONS);
+    // The migration sees the scratch database through the sandbox: writes run there, and no handle
+    // leads to another database (client.db() of the target's name is the scratch database).
+    const sandbox = createRecordingDb(scratch, { execute: true, aliases: [target.dbName] });
+    closeSandbox = () => sandbox.close();
     for (const [i, file] of status.pending.entries()) {
       opts.signal?.throwIfAborted();
       const entry = report.migrations[i] as RehearsedMigration;
-      const toScratch = (name?: string) => (name === undefined || name === target.dbName ? scratch : client.db(name));
-      const ctx = migrationContext({ id: file.id, mode: 'rehearse', log: (msg: string) => log(`${file.id}: ${msg}`), releaseId: opts.releaseId, signal: opts.signal }, client, toScratch);
+      sandbox.begin(file.id);
+      const ctx = migrationContext({ id: file.id, mode: 'rehearse', log: (msg: string) => log(`${file.id}: ${msg}`), releaseId: opts.releaseId, signal: opts.signal }, sandbox.client);
       log(`rehearsing ${file.id}`);
       const start = performance.now();
       let phase = 'load';
       try {
         const m = await loadMigration(file);
         phase = 'up';
-        await m.module.up(scratch, ctx);
+        await m.module.up(sandbox.db, ctx);
+        sandbox.assertNoRefusal();
         phase = 'verify';
-        if (m.module.verify) await m.module.verify(scratch, ctx);
+        if (m.module.verify) await m.module.verify(sandbox.db, ctx);
+        sandbox.assertNoRefusal();
       } catch (err) {
         entry.status = 'failed';
         entry.durationMs = Math.round(performance.now() - start);
@@ -118,6 +128,7 @@ export async function rehearseMigrations(target: MigrationTarget, opts: Rehearse
     report.interrupted = opts.signal?.aborted === true;
     report.error = report.interrupted ? migrateErrors.SHIPGATE_MIGRATION_INTERRUPTED({ stage: 'the rehearsal' }, err) : (err as Error);
   } finally {
+    closeSandbox();
     await client.db(scratchName).dropDatabase().then(() => (report.scratchDropped = true), () => undefined);
     log(report.scratchDropped ? `dropped scratch database ${scratchName}` : `could not drop scratch database ${scratchName}: drop it by hand`);
   }
