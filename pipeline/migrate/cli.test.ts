@@ -65,6 +65,21 @@ describe('shipgate migrate (CLI)', () => {
     expect(apply.stdout).toContain('applied: 0001-a');
   });
 
+  it('plan of a migrate-mongo style migration that reaches for db.client records the write and writes nothing', async () => {
+    const db = t.freshName('mm');
+    await t.client.db(db).collection('albums').insertMany([{ artist: 'The Beatles' }, { artist: 'The Doors' }]);
+    const before = await snapshotDb(t.client.db(db));
+    const dir = await migrationDir({
+      '0001-blacklist.js': "module.exports = {\n  async up(db, client) {\n    await db.client.db(db.databaseName).collection('albums').updateOne({ artist: 'The Beatles' }, { $set: { blacklisted: true } });\n    const session = client.startSession();\n    try { await session.withTransaction(async () => { await db.collection('albums').updateOne({ artist: 'The Doors' }, { $set: { stars: 5 } }, { session }); }); } finally { await session.endSession(); }\n  },\n};\n",
+    });
+    const plan = await shipgate(['migrate', 'plan', '--dir', dir, '--json'], { MONGODB_URI: t.uriFor(db) });
+    expect(plan.stderr).not.toContain('SHIPGATE_');
+    expect(plan.code).toBe(0);
+    const parsed = JSON.parse(plan.stdout) as { pending: Array<{ writes: Array<{ op: string; matched: number }> }> };
+    expect(parsed.pending[0]?.writes.map((w) => [w.op, w.matched])).toEqual([['updateOne', 2]]);
+    expect(await snapshotDb(t.client.db(db))).toBe(before);
+  });
+
   it('a missing env var and an unreachable server are errors naming the variable, password redacted', async () => {
     const missing = await shipgate(['migrate', 'status', '--uri-env', 'PRODUCTION_MONGODB_URI'], {});
     expect(missing.code).toBe(1);

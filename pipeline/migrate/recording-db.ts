@@ -97,7 +97,7 @@ const num = (v: unknown): number => Number(v as number);
 /** Commands a plan may send to the server as they are: they only read. Lower case. */
 const READ_COMMANDS = new Set([
   'ping', 'buildinfo', 'hello', 'ismaster', 'serverstatus', 'dbstats', 'collstats', 'listcollections', 'listindexes',
-  'count', 'distinct', 'find', 'aggregate', 'connectionstatus', 'hostinfo', 'listdatabases', 'validate',
+  'count', 'distinct', 'find', 'aggregate', 'connectionstatus', 'hostinfo', 'listdatabases',
 ]);
 
 /** Collection methods a rehearsal executes on the scratch database (a plan records them). */
