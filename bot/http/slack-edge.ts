@@ -6,7 +6,7 @@
  * 3. an `ssl_check=1` form (Slack's unsigned connectivity check) answered 200 here, nothing else;
  * 4. verified: signature over the raw bytes and the timestamp within 5 minutes either way (401);
  * 5. parsed as Bolt parses it, and refused with 400 unless it is a JSON object (Bolt 4.7 crashes
- *    the process on a body that parses to `null`);
+ *    the process on a body that parses to `null`) of a shape the bot serves (slack-shape.ts);
  * 6. claimed once (the signature, in the replay store): a replay gets an empty 200 and no effect;
  * 7. handed to Bolt with the buffer attached as `req.rawBody` (Bolt reuses it, reads nothing more).
  * Bodies are never logged; the log gets one line per refusal, without the body.
@@ -15,6 +15,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { parse as parseQuery } from 'node:querystring';
 import { readBoundedBody } from './body.ts';
 import { replayKey, type ReplayGuard } from './replay.ts';
+import { slackShapeProblem } from './slack-shape.ts';
 import { SLACK_WINDOW_SECONDS, verifySlackSignature } from './slack-signature.ts';
 
 export const SLACK_MAX_BODY_BYTES = 1024 * 1024;
@@ -40,8 +41,9 @@ function reply(res: ServerResponse, status: number, text: string, headers: Recor
 }
 
 /** The body as Bolt's parseHTTPRequestBody will see it, or a reason it is not a usable object. */
-export function parseSlackBody(contentType: string | undefined, raw: Buffer): { ok: true; body: Record<string, unknown> } | { ok: false; problem: string } {
+export function parseSlackBody(contentType: string | undefined, raw: Buffer): { ok: true; body: Record<string, unknown>; fromForm: boolean } | { ok: false; problem: string } {
   let value: unknown;
+  let fromForm = false;
   try {
     const text = raw.toString('utf8');
     if (contentType === 'application/x-www-form-urlencoded') {
@@ -49,13 +51,16 @@ export function parseSlackBody(contentType: string | undefined, raw: Buffer): { 
       if ('payload' in form) {
         if (typeof form.payload !== 'string') return { ok: false, problem: 'the payload form field must appear once' };
         value = JSON.parse(form.payload);
-      } else value = { ...form };
+      } else {
+        value = { ...form };
+        fromForm = true;
+      }
     } else value = JSON.parse(text);
   } catch {
     return { ok: false, problem: 'the body is neither a form nor JSON' };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, problem: 'the body must be a JSON object' };
-  return { ok: true, body: value as Record<string, unknown> };
+  return { ok: true, body: value as Record<string, unknown>, fromForm };
 }
 
 function isSslCheck(contentType: string | undefined, raw: Buffer): boolean {
@@ -87,6 +92,8 @@ export function createSlackEdge(opts: SlackEdgeOptions): (req: IncomingMessage, 
     if (!verified.ok) return refuse(res, label, 401, verified.problem);
     const parsed = parseSlackBody(contentType, read.body);
     if (!parsed.ok) return refuse(res, label, 400, parsed.problem);
+    const problem = slackShapeProblem(parsed.body, parsed.fromForm);
+    if (problem) return refuse(res, label, 400, problem);
     const first = await opts.replays.claim(replayKey(verified.signature), new Date((verified.timestamp + SLACK_WINDOW_SECONDS + 60) * 1000));
     if (!first) {
       opts.log(`slack edge: ${label} replayed request ignored (signature seen before)`);
