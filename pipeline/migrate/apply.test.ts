@@ -22,6 +22,23 @@ async function errorOf(p: Promise<unknown>): Promise<Error & { code?: string }> 
 }
 
 describe('migrate apply', () => {
+  it('a failing migration whose message and stack carry a connection string: the password is masked in plan and apply', async () => {
+    const dbName = t.freshName('red');
+    const uri = 'mongodb://admin:hunter2secret@db.example.com:27017/app';
+    const dir = await migrationDir({
+      '0001-leaky.js': `function connectLegacy(uri) { throw new Error('cannot reach ' + uri); }\nexport async function up(db) {\n  await db.collection('x').findOne({});\n  connectLegacy(${JSON.stringify(uri)});\n}\n`,
+    });
+    const target = openMigrationTarget({ client: t.client, dbName, dir });
+    const report = await applyMigrations(target, { actor: 'ana' });
+    const planned = await planMigrations(target).catch((e: unknown) => e as Error);
+    for (const err of [report.failed?.error, planned]) {
+      expect(err?.message).toContain('cannot reach mongodb://admin:***@db.example.com:27017/app');
+      expect(`${err?.message ?? ''}${err?.stack ?? ''}`).not.toContain('hunter2secret');
+      // The error's details (what JSON reports and records may carry) are masked too, not only its message.
+      expect(JSON.stringify((err as { details?: unknown }).details)).not.toContain('hunter2secret');
+    }
+  });
+
   it('records only migrations whose up and verify succeeded, and stops at the first failure', async () => {
     const dbName = t.freshName('ap');
     const dir = await migrationDir({
