@@ -3,7 +3,8 @@
  * provider, the real local router as DNS, real gates, real migrations on the test run's database
  * server, and a config written to a temp folder — nothing faked. Ports are free loopback ports.
  */
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { MongoClient } from 'mongodb';
@@ -49,7 +50,10 @@ export async function createReleaseWorld(opts: WorldOptions): Promise<World> {
   const migrationsDir = join(dir, 'migrations');
   await cp(join(repoRoot, 'app/migrations'), migrationsDir, { recursive: true });
   for (const [name, source] of Object.entries(opts.extraMigrations ?? {})) await writeFile(join(migrationsDir, name), source);
-  const [stagingPort, bluePort, routerPort] = [await freePort(), await freePort(), await freePort()];
+  const taken = new Set<number>();
+  const stagingPort = await quietPort(1, taken);
+  const bluePort = await quietPort(2, taken); // green is bluePort + 1
+  const routerPort = await quietPort(1, taken);
   let loadProfile: string | undefined;
   if (opts.load) {
     loadProfile = join(dir, 'load.profile.json');
@@ -98,4 +102,38 @@ export async function createReleaseWorld(opts: WorldOptions): Promise<World> {
     },
   };
   return world;
+}
+
+/** True when a server can listen on 127.0.0.1:`port` right now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const srv = createServer();
+    srv.once('error', () => resolvePromise(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolvePromise(true)));
+  });
+}
+
+/**
+ * `span` consecutive free loopback ports BELOW the kernel's ephemeral range. The apps of a world
+ * start tens of seconds after their ports are picked; a port from the ephemeral range (what
+ * freePort() hands out) can meanwhile become the local port of any outgoing connection on the
+ * machine — and stays blocked for a minute in TIME_WAIT after it closes — so the app's listen
+ * failed with EADDRINUSE ("the app for production/blue exited during start-up") on busy machines.
+ * Below the range, only an explicit listen can take a port.
+ */
+export async function quietPort(span: number, taken: Set<number>): Promise<number> {
+  const low = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').then((t) => Number(t.trim().split(/\s+/)[0]), () => 32768);
+  const bottom = 10_000;
+  const top = (Number.isInteger(low) ? Math.min(low, 32768) : 32768) - span;
+  if (top - bottom < 1000) return freePort(); // an unusual range: fall back to any free port
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = bottom + Math.floor(Math.random() * (top - bottom));
+    const ports = Array.from({ length: span }, (_, i) => base + i);
+    if (ports.some((p) => taken.has(p))) continue;
+    if ((await Promise.all(ports.map(canListen))).every(Boolean)) {
+      ports.forEach((p) => taken.add(p));
+      return base;
+    }
+  }
+  throw new Error(`no ${span} free consecutive loopback port(s) between ${bottom} and ${top + span}`);
 }
