@@ -130,3 +130,110 @@ describe('thresholdsFromFlags', () => {
     expect(r.ok).toBe(false);
   });
 });
+
+// Each case below kills a mutant StrykerJS found alive (docs/mutation.md): boundaries, anchors,
+// fail-closed lookups and the input guards.
+describe('thresholds at their edges', () => {
+  it.each([
+    ['p(0)<5', 'p(0)'],
+    ['p(100)<5', 'p(100)'],
+    ['p(99.95)<5', 'p(99.95)'],
+    ['p(99.50)<5', 'p(99.5)'],
+    ['p(95.0)<5', 'p(95)'],
+    ['p (95)<5', 'p(95)'],
+  ])('accepts the percentile %s as %s', (expr, stat) => {
+    const r = parseThresholdExpression(expr);
+    expect(r.ok && r.value.stat).toBe(stat);
+  });
+
+  it.each([
+    ['p(-5)<1', /percentile "p\(-5\)" needs a number inside p/],
+    ['p(95x)<1', /percentile "p\(95x\)" needs a number inside p/],
+    ['p(100.5)<1', /percentile 100\.5 is outside 0\.\.100/],
+    ['avgp(95)<1', /unknown aggregation "avgp\(95\)"/],
+    ['95<300', /must be "<aggregation> <operator> <number>"/],
+    ['avg<1e999', /"1e999" is not a finite number/],
+    ['avg<300 ms', /"300 ms" has a unit: k6 thresholds take plain numbers \(durations in ms\), e\.g\. avg<300 /],
+    ['avg<1.5s', /"1\.5s" has a unit/],
+    ['avg<+-1', /"\+-1" is not a number/],
+    ['avg<1e', /"1e" is not a number/],
+    ['avg<1e+', /"1e\+" is not a number/],
+    ['avg<.', /"\." is not a number/],
+  ])('rejects %s', (expr, msg) => {
+    const r = parseThresholdExpression(expr);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(msg);
+  });
+
+  it.each([
+    ['avg<-1.5', -1.5], ['avg<+2', 2], ['avg<.5', 0.5], ['avg<5.', 5], ['avg<1e3', 1000], ['avg<1E-2', 0.01], ['avg<2e+1', 20], ['avg<12e10', 12e10],
+  ])('reads the number in %s', (expr, limit) => {
+    const r = parseThresholdExpression(expr);
+    expect(r.ok && r.value.limit).toBe(limit);
+  });
+
+  it('rejects a non-string expression and a thresholds value that is not an object', () => {
+    const r = parseThresholdExpression(42 as unknown as string);
+    expect(r).toEqual({ ok: false, error: expect.stringMatching(/^threshold "42": must be a string/) });
+    for (const bad of [null, [], 'p(95)<300']) {
+      expect(parseThresholds(bad as never)).toEqual({ ok: false, error: 'thresholds must be an object like { http_req_duration: ["p(95)<300"] }' });
+    }
+  });
+
+  it('compares exactly at the limit, for every operator', () => {
+    const at = (expr: string, actual: number) => evaluateThresholds(parse({ m: [expr] }), { m: { type: 'gauge', values: { value: actual } } })[0]!.ok;
+    expect([at('value<10', 10), at('value<10', 9.99)]).toEqual([false, true]);
+    expect([at('value<=10', 10), at('value<=10', 10.01)]).toEqual([true, false]);
+    expect([at('value>10', 10), at('value>10', 10.01)]).toEqual([false, true]);
+    expect([at('value>=10', 10), at('value>=10', 9.99)]).toEqual([true, false]);
+    expect([at('value==10', 10), at('value==10', 11)]).toEqual([true, false]);
+    expect([at('value!=10', 10), at('value!=10', 11)]).toEqual([false, true]);
+  });
+
+  it('fails closed on a statistic that is not a finite number, whatever the operator', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const [o] = evaluateThresholds(parse({ http_req_duration: ['max!=5000'] }), { http_req_duration: { type: 'trend', values: { max: bad } } });
+      expect(o).toMatchObject({ ok: false, actual: null, reason: 'the load engine reported no max for http_req_duration (k6: add "max" to summaryTrendStats)' });
+    }
+  });
+
+  it('answers med from p(50) and p(50) from med, but no other percentile from med', () => {
+    const onlyP50: LoadMetrics = { d: { type: 'trend', values: { 'p(50)': 40 } } };
+    expect(evaluateThresholds(parse({ d: ['med<50'] }), onlyP50)[0]).toMatchObject({ ok: true, actual: 40 });
+    const onlyMed: LoadMetrics = { d: { type: 'trend', values: { med: 40 } } };
+    expect(evaluateThresholds(parse({ d: ['p(50)<50'] }), onlyMed)[0]).toMatchObject({ ok: true, actual: 40 });
+    expect(evaluateThresholds(parse({ d: ['p(95)<50'] }), onlyMed)[0]).toMatchObject({ ok: false, actual: null });
+    // A distribution answers percentiles only, never a missing avg.
+    const dist: LoadMetrics = { d: { type: 'trend', values: {}, percentile: () => 5 } };
+    expect(evaluateThresholds(parse({ d: ['avg<50'] }), dist)[0]).toMatchObject({ ok: false, actual: null });
+    expect(evaluateThresholds(parse({ d: ['p(90)<50'] }), dist)[0]).toMatchObject({ ok: true, actual: 5 });
+  });
+
+  it('names what the engine produced (sorted) and which statistics fit the metric type', () => {
+    const [missing] = evaluateThresholds(parse({ iterations: ['count>1'] }), { zeta: { type: 'gauge', values: { value: 1 } }, alpha: { type: 'gauge', values: { value: 1 } } });
+    expect(missing?.reason).toBe('the load engine produced no metric "iterations" (it produced: alpha, zeta)');
+    expect(evaluateThresholds(parse({ x: ['avg<1'] }), {})[0]?.reason).toBe('the load engine produced no metric "x" (it produced: none)');
+    const [wrong] = evaluateThresholds(parse({ d: ['rate<1'] }), { d: { type: 'trend', values: { rate: 0 } } });
+    expect(wrong?.reason).toBe('"rate" does not apply to d, a trend metric (use avg, min, med, max, p(N))');
+  });
+
+  it('reads --threshold flags, trimming, and lists every bad one', () => {
+    expect(thresholdsFromFlags([' http_reqs = count>0 '])).toEqual({ ok: true, value: { http_reqs: ['count>0'] } });
+    const r = thresholdsFromFlags(['p(95)<300', '=avg<1', 'http_reqs=', 'http_reqs=>=5', 'http_reqs=count>0']);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.split('\n')).toEqual([
+        `--threshold "p(95)<300": write metric=expression, e.g. --threshold 'http_req_duration=p(95)<300'`,
+        `--threshold "=avg<1": write metric=expression, e.g. --threshold 'http_req_duration=p(95)<300'`,
+        `--threshold "http_reqs=": write metric=expression, e.g. --threshold 'http_req_duration=p(95)<300'`,
+        `--threshold "http_reqs=>=5": write metric=expression, e.g. --threshold 'http_req_duration=p(95)<300'`,
+      ]);
+    }
+  });
+});
+
+function parse(rec: Record<string, string[]>) {
+  const r = parseThresholds(rec);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}

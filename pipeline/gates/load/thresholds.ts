@@ -69,16 +69,17 @@ export function parseThresholdExpression(expr: string): ParseResult<Omit<ParsedT
   if (!m) return fail(text, 'must be "<aggregation> <operator> <number>"');
   const aggText = (m[1] ?? '').replace(/\s+/g, '');
   const opText = m[2];
-  const rest = (m[3] ?? '').trim();
+  const rest = m[3] ?? ''; // the text is trimmed and `\s*` took the blanks before it
 
   let aggregation: Aggregation;
   let stat: string;
   const pm = /^p\((.*)\)$/.exec(aggText);
   if (pm) {
     const raw = pm[1] ?? '';
+    // Digits only, so p is a finite number ≥ 0 (or Infinity for absurdly long digit strings: > 100).
+    if (!/^\d+(\.\d+)?$/.test(raw)) return fail(text, `percentile "${aggText}" needs a number inside p(…), like p(95) or p(99.9)`);
     const p = Number(raw);
-    if (raw === '' || !Number.isFinite(p) || !/^\d+(\.\d+)?$/.test(raw)) return fail(text, `percentile "${aggText}" needs a number inside p(…), like p(95) or p(99.9)`);
-    if (p < 0 || p > 100) return fail(text, `percentile ${raw} is outside 0..100`);
+    if (p > 100) return fail(text, `percentile ${raw} is outside 0..100`);
     aggregation = { kind: 'percentile', p };
     stat = `p(${raw.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '')})`;
   } else if ((NAMED as readonly string[]).includes(aggText)) {
