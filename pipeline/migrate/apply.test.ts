@@ -31,7 +31,8 @@ describe('migrate apply', () => {
     const target = openMigrationTarget({ client: t.client, dbName, dir });
     const report = await applyMigrations(target, { actor: 'ana' });
     const planned = await planMigrations(target).catch((e: unknown) => e as Error);
-    for (const err of [report.failed?.error, planned]) {
+    expect(planned).toBeInstanceOf(Error);
+    for (const err of [report.failed?.error, planned as Error]) {
       expect(err?.message).toContain('cannot reach mongodb://admin:***@db.example.com:27017/app');
       expect(`${err?.message ?? ''}${err?.stack ?? ''}`).not.toContain('hunter2secret');
       // The error's details (what JSON reports and records may carry) are masked too, not only its message.

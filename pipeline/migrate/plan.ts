@@ -1,8 +1,8 @@
 /**
  * `migrate plan`: the pending migrations in order and, for each write they would make, what it
- * would touch — computed by running up() against a recording database (reads pass through,
- * writes are counted). Read-only against the target. The digest binds approvals to exactly
- * (target, pending ids, checksums).
+ * would touch — computed by running up() in the plan sandbox (recording-db.ts: reads pass
+ * through, writes are counted, anything else refuses the plan). Read-only against the target.
+ * The digest binds approvals to exactly (target, pending ids, checksums).
  */
 import { loadMigration, sha256 } from './discover.ts';
 import { createRecordingDb, type PlannedWrite } from './recording-db.ts';

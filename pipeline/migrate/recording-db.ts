@@ -210,9 +210,11 @@ export function createRecordingDb(real: Db, sandboxOptions: SandboxOptions = {})
   /** Read options for the real driver: without a session (sandbox sessions are not the driver's). */
   const readOptions = (path: string, options: unknown): Document => {
     if (options === undefined || options === null) return {};
-    if (typeof options !== 'object' || !isData(Object.fromEntries(Object.entries(options as Document).filter(([k]) => k !== 'session')))) escape(`${path} options`, 'options must be plain data');
-    const { session: _session, ...rest } = options as Document;
-    return rest;
+    const { session: _session, signal, ...rest } = options as Document;
+    if (typeof options !== 'object' || !isData(rest)) escape(`${path} options`, 'options must be plain data');
+    // An abort signal (e.g. ctx.signal) is the migration's own, not the driver's: it may pass.
+    if (signal !== undefined && !(signal instanceof AbortSignal)) escape(`${path} options.signal`, 'signal must be an AbortSignal');
+    return signal === undefined ? rest : { ...rest, signal };
   };
   /** A read passed through: what comes back must be plain data. */
   const data = async <T>(path: string, p: Promise<T>): Promise<T> => {
