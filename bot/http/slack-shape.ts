@@ -1,7 +1,7 @@
 /**
  * The shapes of Slack request the bot serves, checked at the edge after the signature (deny by
- * default): slash commands (a form), `block_actions`, `view_submission` / `view_closed`, and the
- * Events API's `url_verification`. Only the fields Bolt dereferences are typed; other fields pass.
+ * default): slash commands (a form), `block_actions`, `view_submission` / `view_closed`,
+ * `shortcut` / `message_action`, `block_suggestion`, and the Events API's `url_verification`. Only the fields Bolt dereferences are typed; other fields pass.
  * Anything else — an unknown type, `user: null`, `actions: false` — is a 400 here instead of a
  * TypeError inside Bolt (a 500, or worse, an error nothing catches).
  */
@@ -34,6 +34,10 @@ const viewAction = z.looseObject({
   }),
 });
 
+/** Shortcuts and menu options: the bot answers them with an empty ack (docs/slack.md). */
+const shortcut = z.looseObject({ type: z.enum(['shortcut', 'message_action']), ...common, callback_id: z.string(), trigger_id: text.optional() });
+const suggestion = z.looseObject({ type: z.literal('block_suggestion'), ...common, action_id: z.string(), block_id: z.string().optional(), value: text.optional() });
+
 const urlVerification = z.looseObject({ type: z.literal('url_verification'), challenge: z.string().max(1000) });
 
 /** A slash command: every field Slack sends is one string (a repeated field is refused). */
@@ -48,7 +52,7 @@ const slashCommand = z.looseObject({
   trigger_id: text.optional(),
 });
 
-const interaction = z.discriminatedUnion('type', [blockActions, viewAction, urlVerification]);
+const interaction = z.discriminatedUnion('type', [blockActions, viewAction, shortcut, suggestion, urlVerification]);
 
 /** undefined when the body is a shape the bot serves; otherwise a one-line reason. */
 export function slackShapeProblem(body: Record<string, unknown>, fromForm: boolean): string | undefined {
