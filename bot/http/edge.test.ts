@@ -1,0 +1,100 @@
+/**
+ * The edge's own parts: the store-backed replay guard (one winner across guards on one store,
+ * expired claims cleaned up), the Slack signature rules, and the server's last catch per request
+ * (a handler that throws gets a 500, one redacted log line, and the server keeps serving).
+ */
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../../pipeline/testing/mongo.ts';
+import { registerSecret } from '../../pipeline/secrets/redact.ts';
+import { startBotServer } from '../server.ts';
+import { SLACK_CLAIMS_COLLECTION, memoryReplayGuard, storeReplayGuard } from './replay.ts';
+import { verifySlackSignature } from './slack-signature.ts';
+import { slackSignature } from '../slack/testing/harness.ts';
+
+const t = useTestDatabase('edge');
+
+describe('storeReplayGuard', () => {
+  it('one key is claimed once, across guards sharing a store (replicas)', async () => {
+    const a = storeReplayGuard(t.db);
+    const b = storeReplayGuard(t.db);
+    const exp = new Date(Date.now() + 60_000);
+    const results = await Promise.all([a.claim('k1', exp), b.claim('k1', exp), a.claim('k1', exp), b.claim('k1', exp)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await b.claim('k2', exp)).toBe(true);
+  });
+
+  it('expired claims are deleted on a later claim (FerretDB has no TTL index)', async () => {
+    let now = Date.parse('2026-12-04T10:00:00Z');
+    const g = storeReplayGuard(t.db, { collection: 'claims_cleanup', now: () => now, cleanupEveryMs: 60_000 });
+    expect(await g.claim('old', new Date(now + 1000))).toBe(true);
+    now += 120_000;
+    expect(await g.claim('new', new Date(now + 1000))).toBe(true);
+    const ids = (await t.db.collection('claims_cleanup').find({}).toArray()).map((d) => d._id);
+    expect(ids).toEqual(['new']);
+  });
+
+  it('the store being unreachable is an error, not a pass', async () => {
+    const g = storeReplayGuard({ collection: () => ({ deleteMany: async () => ({}), insertOne: async () => Promise.reject(new Error('connection refused')) }) } as never);
+    await expect(g.claim('x', new Date())).rejects.toThrow('connection refused');
+    expect(SLACK_CLAIMS_COLLECTION).toBe('slack_request_claims');
+  });
+
+  it('memoryReplayGuard: a key once until it expires', async () => {
+    let now = 0;
+    const g = memoryReplayGuard(() => now);
+    expect(await g.claim('a', new Date(10))).toBe(true);
+    expect(await g.claim('a', new Date(10))).toBe(false);
+    now = 11;
+    expect(await g.claim('a', new Date(20))).toBe(true);
+  });
+});
+
+describe('verifySlackSignature', () => {
+  const secret = 'sign-secret-edge-test';
+  const body = Buffer.from('a=1');
+  const at = (ts: number, nowS: number, sig = slackSignature(secret, ts, 'a=1')) => verifySlackSignature({ signingSecret: secret, rawBody: body, timestamp: String(ts), signature: sig, nowMs: nowS * 1000 });
+  it('accepts within 300 s either way, refuses beyond, in both directions', () => {
+    const now = 1_800_000_000;
+    expect(at(now, now).ok).toBe(true);
+    expect(at(now - 300, now).ok).toBe(true);
+    expect(at(now + 300, now).ok).toBe(true);
+    expect(at(now - 301, now)).toEqual({ ok: false, problem: 'request timestamp is more than 300 s in the past' });
+    expect(at(now + 301, now)).toEqual({ ok: false, problem: 'request timestamp is more than 300 s in the future' });
+  });
+  it('refuses a signature over another body, another timestamp, or in another form', () => {
+    const now = 1_800_000_000;
+    expect(at(now, now, slackSignature(secret, now, 'a=2')).ok).toBe(false);
+    expect(at(now, now, slackSignature(secret, now - 1, 'a=1')).ok).toBe(false);
+    expect(at(now, now, slackSignature(secret, now, 'a=1').toUpperCase()).ok).toBe(false);
+    expect(at(now, now, `${slackSignature(secret, now, 'a=1')}0`).ok).toBe(false);
+    expect(verifySlackSignature({ signingSecret: secret, rawBody: body, timestamp: [String(now)], signature: slackSignature(secret, now, 'a=1'), nowMs: now * 1000 }).ok).toBe(false);
+  });
+});
+
+describe('startBotServer', () => {
+  it('a handler that throws gets a 500 without internals and one redacted log line; the server keeps serving', async () => {
+    const token = 'xoxb-edge-test-token-0123456789';
+    registerSecret(token);
+    const logs: string[] = [];
+    const server = await startBotServer({
+      githubHandler: () => {
+        throw new Error(`boom with ${token}`);
+      },
+      log: (l) => logs.push(l),
+    });
+    try {
+      const res = await fetch(`${server.url}/api/github/webhooks`, { method: 'POST', body: '{}' });
+      expect(res.status).toBe(500);
+      expect(await res.text()).toBe('internal error\n');
+      expect(logs.join('\n')).toContain('boom with ***');
+      expect(logs.join('\n')).not.toContain(token);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a Slack handler without the signing secret (deny by default)', async () => {
+    await expect(startBotServer({ slackHandler: () => undefined })).rejects.toThrow(/slackSigningSecret/);
+  });
+});
