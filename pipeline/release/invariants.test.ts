@@ -41,7 +41,7 @@ const policy: ApprovalPolicy = {
 const passed = (gate: string): GateResult => ({ gate, status: 'passed', summary: `${gate} passed`, details: '', metrics: {}, startedAt: new Date().toISOString(), durationMs: 1 });
 
 /** A release path of recording stages: staging (2) then protected production (3 writes, 1 check). */
-function runnerWorld(opts: { planDigest?: () => string } = {}) {
+function runnerWorld(opts: { planDigest?: () => string; readOnlyFirst?: boolean } = {}) {
   const ran: string[] = [];
   const stage = (env: string, name: string, writes: boolean): StageSpec => ({
     env, name, writes, rerunnable: true,
@@ -52,6 +52,7 @@ function runnerWorld(opts: { planDigest?: () => string } = {}) {
   });
   const stages = [
     stage('staging', 'deploy', true), stage('staging', 'health', false),
+    ...(opts.readOnlyFirst ? [stage('production', 'migrate-rehearse', false)] : []),
     stage('production', 'migrate-apply', true), stage('production', 'deploy', true), stage('production', 'health', false), stage('production', 'cutover', true),
   ];
   const db = t.client.db(t.freshName('inv'));
@@ -124,6 +125,22 @@ describe('invariant 1: every protected write re-checks the approval, also on res
     expect(w.ran).toEqual(['production/migrate-apply']);
     expect(out.stages.find((s) => s.key === 'production/deploy')).toMatchObject({ status: 'error' });
     expect(out.stages.find((s) => s.key === 'production/cutover')?.status).toBe('pending');
+  });
+
+  it('an approval that is no longer valid when production is entered stops the release before any production stage', async () => {
+    const w = runnerWorld({ readOnlyFirst: true });
+    const id = await w.create();
+    expect((await runRelease({ ...w.deps, waitForApproval: async () => 'pending' }, id)).status).toBe('awaiting_approval');
+    await approveRelease({ store: w.store, audit: w.audit, policy }, id, { via: 'cli', id: 'ana' });
+    const r = await w.store.get(id);
+    await w.store.update(r, (x) => x.approvals.forEach((a) => (a.expiresAt = new Date(Date.now() - 1000).toISOString())));
+    w.ran.length = 0;
+    const events: string[] = [];
+    const out = await runRelease({ ...w.deps, onUpdate: (_r, e) => void events.push(e.type) }, id);
+    expect(out.status).toBe('failed');
+    expect(out.reason).toMatch(/1 expired/);
+    expect(w.ran).toEqual([]);
+    expect(events).not.toContain('approved');
   });
 
   it("the migration engine's own check (approvalCheckFor) refuses another plan, an expired approval and a missing one", async () => {
