@@ -20,7 +20,8 @@ function testsTable(tests: readonly SmokeTest[]): string {
     tests.map((t) => [t.file, t.name, MARK[t.status], formatDuration(t.durationMs), t.attempts]));
 }
 
-function verdict(run: VitestRun, report: SmokeReport | undefined, timeoutMs: number): Pick<GateResult, 'status' | 'summary'> {
+/** Pure: the verdict from what vitest did and reported. Only a clean run with tests that ran passes. */
+export function smokeVerdict(run: VitestRun, report: SmokeReport | undefined, timeoutMs: number): Pick<GateResult, 'status' | 'summary'> {
   if (run.timedOut) return { status: 'error', summary: `smoke suites did not finish within ${formatDuration(timeoutMs)} and were killed` };
   if (run.aborted) return { status: 'error', summary: 'smoke run aborted' };
   if (!report) return { status: 'error', summary: `vitest exited ${run.exitCode ?? 'by signal'} without a report (crash?): ${redactText(run.outputTail.split('\n').slice(-1)[0] ?? '')}` };
@@ -56,7 +57,7 @@ export async function runSmokeGate(opts: SmokeGateOptions): Promise<SmokeReportO
     opts.progress?.({ gate: 'smoke', message: `running ${opts.suites?.join(', ') || 'smoke/suites'} against ${opts.url}` });
     const run = await runVitest(opts);
     if (run.report !== undefined) report = parseVitestReport(run.report, opts.cwd ?? repoRoot);
-    const v = verdict(run, report, timeoutMs);
+    const v = smokeVerdict(run, report, timeoutMs);
     const tests = report?.tests ?? [];
     const details: string[] = [`**Target:** ${opts.url} · **suites:** ${run.include.join(', ')} · **retries:** ${opts.retries ?? 0}`, ''];
     if (tests.length) details.push(testsTable(tests));
