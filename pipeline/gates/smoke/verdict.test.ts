@@ -9,7 +9,7 @@ import { parseVitestReport, type SmokeReport, type SmokeTest } from './vitest-re
 import type { VitestRun } from './run-vitest.ts';
 
 const run = (over: Partial<VitestRun> = {}): VitestRun => ({ exitCode: 0, timedOut: false, aborted: false, outputTail: 'tail line 1\nlast line', include: ['smoke/suites/**/*.test.ts'], ...over });
-const t = (status: SmokeTest['status'], name = status, error?: string): SmokeTest => ({ file: 'smoke/suites/a.test.ts', name, status, durationMs: 5, attempts: 1, ...(error ? { error } : {}) });
+const t = (status: SmokeTest['status'], name: string = status, error?: string): SmokeTest => ({ file: 'smoke/suites/a.test.ts', name, status, durationMs: 5, attempts: 1, ...(error ? { error } : {}) });
 const report = (tests: SmokeTest[], over: Partial<SmokeReport> = {}): SmokeReport => ({ tests, fileErrors: [], filesSeen: 1, success: true, ...over });
 
 describe('smokeVerdict', () => {
