@@ -13,11 +13,11 @@ import { useTestDatabase } from '../testing/mongo.ts';
 import { ReleaseStore, newReleaseId } from './store.ts';
 import { AuditLog } from './audit.ts';
 import { initialStages, runRelease, type RunnerDeps, type StageSpec } from './runner.ts';
-import { approveRelease } from './decide.ts';
+import { approveRelease, rejectRelease } from './decide.ts';
 import { approvalState, type ApprovalPolicy } from './approvals.ts';
 import { approvalForCurrentDigest } from './approval-now.ts';
 import { digestInputOf, releaseDigest, type DigestInput } from './digest.ts';
-import { acquireEnvironmentLock, clearOwnEnvironmentLock, readEnvironmentLock } from './locks.ts';
+import { acquireEnvironmentLock, assertEnvironmentFree, clearOwnEnvironmentLock, freezeEnvironment, readEnvironmentLock, unfreezeEnvironment } from './locks.ts';
 import { isOwnerDeadHere } from './factory.ts';
 import { verifyStage } from './stages/deploy.ts';
 import { approvalCheckFor } from './stages/migrate.ts';
@@ -141,6 +141,36 @@ describe('invariant 1: every protected write re-checks the approval, also on res
     expect(out.reason).toMatch(/1 expired/);
     expect(w.ran).toEqual([]);
     expect(events).not.toContain('approved');
+  });
+
+  it('a release rejected while the runner waits ends rejected; nothing runs on production', async () => {
+    const w = runnerWorld();
+    const id = await w.create();
+    const out = await runRelease(
+      { ...w.deps, waitForApproval: async (r) => (await rejectRelease({ store: w.store, audit: w.audit, policy }, r._id, { via: 'cli', id: 'raj' }, 'not today'), 'rejected') },
+      id,
+    );
+    expect(out).toMatchObject({ status: 'rejected', reason: 'rejected by raj: not today' });
+    expect(await w.store.get(id)).toMatchObject({ status: 'rejected', reason: 'rejected by raj: not today' });
+    expect(w.ran.filter((s) => s.startsWith('production/'))).toEqual([]);
+  });
+
+  it('a finished release is never run again: resuming it changes nothing and runs nothing', async () => {
+    const w = runnerWorld();
+    const id = await w.approvedThenStopped();
+    expect((await runRelease(w.deps, id)).status).toBe('succeeded');
+    const rejected = await w.create();
+    await runRelease({ ...w.deps, waitForApproval: async () => 'pending' }, rejected);
+    await rejectRelease({ store: w.store, audit: w.audit, policy }, rejected, { via: 'cli', id: 'ana' }, 'no');
+    for (const done of [id, rejected]) {
+      const before = await w.store.get(done);
+      const entries = (await w.audit.forRelease(done)).length;
+      w.ran.length = 0;
+      expect(await runRelease(w.deps, done)).toEqual(before);
+      expect(await w.store.get(done)).toEqual(before);
+      expect(w.ran).toEqual([]);
+      expect((await w.audit.forRelease(done)).length).toBe(entries);
+    }
   });
 
   it("the migration engine's own check (approvalCheckFor) refuses another plan, an expired approval and a missing one", async () => {
@@ -274,6 +304,16 @@ describe('invariant 4: one release per environment; a lease is only taken from a
     expect(await clearOwnEnvironmentLock(db, 'production', 'release rel-a')).toBe(true);
     expect(await readEnvironmentLock(db, 'production')).toBeNull();
     await own.release();
+  });
+
+  it('a new release is refused while another owner holds or froze the environment', async () => {
+    const db = t.client.db(t.freshName('inv'));
+    await freezeEnvironment(db, 'production', { by: 'raj', reason: 'incident 42' });
+    await expect(assertEnvironmentFree(db, 'production')).rejects.toMatchObject({ code: 'SHIPGATE_LOCK_HELD', message: expect.stringMatching(/locked by raj/) });
+    await expect(assertEnvironmentFree(db, 'production', 'ana')).rejects.toMatchObject({ code: 'SHIPGATE_LOCK_HELD' });
+    await expect(assertEnvironmentFree(db, 'production', 'raj')).resolves.toBeUndefined();
+    await unfreezeEnvironment(db, 'production');
+    await expect(assertEnvironmentFree(db, 'production')).resolves.toBeUndefined();
   });
 
   /** A release whose recorded owner is another process on this host, holding the staging lease. */
