@@ -2,7 +2,8 @@
  * The bot's one HTTP server: Slack (Bolt's HTTPReceiver request handler, behind the Slack edge) at
  * /slack/*, the GitHub App's webhooks at /api/github/webhooks, and GET /healthz. Listens on
  * 127.0.0.1 unless told. A bot must survive any byte sequence on any path: bodies are bounded
- * before they are read (Slack 1 MB, GitHub 25 MB: a larger Content-Length is a 413 at once), Slack
+ * before they are read (Slack 1 MB, GitHub 25 MB: a larger Content-Length is a 413 at once; all
+ * bodies in flight together within a budget, 100 MB by default: a 503 beyond it), Slack
  * requests are verified here before Bolt sees them (bot/http/slack-edge.ts), every request runs
  * inside a catch that answers 500 and logs one redacted line, and payloads are never logged.
  * docs/security.md describes the whole model.
@@ -10,7 +11,8 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { redactText } from '../pipeline/secrets/redact.ts';
-import { refuseDeclaredLength } from './http/body.ts';
+import { declaredLength, refuseDeclaredLength } from './http/body.ts';
+import { createBodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './http/budget.ts';
 import { botHttpErrors } from './http/errors.ts';
 import { memoryReplayGuard, type ReplayGuard } from './http/replay.ts';
 import { createSlackEdge, SLACK_MAX_BODY_BYTES } from './http/slack-edge.ts';
@@ -31,7 +33,8 @@ export interface BotServerOptions {
   replays?: ReplayGuard;
   /** The GitHub App's webhook handler (bot/github/**), served at POST /api/github/webhooks. */
   githubHandler?: (req: IncomingMessage, res: ServerResponse) => void;
-  limits?: { slackBytes?: number; githubBytes?: number };
+  /** Per-request body limits, and the budget of body bytes in flight across all requests. */
+  limits?: { slackBytes?: number; githubBytes?: number; inFlightBytes?: number };
   port?: number;
   host?: string;
   log?: (line: string) => void;
@@ -73,23 +76,42 @@ export async function startBotServer(opts: BotServerOptions): Promise<BotServer>
   if (opts.slackHandler && !opts.slackSigningSecret) {
     throw botHttpErrors.SHIPGATE_BOT_SERVER_OPTIONS({ problem: 'startBotServer: slackHandler needs slackSigningSecret (Slack requests are verified at the edge)' });
   }
+  const githubBytes = opts.limits?.githubBytes ?? GITHUB_MAX_BODY_BYTES;
+  const slackBytes = opts.limits?.slackBytes ?? SLACK_MAX_BODY_BYTES;
   const slackEdge = opts.slackHandler && opts.slackSigningSecret
     ? createSlackEdge({
         handler: opts.slackHandler, signingSecret: opts.slackSigningSecret, replays: opts.replays ?? memoryReplayGuard(),
-        maxBodyBytes: opts.limits?.slackBytes ?? SLACK_MAX_BODY_BYTES, log, ...(opts.now ? { now: opts.now } : {}),
+        maxBodyBytes: slackBytes, log, ...(opts.now ? { now: opts.now } : {}),
       })
     : undefined;
-  const githubBytes = opts.limits?.githubBytes ?? GITHUB_MAX_BODY_BYTES;
+  const budget = createBodyBudget(opts.limits?.inFlightBytes ?? DEFAULT_BODY_BUDGET_BYTES);
+
+  /** Reserves the request's body in the budget until its response closes; false: refused (503). */
+  function withinBudget(req: IncomingMessage, res: ServerResponse, path: string, limit: number): boolean {
+    const declared = declaredLength(req);
+    const release = budget.reserve(declared === undefined || Number.isNaN(declared) ? limit : Math.min(declared, limit));
+    if (release) {
+      res.once('close', release);
+      return true;
+    }
+    log(`server: ${describe(req, path)} refused (503): request bodies in flight over the budget`);
+    text(res, 503, 'busy: too many request bodies in flight, retry shortly\n', { 'retry-after': '1', connection: 'close' });
+    return false;
+  }
 
   async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (path === '/healthz') return req.method === 'GET' || req.method === 'HEAD' ? text(res, 200, 'ok\n') : text(res, 405, 'method not allowed\n', { allow: 'GET' });
-    if (path.startsWith('/slack/') && slackEdge) return void (await slackEdge(req, res, path, describe(req, path)));
+    if (path.startsWith('/slack/') && slackEdge) {
+      if (req.method === 'POST' && !withinBudget(req, res, path, slackBytes)) return;
+      return void (await slackEdge(req, res, path, describe(req, path)));
+    }
     if (path === GITHUB_WEBHOOK_PATH && opts.githubHandler) {
       const refused = refuseDeclaredLength(req, githubBytes);
       if (refused && !refused.ok) {
         log(`server: ${describe(req, path)} refused (${refused.status}): ${refused.problem}`);
         return text(res, refused.status, `${refused.problem}\n`, { connection: 'close' });
       }
+      if (req.method === 'POST' && !withinBudget(req, res, path, githubBytes)) return;
       return opts.githubHandler(req, res);
     }
     text(res, 404, 'not found\n');

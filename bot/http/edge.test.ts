@@ -10,6 +10,7 @@ import { startBotServer } from '../server.ts';
 import { SLACK_CLAIMS_COLLECTION, memoryReplayGuard, storeReplayGuard } from './replay.ts';
 import { verifySlackSignature } from './slack-signature.ts';
 import { slackSignature } from '../slack/testing/harness.ts';
+import { shoot } from '../attack/http.ts';
 
 const t = useTestDatabase('edge');
 
@@ -89,6 +90,40 @@ describe('startBotServer', () => {
       expect(logs.join('\n')).toContain('boom with ***');
       expect(logs.join('\n')).not.toContain(token);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('bodies in flight together stay within the budget: one more is a 503 before it is read; freed when a response closes', async () => {
+    const seen: number[] = [];
+    const server = await startBotServer({
+      // A handler that keeps the request open until its client sends the whole declared body.
+      githubHandler: (req, res) => {
+        let n = 0;
+        req.on('data', (c: Buffer) => (n += c.length));
+        req.on('end', () => {
+          seen.push(n);
+          res.writeHead(200).end('ok\n');
+        });
+      },
+      limits: { githubBytes: 1000, inFlightBytes: 1500 },
+    });
+    try {
+      const held = (len: number) => shoot(server.url, { path: '/api/github/webhooks', headers: { 'content-length': String(len) }, body: 'x', holdOpen: true, deadlineMs: 800 });
+      const [first, second] = await Promise.all([held(1000), new Promise((r) => setTimeout(r, 100)).then(() => held(800))]);
+      expect(first.timedOut).toBe(true); // still reading: its 1000 bytes are reserved
+      expect(second.status).toBe(503);
+      expect(second.headers['retry-after']).toBe('1');
+      // The first one's connection is gone now: its reservation is released.
+      // (the server sees that close a moment later: ask again for up to 2 s)
+      let third = await shoot(server.url, { path: '/api/github/webhooks', headers: { 'content-length': '900' }, body: 'y'.repeat(900) });
+      for (let i = 0; i < 40 && third.status === 503; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        third = await shoot(server.url, { path: '/api/github/webhooks', headers: { 'content-length': '900' }, body: 'y'.repeat(900) });
+      }
+      expect(third.status).toBe(200);
+      expect(seen).toEqual([900]);
     } finally {
       await server.close();
     }
