@@ -175,23 +175,27 @@ describe('finding 15: an exact replay of a signed request has no effect', () => 
 });
 
 describe('hostile requests on every path', () => {
-  const cases: Array<[string, RawRequest]> = [
-    ['GET /slack/events', { method: 'GET', path: '/slack/events' }],
-    ['POST /slack/unknown signed', { ...signedSlack('payload=%7B%7D'), path: '/slack/unknown' }],
-    ['missing signature', { path: '/slack/events', headers: { 'content-type': FORM, 'x-slack-request-timestamp': String(now()) }, body: 'payload=%7B%7D' }],
-    ['signature in upper-case hex', { path: '/slack/events', headers: { 'content-type': FORM, 'x-slack-request-timestamp': String(now()), 'x-slack-signature': slackSignature(SIGNING_SECRET, now(), 'a=1').toUpperCase() }, body: 'a=1' }],
-    ['timestamp not a number', { path: '/slack/events', headers: { 'content-type': FORM, 'x-slack-request-timestamp': '1e9', 'x-slack-signature': slackSignature(SIGNING_SECRET, 1e9, 'a=1') }, body: 'a=1' }],
-    ['bad Content-Length', { path: '/slack/events', headers: { 'content-type': FORM, 'content-length': '12abc' }, body: 'a=1' }],
-    ['GitHub signed with the wrong secret', { path: '/api/github/webhooks', headers: { 'content-type': 'application/json', 'x-github-event': 'deployment_protection_rule', 'x-github-delivery': 'd-1', 'x-hub-signature-256': sign(`${WEBHOOK_SECRET}x`, '{}') }, body: '{}' }],
-    ['GitHub null body, signed', { path: '/api/github/webhooks', headers: { 'content-type': 'application/json', 'x-github-event': 'deployment_protection_rule', 'x-github-delivery': 'd-2', 'x-hub-signature-256': sign(WEBHOOK_SECRET, 'null') }, body: 'null' }],
-    ['path with %00 and ..', { method: 'POST', path: '/slack/../api/github/webhooks%00', body: 'x' }],
-    ['absolute-form URL', { method: 'GET', path: 'http://evil.example/healthz' }],
-    ['ssl_check smuggling a payload', { path: '/slack/commands', headers: { 'content-type': FORM }, body: `ssl_check=1&payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions' }))}` }],
+  const cases: Array<[string, RawRequest, number]> = [
+    ['GET /slack/events', { method: 'GET', path: '/slack/events' }, 405],
+    ['POST /slack/unknown signed', { ...signedSlack('payload=%7B%7D'), path: '/slack/unknown' }, 404],
+    ['missing signature', { path: '/slack/events', headers: { 'content-type': FORM, 'x-slack-request-timestamp': String(now()) }, body: 'payload=%7B%7D' }, 401],
+    ['signature in upper-case hex', { path: '/slack/events', headers: { 'content-type': FORM, 'x-slack-request-timestamp': String(now()), 'x-slack-signature': slackSignature(SIGNING_SECRET, now(), 'a=1').toUpperCase() }, body: 'a=1' }, 401],
+    ['timestamp not whole seconds', { path: '/slack/events', headers: { 'content-type': FORM, 'x-slack-request-timestamp': '1e9', 'x-slack-signature': slackSignature(SIGNING_SECRET, 1e9, 'a=1') }, body: 'a=1' }, 401],
+    ['bad Content-Length', { path: '/slack/events', headers: { 'content-type': FORM, 'content-length': '12abc' }, body: 'a=1' }, 400],
+    ['GitHub signed with the wrong secret', { path: '/api/github/webhooks', headers: { 'content-type': 'application/json', 'x-github-event': 'deployment_protection_rule', 'x-github-delivery': 'd-1', 'x-hub-signature-256': sign(`${WEBHOOK_SECRET}x`, '{}') }, body: '{}' }, 400],
+    ['GitHub null body, signed', { path: '/api/github/webhooks', headers: { 'content-type': 'application/json', 'x-github-event': 'deployment_protection_rule', 'x-github-delivery': 'd-2', 'x-hub-signature-256': sign(WEBHOOK_SECRET, 'null') }, body: 'null' }, 400],
+    ['path with %00 and ..', { method: 'POST', path: '/slack/../api/github/webhooks%00', body: 'x' }, 404],
+    ['absolute-form URL', { method: 'GET', path: 'http://evil.example/healthz' }, 404],
+    ['ssl_check smuggling a payload: answered 200, the payload never runs', { path: '/slack/commands', headers: { 'content-type': FORM }, body: `ssl_check=1&payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions' }))}` }, 200],
+    ['a signed slash command with the command field twice', signedSlack('command=%2Fdeploy&command=%2Fdeploy&user_id=U012ABC&text=unlock+staging'), 400],
+    ['a signed click with user: null', signedSlack(`payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: null, actions: [{ action_id: 'shipgate_approve', value: 'x' }] }))}`), 400],
+    ['a signed event_callback (the bot subscribes to no events)', signedSlack(JSON.stringify({ type: 'event_callback', event: 'x' }), { contentType: 'application/json' }), 400],
   ];
-  for (const [label, r] of cases) {
-    it(label, async () => {
+  for (const [label, r, status] of cases) {
+    it(`${label}: ${status}`, async () => {
       const before = await baseline();
       const shot = await shoot(url(), r);
+      expect(shot.status, label).toBe(status);
       await expectNoEffect(before, shot, label);
     });
   }

@@ -129,6 +129,29 @@ describe('startBotServer', () => {
     }
   });
 
+  it('the Slack limit is exact: a body of the limit passes, one byte more is a 413, declared or streamed; malformed lengths are a 400', async () => {
+    const secret = 'sign-secret-limit-test';
+    const server = await startBotServer({ slackHandler: (_req, res) => void res.writeHead(200).end('handled'), slackSigningSecret: secret, limits: { slackBytes: 100 } });
+    try {
+      // Each body its own (an identical one within the same second would be a replay).
+      const bodyOf = (n: number, fill: string) => {
+        const head = 'command=%2Fdeploy&user_id=U012ABC&text=';
+        return head + fill.repeat(n - head.length);
+      };
+      const send = (body: string, headers: Record<string, string> = {}) => {
+        const ts = Math.floor(Date.now() / 1000);
+        return shoot(server.url, { path: '/slack/commands', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': slackSignature(secret, ts, body), ...headers }, body });
+      };
+      expect((await send(bodyOf(100, 'a'))).text).toBe('handled');
+      expect((await send(bodyOf(101, 'b'))).status).toBe(413);
+      expect((await send(bodyOf(100, 'c'), { 'transfer-encoding': 'chunked' })).text).toBe('handled');
+      expect((await send(bodyOf(101, 'd'), { 'transfer-encoding': 'chunked' })).status).toBe(413);
+      for (const bad of ['-1', '1.5', 'abc', '1e3']) expect((await shoot(server.url, { path: '/slack/commands', headers: { 'content-length': bad }, body: 'x' })).status, bad).toBe(400);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('refuses a Slack handler without the signing secret (deny by default)', async () => {
     await expect(startBotServer({ slackHandler: () => undefined })).rejects.toThrow(/slackSigningSecret/);
   });
