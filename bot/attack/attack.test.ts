@@ -200,3 +200,35 @@ describe('hostile requests on every path', () => {
     });
   }
 });
+
+describe('large user text (findings 10 and 11 at the edge): answered in time, the bot stays responsive', () => {
+  it('a signed click with a 100 KB button value and a signed /deploy lock with a 40 KB reason: acknowledged within 5 s, /healthz answers meanwhile, nothing recorded', async () => {
+    const before = await baseline();
+    const click = `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: PEOPLE.ana }, team: { id: 'T0SHIPGATE' }, channel: { id: 'C0APPROVALS' }, container: { type: 'message', message_ts: '1.2', channel_id: 'C0APPROVALS' }, response_url: w.slackFake.responseUrl('big-click'), trigger_id: w.slackFake.mintTrigger(), actions: [{ action_id: 'shipgate_approve', block_id: 'shipgate_decision', value: `{"release":"${'r'.repeat(100_000)}"}`, type: 'button' }] }))}`;
+    const lock = slashCommandBody({ text: `lock staging ${'x'.repeat(40_000)}`, user: PEOPLE.ana, responseUrl: w.slackFake.responseUrl('big-lock') });
+    const health = (async () => {
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = Date.now();
+        expect((await fetch(`${url()}/healthz`, { signal: AbortSignal.timeout(5_000) })).status).toBe(200);
+        times.push(Date.now() - t0);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return times;
+    })();
+    const [a, b] = await Promise.all([shoot(url(), { ...signedSlack(click), path: '/slack/actions' }), shoot(url(), signedSlack(lock))]);
+    await health;
+    for (const [label, shot] of [['100 KB value', a], ['40 KB reason', b]] as const) {
+      expect(shot!.timedOut, label).toBeFalsy();
+      expect(shot!.status, label).toBe(200);
+    }
+    // The over-long reason is refused in the acknowledgement itself; the click's refusal goes to its response_url.
+    expect(b!.text, 'the lock refusal says why').toMatch(/reason/i);
+    await w.slackFake.waitFor((f) => f.responses.some((r) => r.token === 'big-click'), 10_000);
+    // Only the replay claims were written; no approval, no lock, nothing posted to a channel.
+    const after = await w.storeCounts([SLACK_CLAIMS_COLLECTION]);
+    const { [SLACK_CLAIMS_COLLECTION]: _claims, ...rest } = before.store;
+    expect(after).toEqual(rest);
+    expect(w.slackFake.calls.slice(before.slackCalls).filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update')).toEqual([]);
+  });
+});

@@ -7,7 +7,9 @@
  */
 import { z } from 'zod';
 
-const text = z.string().max(10_000);
+// No length caps here: the body limit (1 MB) bounds them, and the Slack side answers an over-long
+// reason with a message the user can act on (a 400 here would show Slack's generic failure).
+const text = z.string();
 const id = z.string().min(1).max(255);
 const user = z.looseObject({ id, team_id: z.string().optional() });
 const nullableRef = z.looseObject({ id: z.string() }).nullable().optional();
