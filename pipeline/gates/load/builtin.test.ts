@@ -113,6 +113,21 @@ describe('load gate', () => {
     expect(ok.thresholds.map((t) => t.expr)).toEqual(['rate<0.01']);
   });
 
+  it('prepares the built-in engine: profile required, duration and connections override it', async () => {
+    const profile = parseProfile({ requests: [{ path: '/ok' }], connections: 4, amount: 100 });
+    const thresholds = { http_req_failed: ['rate<0.01'] };
+    const p = await prepareLoad({ url: target.url, engine: 'builtin', profile, thresholds, durationMs: 2000, connections: 2 });
+    expect(p).toMatchObject({ engine: 'builtin', thresholdSource: thresholds });
+    expect(p.k6Path).toBeUndefined();
+    expect(p.profile).toMatchObject({ duration: 2000, amount: undefined, connections: 2 });
+    const plain = await prepareLoad({ url: target.url, engine: 'builtin', profile, thresholds });
+    expect(plain.profile).toMatchObject({ amount: 100, connections: 4 });
+    const err = await prepareLoad({ url: target.url, engine: 'builtin', thresholds }).catch((e: unknown) => e);
+    expect(isShipgateError(err) && [err.code, err.message]).toEqual(['SHIPGATE_LOAD_INPUT_MISSING', 'engine "builtin" needs a profile (requests, connections, duration)']);
+    // auto without k6 on PATH, or without a script, is the built-in engine.
+    expect((await prepareLoad({ url: target.url, engine: 'auto', profile, thresholds, pathEnv: '/nonexistent', script: 'x.js' })).engine).toBe('builtin');
+  });
+
   it('is an error, sending no load, when handed a prepared run with no thresholds', async () => {
     const before = target.requests;
     const r = await runLoadGate({ url: target.url }, { engine: 'builtin', profile: parseProfile({ requests: [{ path: '/ok' }], connections: 1, amount: 20 }), thresholds: [], thresholdSource: {} });
