@@ -127,6 +127,13 @@ describe('bot/main.ts', () => {
     expect(b.output()).not.toContain('listening on');
   });
 
+  it('an unreachable store: exits 1 naming its host; only the password is masked', async () => {
+    const b = bot({ ...(await baseEnv()), PORT: String(await freePort()), SHIPGATE_STORE_URI: 'mongodb://shipgate:pa55-store-secret@127.0.0.1:1/store' });
+    expect(await exitWithin(b, 45_000)).toBe(1);
+    expect(b.output()).toContain('127.0.0.1:1');
+    expect(b.output()).not.toContain('pa55-store-secret');
+  });
+
   it('slack.mode github: GITHUB_REPOSITORY is shown, not masked, in errors', async () => {
     const b = bot({ ...(await baseEnv({ slack: { channel: '#deploys', mode: 'github' } })), PORT: String(await freePort()), GITHUB_REPOSITORY: 'acme-notes', GITHUB_TOKEN: 'ghs_maintest000000000000000000' });
     expect(await exitWithin(b, 45_000)).toBe(1);

@@ -36,21 +36,6 @@ function setting(env: NodeJS.ProcessEnv, name: string, purpose: string): string 
   return v;
 }
 
-/** Only the password (and username) of a connection string are secret, not its host. */
-function registerUriCredentials(uri: string): void {
-  try {
-    const u = new URL(uri);
-    for (const part of [u.password, u.username]) {
-      if (part) {
-        registerSecret(part);
-        registerSecret(decodeURIComponent(part));
-      }
-    }
-  } catch {
-    registerSecret(uri); // not parsable as a URL: mask it whole rather than leak a part
-  }
-}
-
 /** What start-up opened, closed in reverse on the way out. */
 const cleanups: Array<() => Promise<unknown>> = [];
 
@@ -76,8 +61,9 @@ async function main(env = process.env): Promise<void> {
   if (missing.length) throw coreErrors.SHIPGATE_ENV_MISSING({ variable: missing.map(([n]) => n).join(', '), purpose: missing.map(([n, p]) => `${n}: ${p}`).join('; ') });
   const signingSecret = secret(env, 'SLACK_SIGNING_SECRET', 'Slack signing secret');
   const botToken = secret(env, 'SLACK_BOT_TOKEN', 'Slack bot token');
-  const storeUri = setting(env, 'SHIPGATE_STORE_URI', 'release store');
-  registerUriCredentials(storeUri);
+  // Registering a connection string registers its password (and tokens), not its host: an error
+  // can still say which server failed (pipeline/secrets/redact.ts).
+  const storeUri = secret(env, 'SHIPGATE_STORE_URI', 'release store');
   // The GitHub App's settings are checked before anything is connected (fail fast, nothing to close).
   const githubOn = readGithubAppEnv(env) !== undefined;
   const config = await loadConfig({ file: env.SHIPGATE_CONFIG ?? DEFAULT_CONFIG_FILE, cwd: process.cwd() });
