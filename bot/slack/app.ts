@@ -91,7 +91,8 @@ export function createSlackBot(opts: SlackAppOptions): SlackBot {
     );
     return { botToken: opts.botToken, ...(await identity) };
   };
-  const app = new App({ authorize, receiver, logger, clientOptions });
+  // No conversation store: nothing here uses it, and it is one more step before every ack.
+  const app = new App({ authorize, receiver, logger, clientOptions, convoStore: false });
   app.error(async (err) => log(`slack: listener failed: ${err.message}`));
 
   const load = system.config.gates.load;
