@@ -64,6 +64,8 @@ async function main(env = process.env): Promise<void> {
   // Registering a connection string registers its password (and tokens), not its host: an error
   // can still say which server failed (pipeline/secrets/redact.ts).
   const storeUri = secret(env, 'SHIPGATE_STORE_URI', 'release store');
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw coreErrors.SHIPGATE_USAGE({ problem: `PORT must be a port number (0–65535), got "${env.PORT}"` });
   // The GitHub App's settings are checked before anything is connected (fail fast, nothing to close).
   const githubOn = readGithubAppEnv(env) !== undefined;
   const config = await loadConfig({ file: env.SHIPGATE_CONFIG ?? DEFAULT_CONFIG_FILE, cwd: process.cwd() });
@@ -96,8 +98,6 @@ async function main(env = process.env): Promise<void> {
     cleanups.push(async () => githubApp.stop());
     decisions.onReleaseDecision = githubApp.onReleaseDecision;
   }
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw coreErrors.SHIPGATE_USAGE({ problem: `PORT must be a port number (0–65535), got "${env.PORT}"` });
   const server = await startBotServer({
     slackHandler: bot.requestListener, slackSigningSecret: signingSecret, replays: storeReplayGuard(system.store.db),
     ...(githubApp ? { githubHandler: githubApp } : {}),
