@@ -47,6 +47,7 @@ async function expectNoEffect(before: Baseline, shot: Shot, label: string): Prom
   expect(shot.ms, label).toBeLessThan(5_000);
   expect(shot.status, `${label}: no server error`).toBeLessThan(500);
   expect((await fetch(`${url()}/healthz`)).status, `${label}: still serving`).toBe(200);
+  expect(w.uncaught, `${label}: an error nothing caught (it would kill the process)`).toEqual([]);
   expect(await w.storeCounts(), `${label}: store unchanged`).toEqual(before.store);
   expect(w.slackFake.calls.length, `${label}: nothing sent to Slack`).toBe(before.slackCalls);
   expect(w.slackFake.responses.length, `${label}: no response_url post`).toBe(before.slackResponses);

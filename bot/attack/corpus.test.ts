@@ -51,6 +51,7 @@ function checkAnswer(shot: Shot, label: string): void {
 
 async function checkStillServing(label: string): Promise<void> {
   expect((await fetch(`${url()}/healthz`, { signal: AbortSignal.timeout(5_000) })).status, `${label}: /healthz`).toBe(200);
+  expect(w.uncaught, `${label}: an error nothing caught (it would kill the process)`).toEqual([]);
 }
 
 function checkLogs(): void {

@@ -24,7 +24,9 @@ beforeAll(async () => {
   w = await startAttackWorld({ client: t.client, dbName: t.dbName, replicas: 2 });
 });
 afterAll(async () => {
+  const uncaught = [...(w?.uncaught ?? [])];
   await w?.close();
+  expect(uncaught).toEqual([]);
 });
 
 const FORM = 'application/x-www-form-urlencoded';

@@ -52,6 +52,11 @@ export interface AttackWorld {
   githubFake: GithubFake;
   /** Every captured log line (server, Slack, Probot) of every bot. */
   logs: string[];
+  /**
+   * Errors nothing caught while the world ran (unhandled rejections, uncaught exceptions): each
+   * would have killed a bot process without bot/main.ts's last line of defence. Must stay empty.
+   */
+  uncaught: string[];
   /** Document counts of every collection in the store (what an attack must not change). */
   storeCounts(except?: string[]): Promise<Record<string, number>>;
   close(): Promise<void>;
@@ -62,6 +67,10 @@ export async function startAttackWorld(opts: { client: MongoClient; dbName: stri
   const slackFake = await startSlackFake({ token: BOT_TOKEN });
   const githubFake = await startGithubFake({ appPublicKey: keys.publicKey, appId: APP_ID, tokens: [GH_TOKEN] });
   const logs: string[] = [];
+  const uncaught: string[] = [];
+  const onUncaught = (err: unknown) => void uncaught.push(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+  process.on('unhandledRejection', onUncaught);
+  process.on('uncaughtException', onUncaught);
   const bots: AttackBot[] = [];
   const config = slackTestConfig('github');
   for (let i = 0; i < (opts.replicas ?? 1); i++) {
@@ -90,7 +99,7 @@ export async function startAttackWorld(opts: { client: MongoClient; dbName: stri
   }
   const db = bots[0]!.system.store.db;
   return {
-    bots, slackFake, githubFake, logs,
+    bots, slackFake, githubFake, logs, uncaught,
     async storeCounts(except = []) {
       const out: Record<string, number> = {};
       for (const c of await db.listCollections({}, { nameOnly: true }).toArray()) {
@@ -107,6 +116,8 @@ export async function startAttackWorld(opts: { client: MongoClient; dbName: stri
       await slackFake.close();
       await githubFake.close();
       await rm(stateDir, { recursive: true, force: true });
+      process.off('unhandledRejection', onUncaught);
+      process.off('uncaughtException', onUncaught);
     },
   };
 }
