@@ -1,4 +1,4 @@
-/** Errors of the Slack side (stable codes; presented with presentError(err, 'slack')). */
+/** Errors of the Slack side (stable codes; shown in Slack with slackError from ./mrkdwn.ts, which escapes them). */
 import { defineErrors } from '../../pipeline/errors.ts';
 
 export const slackErrors = defineErrors({
