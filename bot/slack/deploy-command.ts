@@ -1,6 +1,8 @@
 /**
- * `/deploy`: acknowledge first (always, within Slack's 3 s), then do the work and answer the
- * user with an ephemeral message through the command's response_url. Every rule is the engine's:
+ * `/deploy`: acknowledge first (always, within Slack's 3 s; the ack waits for nothing but parsing
+ * the text), then do the work on a later turn of the event loop and answer the user with an
+ * ephemeral message through the command's response_url. The `/deploy status` commands of a burst
+ * share a few reads of the store (coalesce). Every rule is the engine's:
  * who may release (assertMayRelease) or lock/unlock/roll back (assertMayOperate), locks, status, rollback.
  */
 import type { App, RespondFn, webApi } from '@slack/bolt';
