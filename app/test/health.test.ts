@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { freePort, startEmbeddedMongo, type EmbeddedMongo } from '../../pipeline/mongo/embedded.ts';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../pipeline/mongo/embedded.ts';
+import { quietPort } from '../../pipeline/release/testing/world.ts';
 import { useTestDatabase } from '../../pipeline/testing/mongo.ts';
 import { call, startApp, waitFor, type RunningApp } from './helpers.ts';
 
@@ -26,7 +27,9 @@ describe('GET /health', () => {
   it('starts while the database is down, flips 503 → 200 → 503 → 200 as the server stops and returns', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sg-app-health-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
-    const port = await freePort();
+    // The server is stopped and started again on this port: a port below the ephemeral range, so
+    // no outgoing connection on the machine can take it in between (EADDRINUSE on busy machines).
+    const port = await quietPort(1, new Set());
     // Nothing listens on `port` yet: the app must still start and report degraded.
     const run: RunningApp = await startApp({ mongoUri: `mongodb://127.0.0.1:${port}/healthflip`, version: '3.1.4', commit: 'c0ffee0' });
     cleanup.push(() => run.close());
