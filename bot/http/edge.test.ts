@@ -9,10 +9,25 @@ import { registerSecret } from '../../pipeline/secrets/redact.ts';
 import { startBotServer } from '../server.ts';
 import { SLACK_CLAIMS_COLLECTION, memoryReplayGuard, storeReplayGuard } from './replay.ts';
 import { verifySlackSignature } from './slack-signature.ts';
+import { isReadOnlyCommand } from './slack-edge.ts';
 import { slackSignature } from '../slack/testing/harness.ts';
 import { shoot } from '../attack/http.ts';
 
 const t = useTestDatabase('edge');
+
+describe('which Slack requests skip the replay claim', () => {
+  const cmd = (text: string, command = '/deploy') => ({ command, text, user_id: 'U1', trigger_id: 't', response_url: 'https://hooks.slack.com/x' });
+  it('only /deploy status and /deploy help, exactly that word, as a slash command form', () => {
+    for (const text of ['status', ' STATUS ', 'help', 'Help']) expect(isReadOnlyCommand(cmd(text), true), text).toBe(true);
+    for (const text of ['unlock production', 'lock production freeze', 'production', 'rollback production', 'status production', 'status  x', '', 'statu', 'helpme']) {
+      expect(isReadOnlyCommand(cmd(text), true), text).toBe(false);
+    }
+    expect(isReadOnlyCommand(cmd('status', '/other'), true)).toBe(false);
+    // Interactions (clicks, modals) arrive as a JSON payload: always claimed.
+    expect(isReadOnlyCommand({ type: 'block_actions', command: '/deploy', text: 'status' }, false)).toBe(false);
+    expect(isReadOnlyCommand({ ...cmd('status'), text: ['status'] }, true)).toBe(false);
+  });
+});
 
 describe('storeReplayGuard', () => {
   it('one key is claimed once, across guards sharing a store (replicas)', async () => {

@@ -7,7 +7,11 @@
  * 4. verified: signature over the raw bytes and the timestamp within 5 minutes either way (401);
  * 5. parsed as Bolt parses it, and refused with 400 unless it is a JSON object (Bolt 4.7 crashes
  *    the process on a body that parses to `null`) of a shape the bot serves (slack-shape.ts);
- * 6. claimed once (the signature, in the replay store): a replay gets an empty 200 and no effect;
+ * 6. claimed once (the signature, in the replay store): a replay gets an empty 200 and no effect.
+ *    The two read-only commands, `/deploy status` and `/deploy help` (exactly that word, as
+ *    bot/slack/command.ts parses it), are not claimed: replaying them changes nothing, and a store
+ *    write in front of every status ack is what made a burst of them slow. Everything else —
+ *    every other command, click and modal — is claimed (deny by default);
  * 7. handed to Bolt with the buffer attached as `req.rawBody` (Bolt reuses it, reads nothing more).
  * Bodies are never logged; the log gets one line per refusal, without the body.
  */
@@ -63,6 +67,14 @@ export function parseSlackBody(contentType: string | undefined, raw: Buffer): { 
   return { ok: true, body: value as Record<string, unknown>, fromForm };
 }
 
+/** `/deploy status` or `/deploy help` and nothing more: the only requests that skip the replay claim. */
+export function isReadOnlyCommand(body: Record<string, unknown>, fromForm: boolean): boolean {
+  if (!fromForm || body.command !== '/deploy' || typeof body.text !== 'string') return false;
+  const words = body.text.trim().split(/\s+/);
+  return words.length === 1 && READ_ONLY_WORDS.has((words[0] ?? '').toLowerCase());
+}
+const READ_ONLY_WORDS = new Set(['status', 'help']);
+
 function isSslCheck(contentType: string | undefined, raw: Buffer): boolean {
   return contentType === 'application/x-www-form-urlencoded' && parseQuery(raw.toString('utf8')).ssl_check === '1';
 }
@@ -94,7 +106,7 @@ export function createSlackEdge(opts: SlackEdgeOptions): (req: IncomingMessage, 
     if (!parsed.ok) return refuse(res, label, 400, parsed.problem);
     const problem = slackShapeProblem(parsed.body, parsed.fromForm);
     if (problem) return refuse(res, label, 400, problem);
-    const first = await opts.replays.claim(replayKey(verified.signature), new Date((verified.timestamp + SLACK_WINDOW_SECONDS + 60) * 1000));
+    const first = isReadOnlyCommand(parsed.body, parsed.fromForm) || await opts.replays.claim(replayKey(verified.signature), new Date((verified.timestamp + SLACK_WINDOW_SECONDS + 60) * 1000));
     if (!first) {
       opts.log(`slack edge: ${label} replayed request ignored (signature seen before)`);
       reply(res, 200, '', { 'x-shipgate-replay': '1' });
