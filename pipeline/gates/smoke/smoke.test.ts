@@ -7,12 +7,13 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot } from '../../mongo/embedded.ts';
 import { startLoopback, json, type Loopback } from '../health/loopback.testkit.ts';
-import { runSmokeGate } from './gate.ts';
+import { runSmokeGate, smokeGate } from './gate.ts';
 import { toJobSummary, toSlack } from '../render.ts';
 
 let target: Loopback;
 beforeAll(async () => {
-  target = await startLoopback((req, res) => (req.url === '/ping' ? json(res, 200, { pong: true }) : json(res, 404, { error: 'not_found' })));
+  target = await startLoopback((req, res) =>
+    req.url === '/ping' ? json(res, 200, { pong: true }) : req.url === '/health' ? json(res, 200, { version: '1.4.2', db: 'up' }) : json(res, 404, { error: 'not_found' }));
 });
 afterAll(() => target.close());
 
@@ -34,6 +35,28 @@ describe('smoke gate', () => {
     expect(r.result.status).toBe('failed');
     expect(r.result.summary).toMatch(/^1 of 2 smoke tests failed: flows › finds the missing page \(AssertionError: expected 404 to be 200/);
     expect(toSlack(r.result).text).toMatch(/^:x: \*smoke\* failed/);
+    // Details: the target, the table of every test, then only the problems; no vitest output for a plain failure.
+    expect(r.result.details).toMatch(new RegExp(`^\\*\\*Target:\\*\\* ${target.url} · \\*\\*suites:\\*\\* smoke/fixtures/failing/failing\\.test\\.ts · \\*\\*retries:\\*\\* 0\n\n\\| suite \\| test \\| status \\| duration \\| attempts \\|`));
+    expect(r.result.details).toContain('**Problems**\n\n- ✗ smoke/fixtures/failing/failing.test.ts › flows › finds the missing page: AssertionError: expected 404 to be 200');
+    expect(r.result.details.match(/^- /gm)).toHaveLength(1);
+    expect(r.result.details).not.toContain('vitest output');
+    expect(r.result.metrics).toMatchObject({ tests: 2, passed: 1, failed: 1, flaky: 0, skipped: 0, fileErrors: 0, exitCode: 1 });
+    expect(r.terminal[0]).toMatch(/^❌ smoke failed: 1 of 2/);
+    expect(r.terminal.filter((l) => l.startsWith('  ✓'))).toHaveLength(1);
+    expect(r.terminal.join('\n')).toMatch(/ {2}✗ {9}smoke\/fixtures\/failing\/failing\.test\.ts › flows › finds the missing page \(\d+ms\)\n {12}AssertionError: expected 404 to be 200/);
+    expect(r.terminal.join('\n')).not.toMatch(/✓.*\n {12}/);
+  });
+
+  it('inside a release, gives the suites the release version (EXPECT_VERSION) and reports progress', async () => {
+    const gate = smokeGate({ suites: ['pipeline/gates/smoke/fixtures/expect-version.smoke.ts'], timeoutMs: 120_000 });
+    expect(gate.name).toBe('smoke');
+    const events: string[] = [];
+    const old = await gate.run({ url: target.url, version: '1.5.0', progress: (e) => events.push(`${e.gate}: ${e.message}`) });
+    expect(old.status).toBe('failed');
+    expect(old.summary).toMatch(/expected '1\.4\.2' to be '1\.5\.0'/);
+    expect(events[0]).toBe(`smoke: running pipeline/gates/smoke/fixtures/expect-version.smoke.ts against ${target.url}`);
+    const current = await gate.run({ url: target.url, version: '1.4.2' });
+    expect(current.status).toBe('passed');
   });
 
   it('reports a test that passed only on retry as flaky', async () => {
@@ -50,6 +73,10 @@ describe('smoke gate', () => {
     const r = await run(['smoke/fixtures/crash']);
     expect(r.result.status).toBe('error');
     expect(r.result.summary).toMatch(/^suite smoke\/fixtures\/crash\/crash\.test\.ts could not run: .*suite crashed at import/);
+    expect(r.result.details).toMatch(/\*\*Problems\*\*\n\n- smoke\/fixtures\/crash\/crash\.test\.ts: .*suite crashed at import/);
+    expect(r.result.details).toMatch(/\*\*vitest output \(tail\)\*\*\n\n```\n[\s\S]*crash[\s\S]*\n```$/);
+    expect(r.result.metrics.fileErrors).toBe(1);
+    expect(r.terminal.join('\n')).toMatch(/\n {2}✗ smoke\/fixtures\/crash\/crash\.test\.ts: .*suite crashed at import/);
   });
 
   it('is an error when a suite does not compile', async () => {
