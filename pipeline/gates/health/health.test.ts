@@ -26,6 +26,8 @@ describe('health gate against loopback servers', () => {
     expect(r.result.metrics.timeToHealthyMs).toBeTypeOf('number');
     expect(r.result.summary).toMatch(/^healthy after .* \(3 tries, 3 in a row, version 1\.5\.0\)$/);
     expect(s.connections).toBe(3);
+    expect(r.terminal).toEqual([expect.stringMatching(/^✅ health passed/)]);
+    expect(r.result.durationMs).toBeLessThan(20_000);
   });
 
   it('does not pass while the old version still answers, then passes on the new one', async () => {
@@ -43,6 +45,10 @@ describe('health gate against loopback servers', () => {
     expect(r.result.summary).toMatch(/^not healthy: version 1\.4\.2 still serving, expected 1\.5\.0 x \d+; timeout after 600ms$/);
     expect(r.result.metrics.observedVersion).toBe('1.4.2');
     expect(r.result.details).toContain('"version": "1.4.2"');
+    // The terminal shows the last answer on one line, whitespace folded, at most 200 characters.
+    expect(r.terminal).toHaveLength(2);
+    expect(r.terminal[0]).toMatch(/^❌ health failed: not healthy/);
+    expect(r.terminal[1]).toBe('  last answer (HTTP 200): { "status": "ok", "version": "1.4.2", "commit": "abc1234", "db": "up", "uptimeS": 5 }');
   });
 
   it('as a Gate, expects the version of the context: fails against the old deployment, naming both versions', async () => {
@@ -52,6 +58,15 @@ describe('health gate against loopback servers', () => {
     expect(r.status).toBe('failed');
     expect(r.summary).toMatch(/^not healthy: version 1\.4\.2 still serving, expected 1\.5\.0 x \d+; timeout after 600ms$/);
     expect(r.metrics).toMatchObject({ expectedVersion: '1.5.0', observedVersion: '1.4.2' });
+    expect(gate.name).toBe('health');
+    // The release's abort signal and progress sink reach the poller.
+    const events: string[] = [];
+    const ac = new AbortController();
+    ac.abort();
+    const aborted = await gate.run({ url: s.url, version: '1.5.0', signal: ac.signal, progress: (e) => events.push(e.message) });
+    expect(aborted).toMatchObject({ status: 'error', summary: 'not healthy: no answer; aborted', metrics: { tries: 0 } });
+    await gate.run({ url: s.url, version: '1.5.0', progress: (e) => events.push(e.message) });
+    expect(events[0]).toMatch(/^try 1 · [\d.]+s · version 1\.4\.2 still serving, expected 1\.5\.0$/);
     // An explicit expectVersion in the defaults wins over the context's.
     const pinned = await healthGate({ ...fast, consecutive: 2, timeoutMs: 5000, expectVersion: '1.4.2' }).run({ url: s.url, version: '1.5.0' });
     expect(pinned.status).toBe('passed');

@@ -45,4 +45,14 @@ describe('health result', () => {
     expect(ok.details).toContain('(not checked)');
     expect(ok.details).not.toContain('Why tries failed');
   });
+
+  it('lists the last ten tries in the details: result, HTTP status and version, or a dash', () => {
+    const history = Array.from({ length: 12 }, (_, i) => ({ n: i + 1, atMs: i * 1000, ms: 5, outcome: i % 2 ? ('healthy' as const) : ('unreachable' as const), ...(i % 2 ? { status: 200, version: '1.5.0' } : { reason: 'connection refused' }) }));
+    const d = healthToGateResult(poll({ history, lastBody: 'has ``` fences' }), started).details;
+    expect(d).toContain('**Last 10 tries**');
+    expect(d).not.toMatch(/\| 2 \| 1s \|/);
+    expect(d).toMatch(/\| 3 \| 2s \| 5ms \| ✗ connection refused \| — \| — \|/);
+    expect(d).toMatch(/\| 12 \| 11s \| 5ms \| ✓ healthy \| 200 \| 1\.5\.0 \|/);
+    expect(d).toMatch(/```\nhas ''' fences\n```$/);
+  });
 });

@@ -67,6 +67,15 @@ describe('load gate', () => {
     expect(r.terminal.join('\n')).toMatch(/http_req_duration p\(95\)=[\d.]+ms < 30000ms ✓/);
     expect(r.terminal.join('\n')).toMatch(/│█+ \d+/);
     expect(r.result.metrics.status_200).toBe(100);
+    expect(r.result.metrics).toMatchObject({ engine: 'builtin', requests: 100, failedRate: 0, thresholdsPassed: 4, thresholdsFailed: 0 });
+    for (const k of ['rps', 'p50Ms', 'p90Ms', 'p95Ms', 'p99Ms', 'durationMs']) expect(r.result.metrics[k]).toBeTypeOf('number');
+    expect(r.measurement?.metrics.http_reqs?.values.count).toBe(100);
+    expect(r.terminal[0]).toMatch(/^✅ load passed: 4\/4 thresholds met/);
+    expect(r.terminal).toContain('  status codes: 200: 100');
+    expect(r.terminal).toContain('  latency:');
+    expect(r.result.details).toMatch(/^\*\*Engine:\*\* builtin · 100 requests in .* req\/s \(builtin\)\n\n\| metric \|/);
+    expect(r.result.details).toMatch(/\n\n\*\*Latency\*\*\n\n\|/);
+    expect(r.result.details).toMatch(/\n\n\*\*Status codes:\*\* 200: 100\n\n```\n.*│█+ \d+[\s\S]*\n```$/);
     expect(toJobSummary(r.result)).toMatch(/\| http_req_failed \| `rate<0.01` \| 0% \| < 1% \| ✓ \|/);
   });
 
@@ -74,10 +83,11 @@ describe('load gate', () => {
     const r = await runLoadGate({
       url: target.url, engine: 'builtin',
       profile: parseProfile({ requests: [{ path: '/ok' }, { path: '/fail' }], connections: 2, amount: 100 }),
-      thresholds: { http_req_failed: ['rate<0.01'] },
+      thresholds: { http_req_failed: ['rate<0.01'], http_reqs: ['count>100000', 'count<1', 'count>=1'] },
     });
     expect(r.result.status).toBe('failed');
-    expect(r.result.summary).toBe('1 of 1 thresholds crossed: http_req_failed rate=50% < 1% ✗');
+    expect(r.result.summary).toBe('3 of 4 thresholds crossed: http_req_failed rate=50% < 1% ✗; http_reqs count=100 > 100000 ✗');
+    expect(r.result.metrics).toMatchObject({ thresholdsPassed: 1, thresholdsFailed: 3, failedRate: 0.5, status_200: 50, status_500: 50 });
   });
 
   it('fails closed on a threshold for a metric the engine does not produce', async () => {
@@ -106,7 +116,7 @@ describe('load gate', () => {
     const err = await prepareLoad({ url: target.url, engine: 'builtin', profile: parseProfile({ requests: [{ path: '/ok' }], amount: 10 }) }).catch((e: unknown) => e);
     expect(isShipgateError(err) && err.code).toBe('SHIPGATE_LOAD_THRESHOLDS_MISSING');
     expect(isShipgateError(err) && err.exitCode).toBe(3);
-    expect(String((err as Error).message)).toMatch(/no thresholds/);
+    expect(String((err as Error).message)).toBe('the load gate has no thresholds: a builtin run would have nothing to decide on, so it is refused (fail closed) before any load is sent');
     expect(isShipgateError(err) && err.hint).toMatch(/gates\.load\.thresholds[\s\S]*--threshold/);
     // The profile's own thresholds count.
     const ok = await prepareLoad({ url: target.url, engine: 'builtin', profile: parseProfile({ requests: [{ path: '/ok' }], amount: 10, thresholds: { http_req_failed: ['rate<0.01'] } }) });
@@ -120,6 +130,8 @@ describe('load gate', () => {
     expect(p).toMatchObject({ engine: 'builtin', thresholdSource: thresholds });
     expect(p.k6Path).toBeUndefined();
     expect(p.profile).toMatchObject({ duration: 2000, amount: undefined, connections: 2 });
+    const fromFile = await prepareLoad({ url: target.url, engine: 'builtin', profile: 'load/notes.profile.json', thresholds });
+    expect(fromFile.profile?.requests.length).toBeGreaterThan(0);
     const plain = await prepareLoad({ url: target.url, engine: 'builtin', profile, thresholds });
     expect(plain.profile).toMatchObject({ amount: 100, connections: 4 });
     const err = await prepareLoad({ url: target.url, engine: 'builtin', thresholds }).catch((e: unknown) => e);
@@ -140,7 +152,7 @@ describe('load gate', () => {
   it('rejects bad thresholds and bad profiles before running, naming the fix', async () => {
     const bad = await runLoadGate({ url: target.url, engine: 'builtin', profile: parseProfile({ requests: [{ path: '/' }], amount: 1 }), thresholds: { http_req_duration: ['p95<300'] } });
     expect(bad.result.status).toBe('error');
-    expect(bad.result.summary).toMatch(/thresholds .* are invalid/);
+    expect(bad.result.summary).toBe('load could not decide: load thresholds in the load gate config are invalid:');
     expect(bad.result.details).toMatch(/write the percentile as p\(95\)/);
     expect(() => parseProfile({ requests: [], duration: 'soon' })).toThrow(/requests: list at least one request[\s\S]*duration: "soon" is not a duration/);
   });
@@ -157,5 +169,7 @@ describe('load gate abort', () => {
     });
     expect(r.result.status).toBe('error');
     expect(r.result.summary).toBe('load run aborted before it finished');
+    expect(r.result.metrics).toEqual({ engine: 'builtin' });
+    expect(r.result.details).toBe('');
   });
 });

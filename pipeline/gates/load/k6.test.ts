@@ -104,6 +104,7 @@ describe('k6 engine through a fake k6 on PATH', () => {
     expect(await findOnPath('k6', pathEnv)).toBe(join(bin, 'k6'));
     expect((await prepareLoad({ url: 'http://x', engine: 'auto', script: 'x.js', profile, pathEnv, thresholds })).engine).toBe('k6');
     expect((await prepareLoad({ url: 'http://x', engine: 'auto', script: 'x.js', profile, pathEnv: '/nonexistent', thresholds })).engine).toBe('builtin');
-    await expect(prepareLoad({ url: 'http://x', engine: 'k6', script: 'x.js', pathEnv: '/nonexistent' })).rejects.toThrow(/no k6 executable is on PATH/);
+    await expect(prepareLoad({ url: 'http://x', engine: 'k6', script: 'x.js', pathEnv: '/nonexistent' })).rejects.toThrow('engine "k6" was chosen but no k6 executable is on PATH (/nonexistent)');
+    await expect(prepareLoad({ url: 'http://x', engine: 'k6', pathEnv, thresholds })).rejects.toThrow('engine "k6" needs a k6 script');
   });
 });
