@@ -141,6 +141,8 @@ describe('thresholds at their edges', () => {
     ['p(99.50)<5', 'p(99.5)'],
     ['p(95.0)<5', 'p(95)'],
     ['p (95)<5', 'p(95)'],
+    ['p(99.05)<5', 'p(99.05)'],
+    ['p(95.00)<5', 'p(95)'],
   ])('accepts the percentile %s as %s', (expr, stat) => {
     const r = parseThresholdExpression(expr);
     expect(r.ok && r.value.stat).toBe(stat);
@@ -153,12 +155,21 @@ describe('thresholds at their edges', () => {
     ['avgp(95)<1', /unknown aggregation "avgp\(95\)"/],
     ['95<300', /must be "<aggregation> <operator> <number>"/],
     ['avg<1e999', /"1e999" is not a finite number/],
-    ['avg<300 ms', /"300 ms" has a unit: k6 thresholds take plain numbers \(durations in ms\), e\.g\. avg<300 /],
+    ['avg<300 ms', /"300 ms" has a unit: k6 thresholds take plain numbers \(durations in ms\), e\.g\. avg<300 \(e\.g\./],
     ['avg<1.5s', /"1\.5s" has a unit/],
     ['avg<+-1', /"\+-1" is not a number/],
     ['avg<1e', /"1e" is not a number/],
     ['avg<1e+', /"1e\+" is not a number/],
     ['avg<.', /"\." is not a number/],
+    ['avg<-300ms', /"-300ms" has a unit/],
+    ['avg<1.55s', /"1\.55s" has a unit/],
+    ['avg<abc300ms', /"abc300ms" is not a number/],
+    ['avg<300msx', /"300msx" is not a number/],
+    ['p99.95<1', /unknown aggregation "p99\.95": write the percentile as p\(99\.95\)/],
+    ['avgp95<1', /unknown aggregation "avgp95": use one of avg, min, med, max, p\(N\), rate, count, value/],
+    ['mean<3', /unknown aggregation "mean": use one of avg, min, med, max, p\(N\), rate, count, value/],
+    ['avg 200', /missing operator after "avg": use one of <= >= == != < >/],
+    ['avg=200', /unknown operator "=": use one of <= >= == != < >/],
   ])('rejects %s', (expr, msg) => {
     const r = parseThresholdExpression(expr);
     expect(r.ok).toBe(false);
@@ -166,7 +177,7 @@ describe('thresholds at their edges', () => {
   });
 
   it.each([
-    ['avg<-1.5', -1.5], ['avg<+2', 2], ['avg<.5', 0.5], ['avg<5.', 5], ['avg<1e3', 1000], ['avg<1E-2', 0.01], ['avg<2e+1', 20], ['avg<12e10', 12e10],
+    ['avg<-1.5', -1.5], ['avg<+2', 2], ['avg<.5', 0.5], ['avg<5.', 5], ['avg<1e3', 1000], ['avg<1E-2', 0.01], ['avg<2e+1', 20], ['avg<12e10', 12e10], ['avg<.55', 0.55],
   ])('reads the number in %s', (expr, limit) => {
     const r = parseThresholdExpression(expr);
     expect(r.ok && r.value.limit).toBe(limit);
@@ -185,7 +196,8 @@ describe('thresholds at their edges', () => {
     expect([at('value<10', 10), at('value<10', 9.99)]).toEqual([false, true]);
     expect([at('value<=10', 10), at('value<=10', 10.01)]).toEqual([true, false]);
     expect([at('value>10', 10), at('value>10', 10.01)]).toEqual([false, true]);
-    expect([at('value>=10', 10), at('value>=10', 9.99)]).toEqual([true, false]);
+    expect([at('value>=10', 10), at('value>=10', 9.99), at('value>=10', 11)]).toEqual([true, false, true]);
+    expect([at('value<=10', 9)]).toEqual([true]);
     expect([at('value==10', 10), at('value==10', 11)]).toEqual([true, false]);
     expect([at('value!=10', 10), at('value!=10', 11)]).toEqual([false, true]);
   });
@@ -203,6 +215,10 @@ describe('thresholds at their edges', () => {
     const onlyMed: LoadMetrics = { d: { type: 'trend', values: { med: 40 } } };
     expect(evaluateThresholds(parse({ d: ['p(50)<50'] }), onlyMed)[0]).toMatchObject({ ok: true, actual: 40 });
     expect(evaluateThresholds(parse({ d: ['p(95)<50'] }), onlyMed)[0]).toMatchObject({ ok: false, actual: null });
+    // p(50) never stands in for another statistic.
+    expect(evaluateThresholds(parse({ d: ['avg<50'] }), onlyP50)[0]).toMatchObject({ ok: false, actual: null });
+    // p(50) without med comes from the distribution.
+    expect(evaluateThresholds(parse({ d: ['p(50)<50'] }), { d: { type: 'trend', values: {}, percentile: () => 7 } })[0]).toMatchObject({ ok: true, actual: 7 });
     // A distribution answers percentiles only, never a missing avg.
     const dist: LoadMetrics = { d: { type: 'trend', values: {}, percentile: () => 5 } };
     expect(evaluateThresholds(parse({ d: ['avg<50'] }), dist)[0]).toMatchObject({ ok: false, actual: null });
