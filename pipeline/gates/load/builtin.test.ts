@@ -144,7 +144,7 @@ describe('load gate', () => {
     const before = target.requests;
     const r = await runLoadGate({ url: target.url }, { engine: 'builtin', profile: parseProfile({ requests: [{ path: '/ok' }], connections: 1, amount: 20 }), thresholds: [], thresholdSource: {} });
     expect(r.result.status).toBe('error');
-    expect(r.result.summary).toMatch(/^load could not decide: the load gate has no thresholds/);
+    expect(r.result.summary).toBe('load could not decide: the load gate has no thresholds: a builtin run would have nothing to decide on, so it is refused (fail closed) before any load is sent');
     expect(r.result.details).toContain('SHIPGATE_LOAD_THRESHOLDS_MISSING');
     expect(target.requests).toBe(before);
   });

@@ -162,6 +162,8 @@ describe('thresholds at their edges', () => {
     ['avg<1e+', /"1e\+" is not a number/],
     ['avg<.', /"\." is not a number/],
     ['avg<-300ms', /"-300ms" has a unit/],
+    ['1avg<200', /must be "<aggregation> <operator> <number>"/],
+    ['avg<300ms', /"300ms" has a unit: k6 thresholds take plain numbers \(durations in ms\), e\.g\. avg<300 \(e\.g\./],
     ['avg<1.55s', /"1\.55s" has a unit/],
     ['avg<abc300ms', /"abc300ms" is not a number/],
     ['avg<300msx', /"300msx" is not a number/],

@@ -24,7 +24,7 @@ describe('smokeVerdict', () => {
   });
 
   it('is an error without a report, naming the exit and the last output line (redacted)', () => {
-    expect(smokeVerdict(run({ exitCode: 0 }), undefined, 1000)).toEqual({ status: 'error', summary: 'vitest exited 0 without a report (crash?): last line' });
+    expect(smokeVerdict(run({ exitCode: 0, outputTail: 'one\ntwo\nlast line' }), undefined, 1000)).toEqual({ status: 'error', summary: 'vitest exited 0 without a report (crash?): last line' });
     expect(smokeVerdict(run({ exitCode: null, outputTail: 'x\nmongodb://app:hunter2@db/x' }), undefined, 1000)).toEqual({ status: 'error', summary: 'vitest exited by signal without a report (crash?): mongodb://app:***@db/x' });
   });
 
@@ -38,6 +38,7 @@ describe('smokeVerdict', () => {
     expect(smokeVerdict(run(), report([], { filesSeen: 0 }), 1000)).toEqual({ status: 'error', summary: 'no smoke tests found in smoke/suites/**/*.test.ts' });
     expect(smokeVerdict(run(), report([t('skipped'), t('skipped')]), 1000)).toEqual({ status: 'error', summary: 'no smoke tests found in smoke/suites/**/*.test.ts' });
     expect(smokeVerdict(run(), report([t('passed')], { filesSeen: 0 }), 1000).status).toBe('error');
+    expect(smokeVerdict(run({ include: ['a/**/*.test.ts', 'b.test.ts'] }), report([], { filesSeen: 0 }), 1000).summary).toBe('no smoke tests found in a/**/*.test.ts, b.test.ts');
   });
 
   it('fails on failed tests, naming at most three with their errors', () => {
@@ -105,6 +106,16 @@ describe('parseVitestReport', () => {
     expect(r).toMatchObject({ filesSeen: 4, success: false });
     expect(parseVitestReport({ success: true, testResults: [] }, cwd)).toEqual({ tests: [], fileErrors: [], filesSeen: 0, success: true });
     expect(parseVitestReport({ success: 'yes', testResults: [] }, cwd).success).toBe(false);
+  });
+
+  it('keeps error lines short: first non-blank line, at most 300 characters; file messages at most 4 lines and 400 characters', () => {
+    const long = 'x'.repeat(500);
+    const r = parseVitestReport({ testResults: [
+      { name: '/repo/a.test.ts', status: 'failed', message: `   \n${long}\n${long}`, assertionResults: [] },
+      { name: '/repo/b.test.ts', status: 'failed', assertionResults: [{ title: 't', status: 'failed', failureMessages: [`  \t \n  ${long}  `] }] },
+    ] }, '/repo');
+    expect(r.fileErrors[0]?.message).toBe('x'.repeat(400));
+    expect(r.tests[0]?.error).toBe('x'.repeat(300));
   });
 
   it('rejects a report without a testResults array (the gate turns it into an error)', () => {
