@@ -5,6 +5,7 @@
  */
 import { App, HTTPReceiver, LogLevel, webApi, type Authorize, type Logger } from '@slack/bolt';
 import type { RequestListener } from 'node:http';
+import { SLACK_PATHS } from '../http/slack-edge.ts';
 import { registerSecret, redactText } from '../../pipeline/secrets/redact.ts';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
 import { resolveCommit } from '../../pipeline/cli/git.ts';
@@ -74,7 +75,7 @@ export function createSlackBot(opts: SlackAppOptions): SlackBot {
   const slack = system.config.slack;
   if (!slack) throw new Error('the config has no slack section: add slack: { channel: "#deploys" } to .github/shipgate.yml (docs/slack.md)');
   const logger = boltLogger(log);
-  const receiver = new HTTPReceiver({ signingSecret: opts.signingSecret, endpoints: ['/slack/events', '/slack/commands', '/slack/actions'], processBeforeResponse: false, logger });
+  const receiver = new HTTPReceiver({ signingSecret: opts.signingSecret, endpoints: [...SLACK_PATHS], processBeforeResponse: false, logger });
   const clientOptions = { logger, ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}) };
   // One client with the bot token for everything the bot posts on its own (notifier, notices).
   const client = new webApi.WebClient(opts.botToken, clientOptions);
