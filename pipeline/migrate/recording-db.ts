@@ -13,6 +13,7 @@
  * The plan is marked approximate when a migration reads — or counts a filter on — a collection
  * after a write to it was recorded, since that write did not really happen.
  */
+import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { BSON, ObjectId, type Collection, type Db, type Document, type MongoClient } from 'mongodb';
 import type { ShipgateError } from '../errors.ts';
@@ -123,6 +124,67 @@ function isData(value: unknown, depth = 0): boolean {
   return Object.values(value as Document).every((v) => isData(v, depth + 1));
 }
 
+/**
+ * The built-ins the driver's own code walks. Migration code runs in the pipeline's process: a setter
+ * it adds to Object.prototype (or a method it swaps on Map.prototype, …) would run inside a driver
+ * constructor or call with the real Db, client or connection as `this` — a way round the sandbox
+ * that never touches a sandbox object. The sandbox takes a snapshot of them and, before it answers
+ * anything and at each migration's end, puts back whatever changed and refuses the plan.
+ */
+function intrinsics(): Array<[string, object, PropertyKey[]?]> {
+  const asyncGen = Object.getPrototypeOf(Object.getPrototypeOf((async function* () { /* empty */ })())) as object;
+  const gen = Object.getPrototypeOf(Object.getPrototypeOf((function* () { /* empty */ })())) as object;
+  return [
+    ['Object.prototype', Object.prototype], ['Object', Object], ['Function.prototype', Function.prototype], ['Array.prototype', Array.prototype],
+    ['Array', Array], ['Promise.prototype', Promise.prototype], ['Promise', Promise], ['Error.prototype', Error.prototype], ['Error', Error],
+    ['Map.prototype', Map.prototype], ['Set.prototype', Set.prototype], ['WeakMap.prototype', WeakMap.prototype], ['WeakSet.prototype', WeakSet.prototype],
+    ['WeakRef.prototype', WeakRef.prototype], ['String.prototype', String.prototype], ['Number.prototype', Number.prototype],
+    ['Boolean.prototype', Boolean.prototype], ['Symbol.prototype', Symbol.prototype], ['BigInt.prototype', BigInt.prototype], ['RegExp.prototype', RegExp.prototype],
+    ['Date.prototype', Date.prototype], ['Uint8Array.prototype', Uint8Array.prototype], ['TypedArray.prototype', Object.getPrototypeOf(Uint8Array.prototype) as object],
+    ['DataView.prototype', DataView.prototype], ['ArrayBuffer.prototype', ArrayBuffer.prototype], ['Buffer.prototype', Buffer.prototype], ['Buffer', Buffer],
+    ['EventEmitter.prototype', EventEmitter.prototype], ['EventTarget.prototype', EventTarget.prototype], ['AbortSignal.prototype', AbortSignal.prototype],
+    ['Reflect', Reflect], ['JSON', JSON], ['Math', Math], ['Iterator.prototype', Object.getPrototypeOf(gen) as object], ['Generator.prototype', gen],
+    ['AsyncGenerator.prototype', asyncGen], ['AsyncIterator.prototype', Object.getPrototypeOf(asyncGen) as object],
+    // globalThis and process change by themselves (timers, process.env…): only what the driver calls with its objects.
+    ['globalThis', globalThis, ['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'clearTimeout', 'clearInterval', 'clearImmediate', 'Promise', 'Object', 'Reflect']],
+    ['process', process, ['nextTick', 'emitWarning', 'emit']],
+  ];
+}
+
+interface RealmSnapshot { take(): void; changed(): string | null }
+
+function realmGuard(): RealmSnapshot {
+  type Shot = { name: string; obj: object; only: PropertyKey[] | undefined; extensible: boolean; props: Map<PropertyKey, PropertyDescriptor | undefined> };
+  let shots: Shot[] = [];
+  const same = (a: PropertyDescriptor, b: PropertyDescriptor) =>
+    a.value === b.value && a.get === b.get && a.set === b.set && a.writable === b.writable && a.enumerable === b.enumerable && a.configurable === b.configurable;
+  return {
+    take() {
+      shots = intrinsics().map(([name, obj, only]) => ({
+        name, obj, only, extensible: Object.isExtensible(obj),
+        props: new Map((only ?? Reflect.ownKeys(obj)).map((k) => [k, Reflect.getOwnPropertyDescriptor(obj, k)])),
+      }));
+    },
+    /** The first change found (all of them put back where possible), or null. */
+    changed() {
+      let first: string | null = null;
+      for (const { name, obj, only, extensible, props } of shots) {
+        const note = (key: PropertyKey) => { first ??= `${name}.${String(key)}`; };
+        if (!only && Object.isExtensible(obj) !== extensible) note('(extensible)');
+        for (const key of new Set([...(only ?? Reflect.ownKeys(obj)), ...props.keys()])) {
+          const was = props.get(key);
+          const now = Reflect.getOwnPropertyDescriptor(obj, key);
+          if (was === now || (was && now && same(was, now))) continue;
+          note(key);
+          if (was) Reflect.defineProperty(obj, key, was);
+          else Reflect.deleteProperty(obj, key);
+        }
+      }
+      return first;
+    },
+  };
+}
+
 type Members = Record<string, unknown>;
 
 export interface SandboxOptions {
@@ -160,6 +222,13 @@ export function createRecordingDb(real: Db, sandboxOptions: SandboxOptions = {})
   const escape = (member: string, why: string): never => refuse(migrateErrors.SHIPGATE_PLAN_ESCAPE({ id: current, member, why, stage }));
   const unsupported = (method: string): never => refuse(migrateErrors.SHIPGATE_PLAN_UNSUPPORTED_OP({ id: current, method, stage }));
   const NOT_LISTED = 'it is neither a read the plan can pass through nor a write it can record';
+  const realm = realmGuard();
+  realm.take();
+  /** Refuses (after putting them back) when the migration changed the built-ins the driver walks. */
+  const guard = () => {
+    const changed = realm.changed();
+    if (changed) escape(changed, 'a migration cannot change the built-ins (prototypes, globals) the driver runs on — a setter or method put there runs with the real driver objects; it was put back');
+  };
 
   /** A sandbox object: a proxy over an empty object, answering only `members`; the real object is never its target. */
   function sandbox(kind: string, path: string, members: Members): object {
@@ -168,6 +237,7 @@ export function createRecordingDb(real: Db, sandboxOptions: SandboxOptions = {})
     return new Proxy(shell, {
       get(_t, prop) {
         if (closed) escape(`${path}.${String(prop)}`, 'the plan of this migration has ended; a migration must await its work inside up()');
+        guard();
         if (prop === Symbol.toStringTag) return `Plan${kind}`;
         if (prop === Symbol.for('nodejs.util.inspect.custom')) return () => `[plan ${kind} ${path}]`;
         if (typeof prop === 'symbol') return members[prop as unknown as string] ?? undefined;
@@ -219,6 +289,7 @@ export function createRecordingDb(real: Db, sandboxOptions: SandboxOptions = {})
   /** A read passed through: what comes back must be plain data. */
   const data = async <T>(path: string, p: Promise<T>): Promise<T> => {
     const v = await p;
+    guard();
     if (!isData(v)) escape(path, 'the driver returned an object the plan cannot follow');
     return v;
   };
@@ -242,6 +313,7 @@ export function createRecordingDb(real: Db, sandboxOptions: SandboxOptions = {})
     let mapped = false;
     const self: object = sandbox('Cursor', path, members());
     const checked = (v: unknown) => {
+      guard();
       if (!mapped && !isData(v)) escape(path, 'the cursor returned an object the plan cannot follow');
       return v;
     };
@@ -282,6 +354,7 @@ export function createRecordingDb(real: Db, sandboxOptions: SandboxOptions = {})
           has(name);
           if (coll) touched(coll, 'reads');
           const v = await (cursor[name]!(...args) as Promise<unknown>);
+          guard();
           if (name === 'toArray' && Array.isArray(v)) v.forEach(checked);
           else if (name === 'next' || name === 'tryNext' || name === 'readBufferedDocuments') checked(v);
           else if (!isData(v)) escape(`${path}.${name}()`, 'the driver returned an object the plan cannot follow');
@@ -621,13 +694,20 @@ export function createRecordingDb(real: Db, sandboxOptions: SandboxOptions = {})
     begin(id: string) {
       current = id;
       writes.length = 0;
+      guard(); // the migration's module code ran when it was loaded
     },
     assertNoRefusal() {
+      try {
+        guard();
+      } catch {
+        // recorded as this migration's refusal: thrown below
+      }
       const err = refusals.get(current);
       if (err) throw err;
     },
     close() {
       closed = true;
+      guard();
     },
   };
 }

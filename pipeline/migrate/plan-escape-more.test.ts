@@ -1,0 +1,57 @@
+/**
+ * More escapes from the plan sandbox (issue 10, finding 8): migrations that reach the real driver
+ * without asking the sandbox for it — by changing the built-in prototypes the driver's own code
+ * walks, so that a driver constructor hands its `this` (or the real Db / client) to the migration.
+ * Each one must refuse the plan, and the target must stay byte-identical.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from 'mongodb';
+import { useTestDatabase } from '../testing/mongo.ts';
+import { isShipgateError } from '../errors.ts';
+import { planMigrations, type Plan } from './plan.ts';
+import { openMigrationTarget } from './target.ts';
+import { migrationDir, snapshotDb } from './test-helpers.ts';
+
+const t = useTestDatabase('escm');
+let dbName = '';
+let before = '';
+
+/** Catches driver objects: a setter on Object.prototype runs when a driver constructor assigns `this.<prop> = …`. */
+const trap = (prop: string) => `const caught = []; Object.defineProperty(Object.prototype, '${prop}', { configurable: true, set(v) { Object.defineProperty(this, '${prop}', { value: v, writable: true, configurable: true, enumerable: true }); caught.push(this, v); } });`;
+/** Uses whatever was caught to write to the target for real. */
+const use = `for (const x of caught) { const realDb = x && typeof x.collection === 'function' && typeof x.command === 'function' ? x : x && x.db && typeof x.db.collection === 'function' ? x.db : null; if (realDb) { await realDb.collection('items').deleteMany({}); break; } }`;
+const untrap = (prop: string) => `delete Object.prototype['${prop}'];`;
+
+const CASES: Array<[string, string]> = [
+  ['Object.prototype.db setter catches the real Db when a collection is made', `${trap('db')} try { db.collection('fresh'); } catch { /* a refusal, swallowed */ } finally { ${untrap('db')} } ${use}`],
+  ['Object.prototype setter left in place past a refusal catches a cursor', `${trap('s')} try { await db.collection('items').find().toArray(); } catch { /* swallowed */ } ${untrap('s')} ${use} for (const x of caught) { const c = x && x.client; if (c && typeof c.db === 'function') { await c.db(db.databaseName).collection('items').deleteMany({}); break; } }`],
+  ['Object.prototype setter kept after up() returns catches the pipeline’s next driver call', `Object.defineProperty(Object.prototype, 'db', { configurable: true, set(v) { Object.defineProperty(this, 'db', { value: v, writable: true, configurable: true, enumerable: true }); if (v && typeof v.collection === 'function' && typeof v.command === 'function') { delete Object.prototype.db; void v.collection('items').deleteMany({}); } } });`],
+];
+
+async function plan(body: string): Promise<Plan | Error> {
+  const src = `export async function up(db, ctx) {\n  ${body}\n}\n`;
+  const dir = await migrationDir({ '0001-escape.js': src });
+  return planMigrations(openMigrationTarget({ client: t.client, dbName, dir })).catch((e: unknown) => e as Error);
+}
+
+describe('the plan sandbox: a migration that changes the built-in prototypes cannot reach the driver', () => {
+  beforeAll(async () => {
+    dbName = t.freshName('escm');
+    const db: Db = t.client.db(dbName);
+    await db.collection('items').insertMany([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    before = await snapshotDb(db);
+  });
+
+  it.each(CASES)('%s', async (_name, body) => {
+    const r = await plan(body);
+    // The pipeline goes on using the driver (a release backs up, then applies after approval)…
+    await t.client.db(dbName).collection('items').findOne({});
+    // …and late callbacks of the migration run before we look at the target.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await snapshotDb(t.client.db(dbName))).toBe(before);
+    expect(Object.getOwnPropertyDescriptor(Object.prototype, 'db')).toBeUndefined();
+    expect(r).toBeInstanceOf(Error);
+    expect(isShipgateError(r)).toBe(true);
+    expect(`${(r as Error & { code: string }).code}: ${(r as Error).message}`).toMatch(/SHIPGATE_PLAN_ESCAPE.*prototype/);
+  });
+});
