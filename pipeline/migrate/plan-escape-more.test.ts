@@ -55,3 +55,26 @@ describe('the plan sandbox: a migration that changes the built-in prototypes can
     expect(`${(r as Error & { code: string }).code}: ${(r as Error).message}`).toMatch(/SHIPGATE_PLAN_ESCAPE.*prototype/);
   });
 });
+
+/**
+ * KNOWN ESCAPE, NOT FIXED (issue 10, finding 8): the same setter put on Object.prototype while a
+ * read is in flight. The driver assigns `operation.server = server` in a later event-loop turn; the
+ * setter runs there, inside the driver, and writes through server.topology.client before the sandbox
+ * runs again. The sandbox sees the change afterwards and refuses the plan, but the write is done.
+ * Migration code and the driver share one realm: closing this needs the plan's migration code out of
+ * the pipeline's realm (a worker or child process talking to the sandbox), or frozen intrinsics
+ * (`node --frozen-intrinsics`) in the process that plans. `it.fails`: when this starts passing,
+ * the escape is closed — make it a plain `it`.
+ */
+describe('the plan sandbox: known escape (not fixed)', () => {
+  it.fails('an Object.prototype setter put there while a read is in flight catches the real Server', async () => {
+    const name = t.freshName('escm');
+    await t.client.db(name).collection('items').insertMany([{ n: 1 }, { n: 2 }]);
+    const was = await snapshotDb(t.client.db(name));
+    const body = `const p = db.collection('items').find().toArray(); const caught = []; Object.defineProperty(Object.prototype, 'server', { configurable: true, set(v) { Object.defineProperty(this, 'server', { value: v, writable: true, configurable: true, enumerable: true }); caught.push(v); } }); try { await p; } catch { /* the sandbox noticed, too late */ } delete Object.prototype.server; const c = caught.map((s) => s && s.topology && s.topology.client).find((x) => x && typeof x.db === 'function'); if (c) await c.db(db.databaseName).collection('items').deleteMany({});`;
+    const dir = await migrationDir({ '0001-inflight.js': `export async function up(db, ctx) {\n  ${body}\n}\n` });
+    const r = await planMigrations(openMigrationTarget({ client: t.client, dbName: name, dir })).catch((e: unknown) => e as Error);
+    expect(r).toBeInstanceOf(Error);
+    expect(await snapshotDb(t.client.db(name))).toBe(was);
+  });
+});
