@@ -34,14 +34,14 @@ async function plan(body: string): Promise<Plan | Error> {
   return planMigrations(openMigrationTarget({ client: t.client, dbName, dir })).catch((e: unknown) => e as Error);
 }
 
-describe('the plan sandbox: a migration that changes the built-in prototypes cannot reach the driver', () => {
-  beforeAll(async () => {
-    dbName = t.freshName('escm');
-    const db: Db = t.client.db(dbName);
-    await db.collection('items').insertMany([{ n: 1 }, { n: 2 }, { n: 3 }]);
-    before = await snapshotDb(db);
-  });
+beforeAll(async () => {
+  dbName = t.freshName('escm');
+  const db: Db = t.client.db(dbName);
+  await db.collection('items').insertMany([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  before = await snapshotDb(db);
+});
 
+describe('the plan sandbox: a migration that changes the built-in prototypes cannot reach the driver', () => {
   it.each(CASES)('%s', async (_name, body) => {
     const r = await plan(body);
     // The pipeline goes on using the driver (a release backs up, then applies after approval)…
@@ -53,6 +53,27 @@ describe('the plan sandbox: a migration that changes the built-in prototypes can
     expect(r).toBeInstanceOf(Error);
     expect(isShipgateError(r)).toBe(true);
     expect(`${(r as Error & { code: string }).code}: ${(r as Error).message}`).toMatch(/SHIPGATE_PLAN_ESCAPE.*prototype/);
+  });
+});
+
+/**
+ * Options the driver itself turns into a write: `aggregate(pipeline, { out })` appends `{ $out }`
+ * to the pipeline the sandbox checked (and countDocuments runs an aggregate with its options).
+ * FerretDB has no $out, so there the server refuses it; real MongoDB writes the collection.
+ */
+const OPTION_CASES: Array<[string, string]> = [
+  ['collection.aggregate(pipeline, { out })', `await db.collection('items').aggregate([{ $match: {} }], { out: 'copied' }).toArray();`],
+  ['countDocuments(filter, { out })', `await db.collection('items').countDocuments({}, { out: 'copied' });`],
+  ['db.aggregate(pipeline, { out })', `await db.aggregate([{ $documents: [{ a: 1 }] }], { out: 'copied' }).toArray();`],
+  ['a swallowed server error still refuses', `try { await db.collection('items').aggregate([], { out: 'copied' }).toArray(); } catch { /* FerretDB: $out is not implemented */ }`],
+];
+
+describe('the plan sandbox: options the driver turns into $out', () => {
+  it.each(OPTION_CASES)('%s', async (_name, body) => {
+    const r = await plan(body);
+    expect(await snapshotDb(t.client.db(dbName))).toBe(before);
+    expect(isShipgateError(r)).toBe(true);
+    expect(`${(r as Error & { code: string }).code}: ${(r as Error).message}`).toMatch(/SHIPGATE_PLAN_UNSUPPORTED_OP.*options\.out \(\$out\)/);
   });
 });
 

@@ -282,6 +282,8 @@ export function createRecordingDb(real: Db, sandboxOptions: SandboxOptions = {})
     if (options === undefined || options === null) return {};
     const { session: _session, signal, ...rest } = options as Document;
     if (typeof options !== 'object' || !isData(rest)) escape(`${path} options`, 'options must be plain data');
+    // The driver turns aggregate's (and countDocuments') `out` option into a $out stage: a write.
+    if (Object.hasOwn(rest, 'out')) unsupported(`${path} with options.out ($out)`);
     // An abort signal (e.g. ctx.signal) is the migration's own, not the driver's: it may pass.
     if (signal !== undefined && !(signal instanceof AbortSignal)) escape(`${path} options.signal`, 'signal must be an AbortSignal');
     return signal === undefined ? rest : { ...rest, signal };
