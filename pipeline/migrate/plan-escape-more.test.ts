@@ -58,13 +58,16 @@ describe('the plan sandbox: a migration that changes the built-in prototypes can
 
 /**
  * Options the driver itself turns into a write: `aggregate(pipeline, { out })` appends `{ $out }`
- * to the pipeline the sandbox checked (and countDocuments runs an aggregate with its options).
+ * to the pipeline the sandbox checked (and countDocuments and listSearchIndexes run an aggregate with
+ * their options).
  * FerretDB has no $out, so there the server refuses it; real MongoDB writes the collection.
  */
 const OPTION_CASES: Array<[string, string]> = [
   ['collection.aggregate(pipeline, { out })', `await db.collection('items').aggregate([{ $match: {} }], { out: 'copied' }).toArray();`],
   ['countDocuments(filter, { out })', `await db.collection('items').countDocuments({}, { out: 'copied' });`],
   ['db.aggregate(pipeline, { out })', `await db.aggregate([{ $documents: [{ a: 1 }] }], { out: 'copied' }).toArray();`],
+  ['listSearchIndexes({ out }) (an aggregate underneath)', `await db.collection('items').listSearchIndexes({ out: 'copied' }).toArray();`],
+  ['listSearchIndexes(name, { out })', `await db.collection('items').listSearchIndexes('x', { out: 'copied' }).toArray();`],
   ['a swallowed server error still refuses', `try { await db.collection('items').aggregate([], { out: 'copied' }).toArray(); } catch { /* FerretDB: $out is not implemented */ }`],
 ];
 

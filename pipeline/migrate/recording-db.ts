@@ -408,6 +408,11 @@ export function createRecordingDb(real: Db, sandboxOptions: SandboxOptions = {})
     const cursorRead = (method: 'find' | 'listIndexes' | 'listSearchIndexes') => (...args: unknown[]) => {
       if (method === 'find' && args.length > 1) args[1] = readOptions(`${path}.find()`, args[1]);
       if (method === 'listIndexes' && args.length > 0) args[0] = readOptions(`${path}.listIndexes()`, args[0]);
+      if (method === 'listSearchIndexes') {
+        // listSearchIndexes(name?, options?) or listSearchIndexes(options): an aggregate underneath (its `out` would be a $out).
+        if (args[0] !== null && typeof args[0] === 'object') args[0] = readOptions(`${path}.listSearchIndexes()`, args[0]);
+        if (args.length > 1) args[1] = readOptions(`${path}.listSearchIndexes()`, args[1]);
+      }
       return wrapCursor(`${path}.${method}()`, name, (raw as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args) as RealCursor);
     };
     const members: Members = {
