@@ -14,7 +14,9 @@
  * after a write to it was recorded, since that write did not really happen.
  */
 import { EventEmitter } from 'node:events';
-import { Readable } from 'node:stream';
+import { Socket } from 'node:net';
+import { Duplex, Readable, Stream, Transform, Writable } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import { BSON, ObjectId, type Collection, type Db, type Document, type MongoClient } from 'mongodb';
 import type { ShipgateError } from '../errors.ts';
 import { migrateErrors } from './errors.ts';
@@ -142,7 +144,10 @@ function intrinsics(): Array<[string, object, PropertyKey[]?]> {
     ['Boolean.prototype', Boolean.prototype], ['Symbol.prototype', Symbol.prototype], ['BigInt.prototype', BigInt.prototype], ['RegExp.prototype', RegExp.prototype],
     ['Date.prototype', Date.prototype], ['Uint8Array.prototype', Uint8Array.prototype], ['TypedArray.prototype', Object.getPrototypeOf(Uint8Array.prototype) as object],
     ['DataView.prototype', DataView.prototype], ['ArrayBuffer.prototype', ArrayBuffer.prototype], ['Buffer.prototype', Buffer.prototype], ['Buffer', Buffer],
-    ['EventEmitter.prototype', EventEmitter.prototype], ['EventTarget.prototype', EventTarget.prototype], ['AbortSignal.prototype', AbortSignal.prototype],
+    ['EventEmitter.prototype', EventEmitter.prototype], ['Stream.prototype', Stream.prototype], ['Readable.prototype', Readable.prototype],
+    ['Writable.prototype', Writable.prototype], ['Duplex.prototype', Duplex.prototype], ['Transform.prototype', Transform.prototype],
+    // The driver's connections: a method swapped here gets the pipeline's own socket to the database.
+    ['net.Socket.prototype', Socket.prototype], ['tls.TLSSocket.prototype', TLSSocket.prototype], ['EventTarget.prototype', EventTarget.prototype], ['AbortSignal.prototype', AbortSignal.prototype],
     ['Reflect', Reflect], ['JSON', JSON], ['Math', Math], ['Iterator.prototype', Object.getPrototypeOf(gen) as object], ['Generator.prototype', gen],
     ['AsyncGenerator.prototype', asyncGen], ['AsyncIterator.prototype', Object.getPrototypeOf(asyncGen) as object],
     // globalThis and process change by themselves (timers, process.env…): only what the driver calls with its objects.
