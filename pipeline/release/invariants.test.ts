@@ -215,6 +215,10 @@ describe('invariant 2: the release digest binds sha, target, plan and every gate
 
   it('the order gates are listed in does not change it', () => {
     expect(releaseDigest({ ...base, gates: [...base.gates].reverse() })).toBe(d0);
+    // Every order of three gates gives one digest (a comparator that ignores the keys does not).
+    const three = [...base.gates, { key: 'staging/load', status: 'passed', summary: '3/3 thresholds met' }];
+    const orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]].map((o) => o.map((i) => three[i]!));
+    expect(new Set(orders.map((gates) => releaseDigest({ ...base, gates }))).size).toBe(1);
   });
 
   it('digestInputOf takes every gate before the target with its recorded status', () => {
