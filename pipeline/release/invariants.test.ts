@@ -14,7 +14,7 @@ import { ReleaseStore, newReleaseId } from './store.ts';
 import { AuditLog } from './audit.ts';
 import { initialStages, runRelease, type RunnerDeps, type StageSpec } from './runner.ts';
 import { approveRelease, rejectRelease } from './decide.ts';
-import { approvalState, type ApprovalPolicy } from './approvals.ts';
+import { approvalState, isRequester, type ApprovalPolicy } from './approvals.ts';
 import { approvalForCurrentDigest } from './approval-now.ts';
 import { digestInputOf, releaseDigest, type DigestInput } from './digest.ts';
 import { acquireEnvironmentLock, assertEnvironmentFree, clearOwnEnvironmentLock, freezeEnvironment, readEnvironmentLock, unfreezeEnvironment } from './locks.ts';
@@ -273,6 +273,29 @@ describe('invariant 3: approvals are counted only from approvers who did not req
       const state = approvalState(record({ person: 'ana', identity: { via: 'cli', id: 'ana' } }, [who]), policy, digest, now);
       expect(state, who.person).toMatchObject({ approved: false, valid: [] });
     }
+  });
+
+  it('a rejected release, or one never asked for approval, is not approved whatever approvals it holds', () => {
+    const requester = { person: 'sam', identity: { via: 'cli' as const, id: 'sam' } };
+    const good = record(requester, [approval('ana'), approval('raj')]);
+    expect(approvalState(good, policy, digest, now)).toMatchObject({ approved: true });
+    const rejected = { ...good, rejection: { person: 'raj', reason: 'not tonight', at: now.toISOString() } } as unknown as ReleaseRecord;
+    expect(approvalState(rejected, policy, digest, now)).toEqual({ approved: false, valid: [], reason: 'rejected by raj: not tonight' });
+    expect(approvalState(good, policy, undefined, now)).toEqual({ approved: false, valid: [], reason: 'no digest: approval was never requested' });
+  });
+
+  it('isRequester: the same id on another side is not the same identity; unknown people never match', () => {
+    const rel = record({ identity: { via: 'slack', id: 'U056GHI' } }, []);
+    expect(isRequester(rel, policy.people, { via: 'slack', id: 'U056GHI' })).toBe(true);
+    // "U056GHI" typed as a CLI name is nobody in people: not the requester.
+    expect(isRequester(rel, policy.people, { via: 'cli', id: 'U056GHI' })).toBe(false);
+    // sam through GitHub is the same person as sam through Slack.
+    expect(isRequester(rel, policy.people, { via: 'github', id: 'sam-gh' })).toBe(true);
+    // Neither the requester nor the actor is a known person: no match by name.
+    const strangers = record({ identity: { via: 'cli', id: 'mallory' } }, []);
+    expect(isRequester(strangers, policy.people, { via: 'cli', id: 'eve' })).toBe(false);
+    expect(isRequester(rel, policy.people, { via: 'cli', id: 'eve' })).toBe(false);
+    expect(isRequester(strangers, policy.people, { via: 'cli', id: 'ana' })).toBe(false);
   });
 
   it('with two approvals needed, one valid and one self-approval is not enough', () => {
