@@ -63,6 +63,18 @@ describe('storeReplayGuard', () => {
     now = 11;
     expect(await g.claim('a', new Date(20))).toBe(true);
   });
+
+  it('memoryReplayGuard: past 1000 claims it drops only expired ones; a live claim still refuses its replay', async () => {
+    let now = 0;
+    const g = memoryReplayGuard(() => now);
+    expect(await g.claim('early-expiring', new Date(5))).toBe(true);
+    for (let i = 0; i < 1100; i++) expect(await g.claim(`live-${i}`, new Date(1_000_000))).toBe(true);
+    now = 10;
+    expect(await g.claim('trigger-cleanup', new Date(1_000_000))).toBe(true);
+    expect(await g.claim('live-0', new Date(1_000_000))).toBe(false);
+    expect(await g.claim('live-1099', new Date(1_000_000))).toBe(false);
+    expect(await g.claim('early-expiring', new Date(1_000_000))).toBe(true);
+  });
 });
 
 describe('verifySlackSignature', () => {
