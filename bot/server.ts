@@ -11,15 +11,12 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { redactText } from '../pipeline/secrets/redact.ts';
-import { declaredLength, refuseDeclaredLength } from './http/body.ts';
+import { GITHUB_MAX_BODY_BYTES, GITHUB_WEBHOOK_PATH, declaredLength, refuseDeclaredLength } from './http/body.ts';
 import { createBodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './http/budget.ts';
 import { botHttpErrors } from './http/errors.ts';
 import { memoryReplayGuard, type ReplayGuard } from './http/replay.ts';
 import { createSlackEdge, SLACK_MAX_BODY_BYTES } from './http/slack-edge.ts';
 
-/** GitHub caps webhook payloads at 25 MB. */
-export const GITHUB_MAX_BODY_BYTES = 25 * 1024 * 1024;
-export const GITHUB_WEBHOOK_PATH = '/api/github/webhooks';
 
 export interface BotServerOptions {
   /** Bolt's HTTPReceiver request listener (bot/slack/app.ts); needs slackSigningSecret. */

@@ -16,12 +16,12 @@ import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
 import type { ReleaseNotifier } from '../notify.ts';
 import { shipgateGithubApp } from './app.ts';
 import { createRuleKeeper, type RuleKeeper } from './rule-keeper.ts';
-import { createWebhookEdge, GITHUB_MAX_PAYLOAD_BYTES } from './webhook-edge.ts';
+import { createWebhookEdge } from './webhook-edge.ts';
+import { GITHUB_MAX_BODY_BYTES } from '../http/body.ts';
 import { checkPrivateKey, readGithubAppEnv } from './env.ts';
 
 export { checkPrivateKey, githubSideStatus, readGithubAppEnv, GITHUB_APP_VARIABLES, type GithubAppEnv, type GithubSideStatus } from './env.ts';
 
-export const GITHUB_WEBHOOK_PATH = '/api/github/webhooks';
 
 export interface GithubWebhookOptions {
   appId: number | string;
@@ -107,7 +107,7 @@ export function createGithubWebhookHandler(opts: GithubWebhookOptions): GithubWe
   loaded.catch(() => undefined); // surfaced by the first delivery (500), not as an unhandled rejection
   const edge = createWebhookEdge({
     secret: opts.webhookSecret,
-    maxBytes: opts.maxPayloadBytes ?? GITHUB_MAX_PAYLOAD_BYTES,
+    maxBytes: opts.maxPayloadBytes ?? GITHUB_MAX_BODY_BYTES,
     log,
     receive: async (event) => {
       await loaded;

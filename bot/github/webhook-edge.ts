@@ -2,8 +2,8 @@
  * The GitHub webhook edge, in front of the Probot app (instead of Probot's node middleware, which
  * buffers without a bound, answers 500 with a TypeError for bad payloads and can log payloads):
  * 1. POST only; X-GitHub-Event, X-GitHub-Delivery and X-Hub-Signature-256 present;
- * 2. the body read into a bounded buffer (GitHub caps payloads at 25 MB; more is a 413, before or
- *    while reading — bot/server.ts bounds it earlier too);
+ * 2. the body read into a bounded buffer (bot/http/body.ts; GitHub caps payloads at 25 MB; more is a
+ *    413, before or while reading — bot/server.ts bounds it earlier too);
  * 3. X-Hub-Signature-256 (HMAC-SHA256 of the raw body with the webhook secret) compared in constant
  *    time: a forged or missing signature is a 400 and nothing runs;
  * 4. the JSON parsed, and the payloads of the events the app acts on validated (payloads.ts):
@@ -15,9 +15,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redactText } from '../../pipeline/secrets/redact.ts';
+import { GITHUB_MAX_BODY_BYTES, readBoundedBody } from '../http/body.ts';
 import { isHandledEvent, parsePayload } from './payloads.ts';
 
-export const GITHUB_MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
 
 export interface WebhookEvent { id: string; name: string; payload: unknown }
 
@@ -39,38 +39,6 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
   return typeof v === 'string' ? v : undefined;
 };
 
-/** Reads at most `max` bytes; undefined when the body is larger (the rest is discarded, not kept). */
-function readBounded(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > max) {
-        done = true;
-        chunks.length = 0;
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (done) return;
-      done = true;
-      resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', (err) => {
-      if (!done) reject(err);
-    });
-    // A client that goes away mid-body: nothing to answer, nothing kept.
-    req.on('close', () => {
-      if (!done && !req.complete) reject(new Error('request aborted by the client'));
-    });
-  });
-}
-
 export function signatureMatches(secret: string, body: Buffer, signature: string): boolean {
   const m = /^sha256=([0-9a-f]{64})$/i.exec(signature);
   if (!m) return false;
@@ -79,7 +47,7 @@ export function signatureMatches(secret: string, body: Buffer, signature: string
 }
 
 export function createWebhookEdge(opts: WebhookEdgeOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const max = opts.maxBytes ?? GITHUB_MAX_PAYLOAD_BYTES;
+  const max = opts.maxBytes ?? GITHUB_MAX_BODY_BYTES;
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return reply(res, 405, 'method not allowed: GitHub webhooks are POSTed', { allow: 'POST' });
     const name = header(req, 'x-github-event');
@@ -88,16 +56,13 @@ export function createWebhookEdge(opts: WebhookEdgeOptions): (req: IncomingMessa
     if (!name || !/^[a-z_]{1,64}$/.test(name)) return reply(res, 400, 'missing or malformed X-GitHub-Event header');
     if (!id || !/^[A-Za-z0-9-]{1,100}$/.test(id)) return reply(res, 400, 'missing or malformed X-GitHub-Delivery header');
     if (!signature) return reply(res, 400, 'missing X-Hub-Signature-256 header: set the webhook secret in the GitHub App settings');
-    const declared = Number(header(req, 'content-length') ?? NaN);
-    if (declared > max) {
+    const read = await readBoundedBody(req, max);
+    if (!read.ok) {
       req.resume();
-      return reply(res, 413, `payload too large (more than ${max} bytes)`, { connection: 'close' });
+      if (read.status === 413) return reply(res, 413, `payload too large (more than ${max} bytes)`, { connection: 'close' });
+      return reply(res, read.status, read.problem);
     }
-    const body = await readBounded(req, max);
-    if (!body) {
-      req.resume();
-      return reply(res, 413, `payload too large (more than ${max} bytes)`, { connection: 'close' });
-    }
+    const body = read.body;
     if (!signatureMatches(opts.secret, body, signature)) return reply(res, 400, 'signature does not match: check the webhook secret (GITHUB_WEBHOOK_SECRET)');
     if (name === 'ping') return reply(res, 200, 'pong');
     if (!isHandledEvent(name)) return reply(res, 202, `${name} ignored: the app does not act on it`);

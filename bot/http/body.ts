@@ -5,6 +5,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 
+/** GitHub caps webhook payloads at 25 MB. */
+export const GITHUB_MAX_BODY_BYTES = 25 * 1024 * 1024;
+/** Where the GitHub App's webhooks are served. */
+export const GITHUB_WEBHOOK_PATH = '/api/github/webhooks';
+
 export type BoundedBody = { ok: true; body: Buffer } | { ok: false; status: 400 | 413; problem: string };
 
 /** The declared Content-Length: undefined when absent, NaN when it is not one non-negative integer. */
