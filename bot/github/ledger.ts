@@ -10,18 +10,11 @@
  * - `github_dispatches`: promote.yml dispatched once per (release, digest).
  */
 import type { Db } from 'mongodb';
-
-const isDuplicate = (err: unknown) => (err as { code?: number }).code === 11000;
+import { insertOnce } from '../../pipeline/mongo/insert-once.ts';
 
 /** True the first time a delivery id is seen; false for a redelivery. */
 export async function claimDelivery(db: Db, delivery: { id: string; event: string }): Promise<boolean> {
-  try {
-    await db.collection<{ _id: string; event: string; at: Date }>('github_deliveries').insertOne({ _id: delivery.id, event: delivery.event, at: new Date() });
-    return true;
-  } catch (err) {
-    if (isDuplicate(err)) return false;
-    throw err;
-  }
+  return insertOnce(db.collection<{ _id: string; event: string; at: Date }>('github_deliveries'), { _id: delivery.id, event: delivery.event, at: new Date() });
 }
 
 export async function forgetDelivery(db: Db, id: string): Promise<void> {
@@ -32,11 +25,7 @@ export interface RunLink { _id: string; repo: string; runId: number; release: st
 
 export async function linkRunToRelease(db: Db, link: { repo: string; runId: number; release: string; workflow?: string }): Promise<void> {
   const doc: RunLink = { _id: `${link.repo}#${link.runId}`, ...link, at: new Date() };
-  try {
-    await db.collection<RunLink>('github_runs').insertOne(doc);
-  } catch (err) {
-    if (!isDuplicate(err)) throw err;
-  }
+  await insertOnce(db.collection<RunLink>('github_runs'), doc);
 }
 
 export async function releaseOfRun(db: Db, repo: string, runId: number): Promise<string | undefined> {
@@ -51,12 +40,7 @@ export interface ReleaseBinding { _id: string; repo: string; installationId: num
  */
 export async function bindReleaseInstallation(db: Db, b: { release: string; repo: string; installationId: number }): Promise<ReleaseBinding> {
   const doc: ReleaseBinding = { _id: b.release, repo: b.repo, installationId: b.installationId, at: new Date() };
-  try {
-    await db.collection<ReleaseBinding>('github_bindings').insertOne(doc);
-    return doc;
-  } catch (err) {
-    if (!isDuplicate(err)) throw err;
-  }
+  if (await insertOnce(db.collection<ReleaseBinding>('github_bindings'), doc)) return doc;
   const bound = await db.collection<ReleaseBinding>('github_bindings').findOne({ _id: b.release });
   if (!bound) throw new Error(`binding of ${b.release} vanished`);
   return bound;
@@ -68,13 +52,7 @@ export async function bindingOf(db: Db, release: string): Promise<ReleaseBinding
 
 /** Claims the posting of a rule's evidence (status reports, the Slack request); false when done already. */
 export async function claimRuleEvidence(db: Db, ruleId: string): Promise<boolean> {
-  try {
-    await db.collection<{ _id: string; at: Date }>('github_rule_evidence').insertOne({ _id: ruleId, at: new Date() });
-    return true;
-  } catch (err) {
-    if (isDuplicate(err)) return false;
-    throw err;
-  }
+  return insertOnce(db.collection<{ _id: string; at: Date }>('github_rule_evidence'), { _id: ruleId, at: new Date() });
 }
 
 export async function forgetRuleEvidence(db: Db, ruleId: string): Promise<void> {
@@ -94,11 +72,7 @@ export interface PendingRule {
 
 export async function rememberRule(db: Db, rule: Omit<PendingRule, '_id' | 'at'>): Promise<PendingRule> {
   const doc: PendingRule = { _id: `${rule.owner}/${rule.repo}#${rule.runId}:${rule.environment}`, ...rule, at: new Date() };
-  try {
-    await db.collection<PendingRule>('github_rules').insertOne(doc);
-  } catch (err) {
-    if (!isDuplicate(err)) throw err;
-  }
+  await insertOnce(db.collection<PendingRule>('github_rules'), doc);
   return doc;
 }
 
@@ -110,13 +84,7 @@ export async function undecidedRules(db: Db, release?: string): Promise<PendingR
 
 /** Claims the one decision of a rule; false when it was already decided. */
 export async function claimRuleDecision(db: Db, ruleId: string, state: 'approved' | 'rejected'): Promise<boolean> {
-  try {
-    await db.collection<{ _id: string; state: string; at: Date }>('github_rule_decisions').insertOne({ _id: ruleId, state, at: new Date() });
-    return true;
-  } catch (err) {
-    if (isDuplicate(err)) return false;
-    throw err;
-  }
+  return insertOnce(db.collection<{ _id: string; state: string; at: Date }>('github_rule_decisions'), { _id: ruleId, state, at: new Date() });
 }
 
 export async function releaseRuleDecision(db: Db, ruleId: string): Promise<void> {
@@ -125,13 +93,7 @@ export async function releaseRuleDecision(db: Db, ruleId: string): Promise<void>
 
 /** Claims the promote dispatch of (release, digest); false when it was already sent. */
 export async function claimDispatch(db: Db, release: string, digest: string): Promise<boolean> {
-  try {
-    await db.collection<{ _id: string; at: Date }>('github_dispatches').insertOne({ _id: `${release}:${digest}`, at: new Date() });
-    return true;
-  } catch (err) {
-    if (isDuplicate(err)) return false;
-    throw err;
-  }
+  return insertOnce(db.collection<{ _id: string; at: Date }>('github_dispatches'), { _id: `${release}:${digest}`, at: new Date() });
 }
 
 export async function forgetDispatch(db: Db, release: string, digest: string): Promise<void> {

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
+import { insertOnce } from '../../pipeline/mongo/insert-once.ts';
 
 export const SLACK_CLAIMS_COLLECTION = 'slack_request_claims';
 
@@ -34,10 +35,6 @@ export function memoryReplayGuard(now: () => number = Date.now): ReplayGuard {
   };
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
-}
-
 export function storeReplayGuard(db: Db, opts: { collection?: string; now?: () => number; cleanupEveryMs?: number } = {}): ReplayGuard {
   const claims = db.collection<{ _id: string; expiresAt: Date }>(opts.collection ?? SLACK_CLAIMS_COLLECTION);
   const now = opts.now ?? Date.now;
@@ -51,13 +48,7 @@ export function storeReplayGuard(db: Db, opts: { collection?: string; now?: () =
         // Best effort: a failed cleanup only leaves expired claims for the next one.
         await claims.deleteMany({ expiresAt: { $lt: new Date(t) } }).catch(() => undefined);
       }
-      try {
-        await claims.insertOne({ _id: key, expiresAt });
-        return true;
-      } catch (err) {
-        if (isDuplicateKey(err)) return false;
-        throw err;
-      }
+      return insertOnce(claims, { _id: key, expiresAt });
     },
   };
 }

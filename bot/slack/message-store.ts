@@ -4,6 +4,7 @@
  * Creation is claimed with a unique insert (FerretDB's conditional updates are not atomic), so two
  * events at once never post two messages.
  */
+import { insertOnce } from '../../pipeline/mongo/insert-once.ts';
 import type { Collection, Db } from 'mongodb';
 
 export interface SlackMessageDoc {
@@ -23,13 +24,7 @@ export class SlackMessageStore {
 
   /** True if this caller won the right to post message `id` (nobody claimed it before). */
   async claim(id: string, release: string): Promise<boolean> {
-    try {
-      await this.messages.insertOne({ _id: id, release, claimedAt: new Date() });
-      return true;
-    } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
-      throw err;
-    }
+    return insertOnce(this.messages, { _id: id, release, claimedAt: new Date() });
   }
 
   async posted(id: string, where: { channel: string; ts: string }): Promise<void> {

@@ -9,6 +9,7 @@
  * A running holder renews its lease; if renewal finds it gone, `signal` aborts. A lease with no
  * expiry (`leaseMs: null`) is a freeze that holds until someone releases it.
  */
+import { isDuplicateKey } from '../mongo/insert-once.ts';
 import { randomUUID } from 'node:crypto';
 import type { Collection } from 'mongodb';
 
@@ -46,7 +47,6 @@ export interface Lease {
   release(): Promise<void>;
 }
 
-const isDuplicateKey = (err: unknown) => (err as { code?: number } | null)?.code === 11000;
 
 export function isLeaseLive(doc: LeaseDocument, now = Date.now()): boolean {
   return doc.expiresAt === null || doc.expiresAt.getTime() > now;

@@ -13,6 +13,7 @@
  * entries, so an append in flight can make the log longer than its head (accepted: nothing was
  * deleted) but never shorter.
  */
+import { isDuplicateKey } from '../mongo/insert-once.ts';
 import type { Collection, Db } from 'mongodb';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 import { redactDeep } from '../secrets/redact.ts';
@@ -86,7 +87,7 @@ export class AuditLog {
       try {
         await this.entries.insertOne(doc);
       } catch (err) {
-        if ((err as { code?: number }).code === 11000) continue; // another writer took this sequence number
+        if (isDuplicateKey(err)) continue; // another writer took this sequence number
         throw err;
       }
       await this.heads.insertOne({ _id: doc._id, hash: doc.hash });

@@ -4,6 +4,7 @@
  * conditional replaceOne calls both succeed, a unique index does not — so two writers can never
  * both move a release forward from the same revision.
  */
+import { isDuplicateKey } from '../mongo/insert-once.ts';
 import type { Collection, Db } from 'mongodb';
 import { randomBytes } from 'node:crypto';
 import { releaseErrors } from './errors.ts';
@@ -61,7 +62,7 @@ export class ReleaseStore {
     try {
       await this.revs.insertOne({ _id: `${expected._id}:${next.rev}`, at: new Date() });
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) throw releaseErrors.SHIPGATE_RELEASE_CONFLICT({ id: expected._id, rev: expected.rev });
+      if (isDuplicateKey(err)) throw releaseErrors.SHIPGATE_RELEASE_CONFLICT({ id: expected._id, rev: expected.rev });
       throw err;
     }
     const safe = redactDeep(next) as ReleaseRecord;
