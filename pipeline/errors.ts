@@ -67,23 +67,30 @@ export function isShipgateError(err: unknown): err is ShipgateError {
 
 export const DOCS_BASE = 'https://github.com/shipgate/shipgate/blob/main/docs/';
 
-export type ErrorAudience = 'terminal' | 'markdown' | 'slack';
+/**
+ * Terminal and markdown (job summaries, PR checks). Slack has its own presenter, which escapes
+ * outside text as mrkdwn (slackError in bot/slack/mrkdwn.ts).
+ */
+export type ErrorAudience = 'terminal' | 'markdown';
 
-/** The one presenter. Unknown errors are shown as SHIPGATE_INTERNAL with their message, redacted. */
-export function presentError(err: unknown, audience: ErrorAudience = 'terminal'): string {
-  const e = isShipgateError(err)
+/** Any thrown value as a ShipgateError: unknown ones become SHIPGATE_INTERNAL with their message, redacted. */
+export function toShipgateError(err: unknown): ShipgateError {
+  return isShipgateError(err)
     ? err
     : new ShipgateError('SHIPGATE_INTERNAL', err instanceof Error ? err.message : String(err), {
         hint: 'this is a bug in Shipgate or an unexpected failure; run again with SHIPGATE_DEBUG=1 for the stack',
       });
+}
+
+/** The one presenter for text and markdown. */
+export function presentError(err: unknown, audience: ErrorAudience = 'terminal'): string {
+  const e = toShipgateError(err);
   const docs = e.docs ? `${DOCS_BASE}${e.docs}` : undefined;
   switch (audience) {
     case 'terminal':
       return [`✗ ${e.code}: ${e.message}`, e.hint ? `  hint: ${e.hint}` : '', docs ? `  docs: ${docs}` : ''].filter(Boolean).join('\n');
     case 'markdown':
       return [`**${e.code}**: ${e.message}`, e.hint ? `> ${e.hint}` : '', docs ? `[docs](${docs})` : ''].filter(Boolean).join('\n\n');
-    case 'slack':
-      return [`:x: *${e.code}*: ${e.message}`, e.hint ? `_${e.hint}_` : '', docs ? `<${docs}|docs>` : ''].filter(Boolean).join('\n');
   }
 }
 

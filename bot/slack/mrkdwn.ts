@@ -10,7 +10,7 @@
  * Also the Block Kit limits (docs.slack.dev, Block Kit reference): text is cut with
  * "… N more characters", never at a place that would break an entity or a `<…>` sequence.
  */
-import { isShipgateError, DOCS_BASE, type ShipgateError } from '../../pipeline/errors.ts';
+import { toShipgateError, DOCS_BASE } from '../../pipeline/errors.ts';
 import { redactText } from '../../pipeline/secrets/redact.ts';
 
 const BRAND: unique symbol = Symbol('mrkdwn');
@@ -114,9 +114,7 @@ export function truncatePlain(s: string, max: number): string {
  * release ids, refs…), the docs link ours. One line per part.
  */
 export function slackError(err: unknown): Mrkdwn {
-  const e: Pick<ShipgateError, 'code' | 'message' | 'hint' | 'docs'> = isShipgateError(err)
-    ? err
-    : { code: 'SHIPGATE_INTERNAL', message: err instanceof Error ? err.message : String(err), hint: 'this is a bug in Shipgate or an unexpected failure; run again with SHIPGATE_DEBUG=1 for the stack', docs: undefined };
+  const e = toShipgateError(err);
   const parts = [mrkdwn`:x: *${e.code}*: ${e.message}`];
   if (e.hint) parts.push(mrkdwn`_${e.hint}_`);
   if (e.docs) parts.push(link(`${DOCS_BASE}${e.docs}`, 'docs'));

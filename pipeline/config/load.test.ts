@@ -228,7 +228,7 @@ describe('each kind of mistake is reported with its YAML path, line and a hint',
     expect(secretCases).toHaveLength(2);
     for (const m of secretCases) {
       const err = await loadError(writeConfig(tempDir(), m.yaml));
-      const everything = [err.message, err.hint, JSON.stringify(err.details), presentError(err, 'terminal'), presentError(err, 'markdown'), presentError(err, 'slack')].join('\n');
+      const everything = [err.message, err.hint, JSON.stringify(err.details), presentError(err, 'terminal'), presentError(err, 'markdown')].join('\n');
       expect(everything).not.toContain('hunter2secret');
       expect(everything).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
     }

@@ -45,7 +45,7 @@ describe('pipeline/errors.ts', () => {
     registerSecret(token);
     const pw = fresh('pw');
     const err = siteErrors.SHIPGATE_REDACTION_SITE_TEST({ reason: `token ${token} rejected by mongodb://app:${pw}@db.example.com/prod` });
-    for (const shown of [err.message, err.hint ?? '', presentError(err), presentError(err, 'slack'), presentError(err, 'markdown')]) {
+    for (const shown of [err.message, err.hint ?? '', presentError(err), presentError(err, 'markdown')]) {
       expect(shown).not.toContain(token);
       expect(shown).not.toContain(pw);
     }
@@ -57,7 +57,7 @@ describe('pipeline/errors.ts', () => {
   it('masks the message of an unexpected error shown as SHIPGATE_INTERNAL', () => {
     const token = fresh('tok');
     registerSecret(token);
-    const shown = presentError(new TypeError(`cannot read ${token}`), 'slack');
+    const shown = presentError(new TypeError(`cannot read ${token}`), 'markdown');
     expect(shown).toContain('SHIPGATE_INTERNAL');
     expect(shown).not.toContain(token);
   });
