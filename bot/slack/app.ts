@@ -52,10 +52,10 @@ export interface SlackBot {
   close(): Promise<void>;
 }
 
-/** Bolt's logger, with every line redacted (the token and signing secret are registered secrets). */
+/** Bolt's logger, writing through the bot's `log`, which redacts every line (the token and signing secret are registered secrets). */
 function boltLogger(log: (line: string) => void): Logger {
   let level = LogLevel.INFO;
-  const out = (lvl: string) => (...msg: unknown[]) => log(redactText(`[bolt ${lvl}] ${msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ')}`));
+  const out = (lvl: string) => (...msg: unknown[]) => log(`[bolt ${lvl}] ${msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ')}`);
   return {
     debug: () => undefined,
     info: out('info'),
