@@ -11,11 +11,11 @@ import { readEnvironmentLock } from '../../pipeline/release/locks.ts';
 import type { ReleaseRecord } from '../../pipeline/release/types.ts';
 import { ACTION_APPROVE } from '../slack/blocks.ts';
 import { PEOPLE, awaitingApproval } from '../slack/testing/fixtures.ts';
-import { buttonClickBody, slackSignature, slashCommandBody, SIGNING_SECRET } from '../slack/testing/harness.ts';
+import { buttonClickBody, slashCommandBody } from '../slack/testing/harness.ts';
 import { linkRunToRelease } from '../github/ledger.ts';
 import { deliver, protectionRulePayload } from '../github/testing/webhooks.ts';
 import { shoot, type RawRequest } from './http.ts';
-import { REPO, WEBHOOK_SECRET, startAttackWorld, type AttackWorld } from './world.ts';
+import { REPO, WEBHOOK_SECRET, signedSlack, startAttackWorld, type AttackWorld } from './world.ts';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 const t = useTestDatabase('replicas');
@@ -29,11 +29,7 @@ afterAll(async () => {
   expect(uncaught).toEqual([]);
 });
 
-const FORM = 'application/x-www-form-urlencoded';
-function signed(path: string, body: string): RawRequest {
-  const ts = Math.floor(Date.now() / 1000);
-  return { path, headers: { 'content-type': FORM, 'x-slack-request-timestamp': String(ts), 'x-slack-signature': slackSignature(SIGNING_SECRET, ts, body) }, body };
-}
+const signed = (path: string, body: string): RawRequest => signedSlack(body, { path });
 /** The same request to both replicas at the same time. */
 const toBoth = (r: RawRequest) => Promise.all(w.bots.map((b) => shoot(b.url, { ...r, deadlineMs: 10_000 })));
 const db = () => w.bots[0]!.system.store.db;

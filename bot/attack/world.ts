@@ -19,7 +19,8 @@ import { startBotServer, type BotServer } from '../server.ts';
 import { storeReplayGuard } from '../http/replay.ts';
 import { createSlackBot, type SlackBot } from '../slack/app.ts';
 import { createGithubWebhookHandler, type GithubWebhookHandler } from '../github/index.ts';
-import { BOT_TOKEN, SIGNING_SECRET } from '../slack/testing/harness.ts';
+import { BOT_TOKEN, SIGNING_SECRET, slackSignature } from '../slack/testing/harness.ts';
+import type { RawRequest } from './http.ts';
 import { slackTestConfig } from '../slack/testing/fixtures.ts';
 
 export const REPO = 'octo-org/notes';
@@ -120,4 +121,19 @@ export async function startAttackWorld(opts: { client: MongoClient; dbName: stri
       process.off('uncaughtException', onUncaught);
     },
   };
+}
+
+/** A request signed as Slack signs it (form-encoded unless told), dated now unless told. */
+export function signedSlack(body: string, opts: { path?: string; ts?: number; contentType?: string } = {}): RawRequest {
+  const ts = opts.ts ?? Math.floor(Date.now() / 1000);
+  return {
+    path: opts.path ?? '/slack/events',
+    headers: { 'content-type': opts.contentType ?? 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': slackSignature(SIGNING_SECRET, ts, body) },
+    body,
+  };
+}
+
+/** The names of the bot's secrets that appear in `text` (expected: none). */
+export function secretsIn(text: string): string[] {
+  return Object.entries(SECRETS).filter(([, value]) => text.includes(value)).map(([name]) => name);
 }
