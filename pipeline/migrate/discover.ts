@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { redactText } from '../secrets/redact.ts';
+import { importUserModule } from '../user-code.ts';
 import { migrateErrors, type MigrationProblem } from './errors.ts';
 import type { LoadedMigration, MigrationFile, MigrationModule } from './types.ts';
 
@@ -50,7 +50,7 @@ export async function discoverMigrations(dir: string): Promise<MigrationFile[]> 
 export async function loadMigration(file: MigrationFile): Promise<LoadedMigration> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(`${pathToFileURL(file.path).href}?v=${file.checksum.slice(0, 16)}`)) as Record<string, unknown>;
+    mod = await importUserModule(file.path, { cacheKey: file.checksum.slice(0, 16) });
   } catch (err) {
     const e = err as Error;
     throw migrateErrors.SHIPGATE_MIGRATION_LOAD_FAILED({ file: file.path, reason: redactText(e?.stack ?? String(err)) }, err);
