@@ -1,9 +1,23 @@
 #!/usr/bin/env node
-// The `shipgate` command. Runs the TypeScript sources through tsx — both loaders, so that user
-// migrations written in TypeScript load whether their folder is ESM or CommonJS.
-import { register as registerEsm } from 'tsx/esm/api';
-import { register as registerCjs } from 'tsx/cjs/api';
+// The `shipgate` command. An installed package runs the compiled JavaScript in dist/ (built by
+// `npm pack`'s prepack, see tools/build-dist.mjs): no TypeScript loader for Shipgate's own code.
+// A checkout without dist/ runs the TypeScript sources through tsx. Either way, user migrations
+// written in TypeScript load: pipeline/user-code.ts registers tsx when the first one is imported.
+import { existsSync } from 'node:fs';
+import module from 'node:module';
 
-registerEsm();
-registerCjs();
-await import('../pipeline/cli/main.ts');
+// Node >= 22.1 caches compiled code between runs (a faster start); Node 20 has no such cache.
+module.enableCompileCache?.();
+
+const dist = new URL('../dist/pipeline/cli/main.js', import.meta.url);
+let cli;
+if (existsSync(dist)) {
+  cli = await import(dist.href);
+} else {
+  const esm = await import('tsx/esm/api');
+  const cjs = await import('tsx/cjs/api');
+  esm.register();
+  cjs.register();
+  cli = await import('../pipeline/cli/main.ts');
+}
+cli.runCli(process.argv.slice(2));

@@ -97,8 +97,8 @@ export function presentError(err: unknown, audience: ErrorAudience = 'terminal')
 /** Errors of the foundation itself (the embedded server, environment, internals). */
 export const coreErrors = defineErrors({
   SHIPGATE_FERRETDB_MISSING: {
-    message: (d: { binary: string }) => `the embedded MongoDB-compatible server is not built (${d.binary} is missing)`,
-    hint: () => 'run `npm run setup` (builds FerretDB with Go once), or set MONGODB_URI to a MongoDB server',
+    message: (d: { binary: string }) => `the embedded MongoDB-compatible server is not built (not found: ${d.binary})`,
+    hint: () => 'run `npx shipgate setup` (builds FerretDB with Go once, into ~/.cache/shipgate; in a Shipgate checkout `npm run setup`), or set SHIPGATE_FERRETDB_BIN to a built binary, or use a MongoDB server (SHIPGATE_STORE_URI; MONGODB_URI for the tests)',
     docs: 'ferretdb.md',
   },
   SHIPGATE_FERRETDB_START: {

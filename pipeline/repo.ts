@@ -75,7 +75,8 @@ function findPackageRoot(from: string): string {
   let dir = from;
   for (;;) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && statSync(pkg).isFile() && existsSync(join(dir, 'pipeline'))) return dir;
+    // The checkout has pipeline/ (sources); an installed package has dist/pipeline/ (compiled).
+    if (existsSync(pkg) && statSync(pkg).isFile() && (existsSync(join(dir, 'pipeline')) || existsSync(join(dir, 'dist/pipeline')))) return dir;
     const up = dirname(dir);
     if (up === dir) return resolve(from, '..');
     dir = up;

@@ -25,8 +25,11 @@ export interface LocalDnsOptions {
   startTimeoutMs?: number;
 }
 
-const routerMain = fileURLToPath(new URL('./router-main.ts', import.meta.url));
-const tsxLoader = import.meta.resolve('tsx');
+// Compiled (an installed package: dist/…/local.js) the router is plain JavaScript; from the
+// TypeScript sources it runs through tsx.
+const compiled = !import.meta.url.endsWith('.ts');
+const routerMain = fileURLToPath(new URL(compiled ? './router-main.js' : './router-main.ts', import.meta.url));
+const loaderArgs = compiled ? [] : ['--import', import.meta.resolve('tsx')];
 
 async function controlCall(router: LocalRouterRecord, method: 'GET' | 'PUT', path: string, body?: object): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`http://127.0.0.1:${router.controlPort}${path}`, {
@@ -74,7 +77,7 @@ export function createLocalDnsProvider(input: LocalDnsOptions): DnsProvider & { 
     await mkdir(join(opts.stateDir, 'logs'), { recursive: true });
     const logStart = await stat(logFile).then((s) => s.size, () => 0);
     const fd = openSync(logFile, 'a');
-    const args = ['--import', tsxLoader, routerMain, '--listen', String(opts.listenPort), '--control', String(opts.controlPort ?? 0), '--state', opts.stateDir, '--log', logFile];
+    const args = [...loaderArgs, routerMain, '--listen', String(opts.listenPort), '--control', String(opts.controlPort ?? 0), '--state', opts.stateDir, '--log', logFile];
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
     closeSync(fd);
     let exited: string | null = null;

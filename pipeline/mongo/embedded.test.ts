@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { MongoClient } from 'mongodb';
-import { startEmbeddedMongo, ferretdbBinary } from './embedded.ts';
+import { startEmbeddedMongo, ferretdbBinary, ferretdbCandidates, findFerretdb } from './embedded.ts';
+import { join } from 'node:path';
+import { shipgateHome } from '../repo.ts';
 import { presentError } from '../errors.ts';
 
 describe('startEmbeddedMongo', () => {
@@ -44,5 +46,41 @@ describe('startEmbeddedMongo', () => {
       }
     }
     expect(alive, `ferretdb (pid ${pid}, ${ferretdbBinary}) still running after its parent was killed`).toBe(false);
+  });
+});
+
+describe('which FerretDB binary (an installed package has no tools/bin)', () => {
+  const saved = process.env.SHIPGATE_FERRETDB_BIN;
+  const restore = () => (saved === undefined ? delete process.env.SHIPGATE_FERRETDB_BIN : (process.env.SHIPGATE_FERRETDB_BIN = saved));
+
+  it('looks at $SHIPGATE_FERRETDB_BIN, then Shipgate\'s tools/bin, then the per-user cache', () => {
+    expect(ferretdbCandidates({ SHIPGATE_FERRETDB_BIN: '/opt/ferretdb', XDG_CACHE_HOME: '/home/u/.xdg', HOME: '/home/u' })).toEqual([
+      '/opt/ferretdb',
+      join(shipgateHome, 'tools/bin/ferretdb-embedded'),
+      '/home/u/.xdg/shipgate/ferretdb-v1.24.2/ferretdb-embedded',
+    ]);
+    expect(ferretdbCandidates({ HOME: '/home/u' })).toEqual([join(shipgateHome, 'tools/bin/ferretdb-embedded'), '/home/u/.cache/shipgate/ferretdb-v1.24.2/ferretdb-embedded']);
+  });
+
+  it('a $SHIPGATE_FERRETDB_BIN that is not there is an error naming it and `npx shipgate setup`, not a silent fallback', async () => {
+    expect(findFerretdb({ SHIPGATE_FERRETDB_BIN: '/nonexistent/ferretdb', HOME: '/nonexistent' })).toBeUndefined();
+    process.env.SHIPGATE_FERRETDB_BIN = '/nonexistent/ferretdb';
+    try {
+      const err = await startEmbeddedMongo().catch((e: unknown) => e);
+      expect(presentError(err)).toMatch(/SHIPGATE_FERRETDB_MISSING[\s\S]*SHIPGATE_FERRETDB_BIN=\/nonexistent\/ferretdb[\s\S]*npx shipgate setup/);
+    } finally {
+      restore();
+    }
+  });
+
+  it('starts the binary $SHIPGATE_FERRETDB_BIN names', async () => {
+    process.env.SHIPGATE_FERRETDB_BIN = ferretdbBinary;
+    try {
+      expect(findFerretdb()).toBe(ferretdbBinary);
+      const m = await startEmbeddedMongo();
+      await m.stop();
+    } finally {
+      restore();
+    }
   });
 });

@@ -1,21 +1,87 @@
 /**
- * Starts the pinned FerretDB (tools/bin/ferretdb-embedded, built by tools/setup.sh) with the
- * SQLite backend on a free loopback port. Used by the test run (one server per run) and by the
- * local release. The child reads a pipe on stdin and exits when it closes, so a parent that
- * dies (even by SIGKILL) takes its server with it.
+ * Starts the pinned FerretDB (built by tools/setup.sh) with the SQLite backend on a free loopback
+ * port. Used by the test run (one server per run) and by the local release. The child reads a
+ * pipe on stdin and exits when it closes, so a parent that dies (even by SIGKILL) takes its
+ * server with it.
+ *
+ * Which binary (findFerretdb): $SHIPGATE_FERRETDB_BIN, else <Shipgate>/tools/bin/ferretdb-embedded
+ * (a checkout after `npm run setup`), else the per-user cache `shipgate setup` builds into
+ * ($XDG_CACHE_HOME or ~/.cache, then shipgate/ferretdb-v1.24.2/) — an installed package never
+ * needs to write into node_modules.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { portAccepts } from '../local/process-group.ts';
-import { fileURLToPath } from 'node:url';
 import { coreErrors } from '../errors.ts';
+import { shipgateHome } from '../repo.ts';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const ferretdbBinary = join(repoRoot, 'tools/bin/ferretdb-embedded');
+/**
+ * Where Shipgate itself is (the checkout, or node_modules/shipgate): kept under its old name for
+ * the code that still imports it. User paths resolve against findWorkspace().root (pipeline/repo.ts).
+ */
+export const repoRoot = shipgateHome;
+
+export const FERRETDB_VERSION = 'v1.24.2';
+const BINARY_NAME = 'ferretdb-embedded';
+
+type Env = Record<string, string | undefined>;
+
+/** The per-user folder `shipgate setup` builds FerretDB into. */
+export function ferretdbCacheDir(env: Env = process.env): string {
+  const base = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
+  return join(base, 'shipgate', `ferretdb-${FERRETDB_VERSION}`);
+}
+
+/** Every place a FerretDB binary is looked for, in order. */
+export function ferretdbCandidates(env: Env = process.env): string[] {
+  return [
+    ...(env.SHIPGATE_FERRETDB_BIN ? [resolve(env.SHIPGATE_FERRETDB_BIN)] : []),
+    join(shipgateHome, 'tools/bin', BINARY_NAME),
+    join(ferretdbCacheDir(env), BINARY_NAME),
+  ];
+}
+
+/**
+ * The FerretDB binary to run, or undefined when none is built. $SHIPGATE_FERRETDB_BIN, when set,
+ * is the only candidate that counts: a wrong path is an error, not a silent fallback.
+ */
+export function findFerretdb(env: Env = process.env): string | undefined {
+  if (env.SHIPGATE_FERRETDB_BIN) {
+    const named = resolve(env.SHIPGATE_FERRETDB_BIN);
+    return existsSync(named) ? named : undefined;
+  }
+  return ferretdbCandidates(env).find((p) => existsSync(p));
+}
+
+/** The binary found when this module loaded (or where a checkout's build would go). */
+export const ferretdbBinary = findFerretdb() ?? join(shipgateHome, 'tools/bin', BINARY_NAME);
+
+function missingFerretdb(env: Env, binary?: string): Error {
+  const where = binary ?? (env.SHIPGATE_FERRETDB_BIN ? `SHIPGATE_FERRETDB_BIN=${env.SHIPGATE_FERRETDB_BIN}` : ferretdbCandidates(env).join(', '));
+  return coreErrors.SHIPGATE_FERRETDB_MISSING({ binary: where });
+}
+
+/**
+ * Builds FerretDB with tools/setup.sh (needs Go) into `out` (default: the per-user cache) and
+ * returns the binary. Progress goes to stderr.
+ */
+export async function buildFerretdb(opts: { out?: string; env?: Env } = {}): Promise<string> {
+  const env = opts.env ?? process.env;
+  const out = opts.out ?? ferretdbCacheDir(env);
+  await mkdir(out, { recursive: true });
+  const code = await new Promise<number | null>((done, fail) => {
+    const child = spawn('bash', [join(shipgateHome, 'tools/setup.sh'), '--out', out], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+    child.once('error', fail);
+    child.once('exit', (c) => done(c));
+  });
+  const binary = join(out, BINARY_NAME);
+  if (code !== 0 || !existsSync(binary)) throw missingFerretdb(env, binary);
+  return binary;
+}
 
 export interface EmbeddedMongo {
   uri: string;
@@ -52,10 +118,8 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startEmbeddedMongo(opts: StartEmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
-  const binary = opts.binary ?? ferretdbBinary;
-  if (!existsSync(binary)) {
-    throw coreErrors.SHIPGATE_FERRETDB_MISSING({ binary });
-  }
+  const binary = opts.binary ?? findFerretdb();
+  if (binary === undefined || !existsSync(binary)) throw missingFerretdb(process.env, binary);
   const ownDir = !opts.dataDir;
   const dataDir = opts.dataDir ? resolve(opts.dataDir) : await mkdtemp(join(tmpdir(), 'shipgate-ferretdb-'));
   await mkdir(dataDir, { recursive: true });

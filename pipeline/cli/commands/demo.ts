@@ -1,17 +1,19 @@
 /**
- * `shipgate demo` (npm start): a whole local release of the sample app on embedded defaults —
- * the embedded database, the app as child processes, the local router as DNS, approval in the
- * terminal (or --approve-as). No accounts, tokens or network. `shipgate down` (npm stop) stops
- * everything it left running.
+ * `shipgate demo` (npm start): a whole local release on embedded defaults — the embedded
+ * database, the app as child processes, the local router as DNS, approval in the terminal (or
+ * --approve-as). No accounts, tokens or network. In Shipgate's own checkout it releases the sample
+ * app (seeding its data first); in another repository, that repository's app, from its config.
+ * `shipgate down` (npm stop) stops everything it left running.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
+import { findWorkspace, shipgateHome } from '../../repo.ts';
 import type { Command } from 'commander';
 import { openSession, localStateDir, cliIdentity } from '../session.ts';
 import { driveRelease } from './release.ts';
-import { ferretdbBinary, repoRoot } from '../../mongo/embedded.ts';
+import { buildFerretdb, findFerretdb } from '../../mongo/embedded.ts';
 import { releasePath } from '../../config/lookup.ts';
 import { stopAllLocal } from '../../deploy/process.ts';
 import { stopLocalDatabase } from '../../local/database.ts';
@@ -27,9 +29,9 @@ export async function nextDemoVersion(store: ReleaseStore): Promise<string> {
   return m ? `${m[1]}.${Number(m[2]) + 1}.0` : '1.0.0';
 }
 
-async function currentCommit(): Promise<string> {
+async function currentCommit(root: string): Promise<string> {
   try {
-    return (await run('git', ['rev-parse', 'HEAD'], { cwd: repoRoot })).stdout.trim();
+    return (await run('git', ['rev-parse', 'HEAD'], { cwd: root })).stdout.trim();
   } catch {
     return '0000000000000000000000000000000000000000';
   }
@@ -39,20 +41,24 @@ export const demoCommands: CommandModule = {
   register(program: Command) {
     program
       .command('demo')
-      .description('rehearse a whole release of the sample app locally: embedded database, child processes, local DNS (npm start)')
+      .description('rehearse a whole release locally (in Shipgate\'s checkout: the sample app): embedded database, child processes, local DNS (npm start)')
       .option('-f, --config <file>', 'config file (default .github/shipgate.yml)')
       .option('--as <person>', 'who requests the release (default sam, the sample config\'s engineer)', 'sam')
       .option('--approve-as <person>', 'approve as this person without asking (non-interactive runs)')
       .action(async (o: { config?: string; as: string; approveAs?: string }) => {
-        if (!existsSync(ferretdbBinary)) {
+        const ws = findWorkspace(o.config ? { config: o.config } : {});
+        // Shipgate's own checkout releasing its sample app (npm start), or another repository.
+        const sample = ws.root === shipgateHome && existsSync(join(shipgateHome, 'app/seed.ts'));
+        if (!process.env.SHIPGATE_STORE_URI && !findFerretdb()) {
           console.error('building the embedded MongoDB-compatible server (FerretDB) once…');
-          await run('bash', [join(repoRoot, 'tools/setup.sh')], { cwd: repoRoot });
+          await buildFerretdb(existsSync(join(shipgateHome, 'pipeline/cli/main.ts')) ? { out: join(shipgateHome, 'tools/bin') } : {});
         }
         const s = await openSession({ ...(o.config ? { config: o.config } : {}), as: o.as });
         try {
           const path = releasePath(s.config);
-          const seed = await import('../../../app/seed.ts');
+          const seed = sample ? await import('../../../app/seed.ts') : undefined;
           for (const env of path) {
+            if (!seed) break;
             const target = await s.system.runtimes[env]!.migrationTarget();
             const applied = await target.changelog().countDocuments({}, { limit: 1 });
             if (applied === 0) {
@@ -61,12 +67,12 @@ export const demoCommands: CommandModule = {
             }
           }
           const version = await nextDemoVersion(s.system.store);
-          const sha = await currentCommit();
+          const sha = await currentCommit(ws.root);
           const to = path[path.length - 1] as string;
           console.error(`releasing ${version} (${sha.slice(0, 7)}) → ${path.join(' → ')}, requested by ${o.as}`);
           const release = await s.system.createRelease({ to, ref: 'HEAD', sha, version, requester: cliIdentity(o.as, s.env) });
           await driveRelease(s, release._id, o.approveAs ? { approveAs: o.approveAs } : {});
-          console.log(`\nstate: ${localStateDir()} · stop everything with: npm stop`);
+          console.log(`\nstate: ${localStateDir()} · stop everything with: ${sample ? 'npm stop' : 'npx shipgate down'}`);
         } finally {
           await s.close();
         }
