@@ -3,7 +3,8 @@
  * answers /healthz and a signed /deploy over HTTP, and the secrets never reach its output. A
  * signed body that parses to null does not take the process down; every start-up error (also
  * after the store connected) exits 1 naming the cause; in slack.mode github the Slack side's
- * dispatches follow GITHUB_API_URL and the repository name is not masked as a secret.
+ * dispatches follow GITHUB_API_URL, carry the GitHub App's installation token (never a static
+ * token: without the App, github mode refuses to start), and the repository name is not masked.
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +17,9 @@ import { useTestDatabase } from '../pipeline/testing/mongo.ts';
 import { freePort, repoRoot } from '../pipeline/mongo/embedded.ts';
 import { startSlackFake, type SlackFake } from '../pipeline/testing/fakes/slack.ts';
 import { BOT_TOKEN, SIGNING_SECRET, postSigned, slackSignature, slashCommandBody } from './slack/testing/harness.ts';
-import { startGithubDispatchFake } from './slack/testing/fixtures.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import { startGithubFake } from '../pipeline/testing/fakes/github.ts';
+import { requesterOfDispatch } from '../pipeline/release/requester.ts';
 
 vi.setConfig({ testTimeout: 90_000 });
 const t = useTestDatabase('botmain');
@@ -140,18 +143,47 @@ describe('bot/main.ts', () => {
     expect(b.output()).toContain('GITHUB_REPOSITORY must be owner/name, got "acme-notes"');
   });
 
-  it('slack.mode github: /deploy staging dispatches release.yml through GITHUB_API_URL', async () => {
-    const gh = await startGithubDispatchFake();
+  it('slack.mode github without the GitHub App: refuses to start (a static GITHUB_TOKEN would dispatch as its owner), naming the App variables', async () => {
+    const b = bot({ ...(await baseEnv({ slack: { channel: '#deploys', mode: 'github' } })), PORT: String(await freePort()), GITHUB_REPOSITORY: 'acme/notes', GITHUB_TOKEN: 'ghp_maintest000000000000000000' });
+    expect(await exitWithin(b, 45_000)).toBe(1);
+    expect(b.output()).toContain('SHIPGATE_SLACK_GITHUB_APP_REQUIRED');
+    expect(b.output()).toMatch(/GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_WEBHOOK_SECRET/);
+    expect(b.output()).not.toContain('listening on');
+    expect(b.output()).not.toContain('ghp_maintest000000000000000000');
+  });
+
+  it('slack.mode github with the GitHub App: a signed /deploy staging reaches the GitHub fake with an installation token of acme/notes\'s own installation, minted from a JWT the fake verified; the run\'s actor is the app\'s bot, which requester.ts accepts', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const pat = 'ghp_personalmain0000000000000000000000';
+    const gh = await startGithubFake({ appPublicKey: publicKey, appId: 7070, appSlug: 'shipgate', installations: { 11: ['acme/notes'], 99: ['evil/other'] }, tokens: [pat], tokenOwners: { [pat]: 'ana-dev' } });
     cleanup.push(() => gh.close());
     const port = await freePort();
-    const b = bot({ ...(await baseEnv({ slack: { channel: '#deploys', mode: 'github' } })), PORT: String(port), GITHUB_REPOSITORY: 'acme/notes', GITHUB_TOKEN: 'ghs_maintest000000000000000000', GITHUB_API_URL: gh.url });
+    const b = bot({
+      ...(await baseEnv({ slack: { channel: '#deploys', mode: 'github' } })), PORT: String(port),
+      GITHUB_REPOSITORY: 'acme/notes', GITHUB_API_URL: gh.url, GITHUB_TOKEN: pat,
+      GITHUB_APP_ID: '7070', GITHUB_APP_PRIVATE_KEY: privateKey.replace(/\n/g, '\\n'), GITHUB_WEBHOOK_SECRET: 'whsec-main-app-test',
+    });
     await listening(b);
-    const res = await postSigned(`http://127.0.0.1:${port}/slack/events`, slashCommandBody({ text: 'staging main', user: 'U012ABC', responseUrl: fake!.responseUrl('gh-staging') }));
+    expect(b.output()).toContain("dispatches to acme/notes with the GitHub App's installation token");
+    const res = await postSigned(`http://127.0.0.1:${port}/slack/events`, slashCommandBody({ text: 'staging main', user: 'U012ABC', responseUrl: fake!.responseUrl('gh-app-staging') }));
     expect(res.status).toBe(200);
     const end = Date.now() + 30_000;
-    while (gh.dispatches().length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-    expect(gh.dispatches()).toEqual([expect.objectContaining({ workflow: 'release.yml', ref: 'main' })]);
+    while (gh.dispatches.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    expect(gh.dispatches).toHaveLength(1);
+    const d = gh.dispatches[0]!;
+    expect(d).toMatchObject({ owner: 'acme', repo: 'notes', workflow: 'release.yml', ref: 'main', inputs: { environment: 'staging', ref: 'main', requester: 'slack:U012ABC' } });
+    // a810a90 dispatched with GITHUB_TOKEN: { kind: 'static', owner: 'ana-dev' }, and the workflow refused the requester.
+    expect(d.credential).toMatchObject({ kind: 'installation', installationId: 11 });
+    const token = gh.issued.find((i) => d.credential.kind === 'installation' && i.token === d.credential.token)!;
+    expect(token).toMatchObject({ installationId: 11, repositories: ['acme/notes'], jwt: { iss: '7070' } });
+    expect(token.expiresAt).toBeGreaterThan(Date.now());
+    expect(gh.issued.every((i) => i.installationId === 11)).toBe(true);
+    const actor = gh.runs.get(d.runId)!.actor!.login;
+    expect(actor).toBe('shipgate[bot]');
+    expect(requesterOfDispatch({ actor, appBotLogin: 'shipgate[bot]', requested: d.inputs.requester })).toEqual({ via: 'slack', id: 'U012ABC' });
     b.child.kill('SIGTERM');
     await b.exited;
+    expect(b.output()).not.toContain(token.token);
+    expect(b.output()).not.toContain(pat);
   });
 });

@@ -1,15 +1,16 @@
 /**
  * `npm run bot`: the bot's entry. Reads its settings from env at the edge and names what is
- * missing: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SHIPGATE_STORE_URI, SHIPGATE_CONFIG (default
- * .github/shipgate.yml), PORT (default 3000), HOST (default 127.0.0.1); in slack.mode github also
- * GITHUB_REPOSITORY (owner/name), GITHUB_TOKEN and optionally GITHUB_API_URL; the GitHub App side
- * when GITHUB_APP_ID is set (bot/github/index.ts).
+ * missing: SLACK_SIGNING_SECRET (HTTP mode), SLACK_BOT_TOKEN, SHIPGATE_STORE_URI, SHIPGATE_CONFIG
+ * (default .github/shipgate.yml), PORT (default 3000), HOST (default 127.0.0.1); SLACK_APP_TOKEN
+ * (xapp-…) turns on Socket Mode (SLACK_SOCKET_MODE=1 asks for it, =0 turns it off); in slack.mode
+ * github also GITHUB_REPOSITORY (owner/name) and the GitHub App (GITHUB_APP_ID, …; optionally
+ * GITHUB_API_URL): dispatches use the App's installation token, never a static token — without the
+ * App, github mode refuses to start (docs/hosting.md lists every variable).
  *
  * Process survival (docs/security.md): any start-up error closes what was opened and exits 1
  * within a second, naming the cause; once serving, an error nothing caught is logged (redacted)
  * and the bot keeps serving — one bad request must not take both sides down.
  */
-import { Octokit } from '@octokit/rest';
 import { coreErrors, presentError } from '../pipeline/errors.ts';
 import { loadConfig, DEFAULT_CONFIG_FILE } from '../pipeline/config/load.ts';
 import { connectMongo, dbNameFromUri } from '../pipeline/mongo/connect.ts';
@@ -20,6 +21,9 @@ import { createSlackBot } from './slack/app.ts';
 import { startBotServer } from './server.ts';
 import { storeReplayGuard } from './http/replay.ts';
 import { githubHandlerFromEnv, githubSideStatus, readGithubAppEnv } from './github/index.ts';
+import { installationOctokit } from './github/installation-auth.ts';
+import { slackErrors } from './slack/errors.ts';
+import type { GithubAccess } from './slack/release-starter.ts';
 import type { ReleaseRecord } from '../pipeline/release/types.ts';
 
 /** A setting that is a secret: registered with the redactor so it is masked wherever it appears. */
@@ -52,14 +56,51 @@ function installLastLineOfDefence(): void {
   process.on('uncaughtException', report('uncaught exception'));
 }
 
+/**
+ * slack.mode github: where and with what the bot dispatches release.yml / promote.yml. Only with the
+ * GitHub App: each dispatch carries an installation token of GITHUB_REPOSITORY's own installation
+ * (bot/github/installation-auth.ts), so github.actor is the app's bot and release.yml accepts the
+ * Slack user as requester. Without the App it refuses to start (fail closed): a static
+ * GITHUB_TOKEN would dispatch as its owner, and every Slack-started release would be refused.
+ */
+function githubAccessFromEnv(env: NodeJS.ProcessEnv): GithubAccess {
+  const repository = setting(env, 'GITHUB_REPOSITORY', 'owner/name of the repository whose workflows the bot dispatches');
+  const [owner, repo, ...rest] = repository.split('/');
+  if (!owner || !repo || rest.length) throw coreErrors.SHIPGATE_USAGE({ problem: `GITHUB_REPOSITORY must be owner/name, got "${repository}"` });
+  const app = readGithubAppEnv(env);
+  if (!app) throw slackErrors.SHIPGATE_SLACK_GITHUB_APP_REQUIRED({ missing: 'GITHUB_APP_ID' });
+  if (env.GITHUB_TOKEN) {
+    registerSecret(env.GITHUB_TOKEN);
+    console.log('shipgate bot: GITHUB_TOKEN is set but not used: dispatches use the GitHub App\'s installation token');
+  }
+  const octokit = installationOctokit({ appId: app.appId, privateKey: app.privateKey, owner, repo, ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}) });
+  return { octokit, owner, repo };
+}
+
+/** Socket Mode is on when SLACK_APP_TOKEN is set (SLACK_SOCKET_MODE=0 turns it off; =1 requires the token). */
+function socketModeOf(env: NodeJS.ProcessEnv): boolean {
+  const flag = env.SLACK_SOCKET_MODE;
+  if (flag !== undefined && flag !== '' && !['0', '1', 'true', 'false'].includes(flag)) throw coreErrors.SHIPGATE_USAGE({ problem: `SLACK_SOCKET_MODE must be 1 or 0, got "${flag.slice(0, 20)}"` });
+  if (flag === '0' || flag === 'false') return false;
+  if (flag === '1' || flag === 'true') {
+    if (!env.SLACK_APP_TOKEN) throw coreErrors.SHIPGATE_ENV_MISSING({ variable: 'SLACK_APP_TOKEN', purpose: 'Socket Mode (SLACK_SOCKET_MODE=1) connects with the app-level token xapp-… (Slack app → Basic Information → App-Level Tokens, scope connections:write)' });
+    return true;
+  }
+  return !!env.SLACK_APP_TOKEN;
+}
+
 async function main(env = process.env): Promise<void> {
+  const socketMode = socketModeOf(env);
   const missing = [
-    ['SLACK_SIGNING_SECRET', 'verifies that requests come from Slack (Slack app → Basic Information → Signing Secret)'],
+    ...(socketMode ? [] : [['SLACK_SIGNING_SECRET', 'verifies that requests come from Slack (Slack app → Basic Information → Signing Secret)']]),
     ['SLACK_BOT_TOKEN', 'the bot token xoxb-… (Slack app → OAuth & Permissions)'],
     ['SHIPGATE_STORE_URI', 'the MongoDB connection string of the release store'],
   ].filter(([name]) => !env[name as string]);
   if (missing.length) throw coreErrors.SHIPGATE_ENV_MISSING({ variable: missing.map(([n]) => n).join(', '), purpose: missing.map(([n, p]) => `${n}: ${p}`).join('; ') });
-  const signingSecret = secret(env, 'SLACK_SIGNING_SECRET', 'Slack signing secret');
+  // Socket Mode receives nothing over HTTP from Slack: no signature to check (the app-level token authenticates the WebSocket).
+  const signingSecret = socketMode ? (env.SLACK_SIGNING_SECRET ?? '') : secret(env, 'SLACK_SIGNING_SECRET', 'Slack signing secret');
+  if (signingSecret) registerSecret(signingSecret);
+  const appToken = socketMode ? secret(env, 'SLACK_APP_TOKEN', 'Slack app-level token (Socket Mode)') : undefined;
   const botToken = secret(env, 'SLACK_BOT_TOKEN', 'Slack bot token');
   // Registering a connection string registers its password (and tokens), not its host: an error
   // can still say which server failed (pipeline/secrets/redact.ts).
@@ -69,25 +110,19 @@ async function main(env = process.env): Promise<void> {
   // The GitHub App's settings are checked before anything is connected (fail fast, nothing to close).
   const githubOn = readGithubAppEnv(env) !== undefined;
   const config = await loadConfig({ file: env.SHIPGATE_CONFIG ?? DEFAULT_CONFIG_FILE, cwd: process.cwd() });
+  const github = config.slack?.mode === 'github' ? githubAccessFromEnv(env) : undefined;
   const storeClient = await connectMongo(storeUri, { source: 'SHIPGATE_STORE_URI', timeoutMs: 10_000 });
   cleanups.push(() => storeClient.close());
   const system = await buildReleaseSystem({
     config, env, repoRoot: process.cwd(), localStateDir: localStateDir(env), storeClient, storeDbName: dbNameFromUri(storeUri, 'shipgate'), actor: 'shipgate-bot',
   });
   cleanups.push(() => system.close());
-  let github;
-  if (config.slack?.mode === 'github') {
-    const repository = setting(env, 'GITHUB_REPOSITORY', 'owner/name of the repository whose workflows the bot dispatches');
-    const [owner, repo, ...rest] = repository.split('/');
-    if (!owner || !repo || rest.length) throw coreErrors.SHIPGATE_USAGE({ problem: `GITHUB_REPOSITORY must be owner/name, got "${repository}"` });
-    const auth = secret(env, 'GITHUB_TOKEN', 'a token (or App installation token) with actions: write');
-    github = { octokit: new Octokit({ auth, ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}) }), owner, repo };
-  }
   // With the GitHub App configured, it decides what an approval starts (promote.yml once per
   // release and digest, or the protection rule); the Slack side only reports the click to it.
   const decisions: { onReleaseDecision?: (id: string) => Promise<void> } = {};
   const bot = createSlackBot({
     signingSecret, botToken, system,
+    ...(appToken ? { socketMode: { appToken } } : {}),
     ...(github ? { github } : {}),
     ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
     ...(githubOn ? { onApproved: async (release: ReleaseRecord) => decisions.onReleaseDecision?.(release._id) } : {}),
@@ -99,12 +134,16 @@ async function main(env = process.env): Promise<void> {
     decisions.onReleaseDecision = githubApp.onReleaseDecision;
   }
   const server = await startBotServer({
-    slackHandler: bot.requestListener, slackSigningSecret: signingSecret, replays: storeReplayGuard(system.store.db),
+    ...(bot.requestListener ? { slackHandler: bot.requestListener, slackSigningSecret: signingSecret, replays: storeReplayGuard(system.store.db) } : {}),
     ...(githubApp ? { githubHandler: githubApp } : {}),
     port, host: env.HOST ?? '127.0.0.1', log: (line) => console.log(line),
   });
   cleanups.push(() => server.close());
-  console.log(`shipgate bot listening on ${server.url} (Slack: on at ${server.url}/slack/events, mode ${config.slack?.mode ?? 'none'}; ${githubSideStatus(env).line}; health: ${server.url}/healthz)`);
+  // Socket Mode connects once the server (health, GitHub webhooks) is up; a bad app token fails start-up here.
+  await bot.start();
+  const slackLine = socketMode ? 'Slack: on over Socket Mode (no HTTP endpoint)' : `Slack: on at ${server.url}/slack/events`;
+  const dispatchLine = github ? `; dispatches to ${github.owner}/${github.repo} with the GitHub App's installation token` : '';
+  console.log(`shipgate bot listening on ${server.url} (${slackLine}, mode ${config.slack?.mode ?? 'none'}${dispatchLine}; ${githubSideStatus(env).line}; health: ${server.url}/healthz)`);
   const stop = async () => {
     await closeAll();
     process.exit(0);

@@ -210,7 +210,7 @@ describe('dispatch mode (any plan)', () => {
     await dispatcher.onReleaseDecision(r._id);
     await dispatcher.keeper.pollDecisions();
     const sent = fake.dispatches.filter((d) => d.inputs.release === r._id);
-    expect(sent).toEqual([{ owner: 'octo-org', repo: 'notes', workflow: 'promote.yml', ref: 'main', inputs: { release: r._id } }]);
+    expect(sent).toEqual([expect.objectContaining({ owner: 'octo-org', repo: 'notes', workflow: 'promote.yml', ref: 'main', inputs: { release: r._id }, credential: expect.objectContaining({ kind: 'installation' }) })]);
     // The installation bound to the release (its first delivery), then an installation token; never the key on the wire.
     expect(fake.calls('POST', /^\/app\/installations\/1\/access_tokens$/).length).toBeGreaterThan(0);
     expect(fake.requests.every((q) => !q.rawBody.includes('PRIVATE KEY') && !JSON.stringify(q.headers).includes('ghs_'))).toBe(true);

@@ -19,4 +19,16 @@ export const githubErrors = defineErrors({
     hint: (d: { variable: string; alias: string }) => `${d.alias} is Probot's name for ${d.variable}: keep one of them`,
     docs: 'github.md#3-run-the-bot',
   },
+  SHIPGATE_GITHUB_APP_TOKEN: {
+    message: (d: { repository: string; step: string; status: number | string; reason: string }) => `the GitHub App could not ${d.step} for ${d.repository}: ${d.status} ${d.reason}`,
+    hint: (d: { status: number | string }) =>
+      d.status === 404
+        ? 'install the GitHub App on this repository (App settings → Install App), and check GITHUB_REPOSITORY'
+        : d.status === 401
+          ? 'GitHub refused the App JWT: check GITHUB_APP_ID and that GITHUB_APP_PRIVATE_KEY is a current key of that app, and that the bot\'s clock is right (NTP)'
+          : d.status === 422 || d.status === 403
+            ? 'the App needs the "Actions: Read & write" permission on this repository (App settings → Permissions; then accept the new permissions on the installation)'
+            : 'see GitHub\'s answer above',
+    docs: 'github.md#which-token-dispatches',
+  },
 });

@@ -18,8 +18,8 @@ import { startBotServer, type BotServer } from '../server.ts';
 import { silentNotifier, type ReleaseNotifier } from '../notify.ts';
 import { createGithubWebhookHandler, type GithubWebhookHandler } from './index.ts';
 import { buildActions, runActionProcess, type ActionRun } from './testing/run-action.ts';
-import { Octokit } from '@octokit/rest';
 import { githubStarter } from '../slack/release-starter.ts';
+import { installationOctokit } from './installation-auth.ts';
 import { deliver, protectionRulePayload } from './testing/webhooks.ts';
 
 vi.setConfig({ testTimeout: 600_000 });
@@ -40,7 +40,7 @@ beforeAll(async () => {
   bundles = await buildActions();
   world = await createReleaseWorld({ client: t.client, serverUri: t.uri, freshName: (p) => t.freshName(p) });
   for (const env of ['staging', 'production']) await seedSampleData((await world.system.runtimes[env]!.migrationTarget()).db);
-  fake = await startGithubFake({ appPublicKey: publicKey, appId: 77, tokens: [BOT_TOKEN] });
+  fake = await startGithubFake({ appPublicKey: publicKey, appId: 77, appSlug: 'shipgate-app', tokens: [BOT_TOKEN] });
   handler = createGithubWebhookHandler({ appId: 77, privateKey, webhookSecret: SECRET, baseUrl: fake.url, system: world.system, notifier, mode: 'protection-rule', logLevel: 'fatal' });
   server = await startBotServer({ githubHandler: handler });
 }, 600_000);
@@ -68,10 +68,13 @@ describe('release.yml through the actions, guarded by the protection rule, appro
     const { env, step } = workflowRun(RUN, 'release');
 
     // ── /deploy production (Slack side, slack.mode github): release.yml is dispatched ──
-    const starter = githubStarter({ system: world.system, github: { octokit: new Octokit({ auth: BOT_TOKEN, baseUrl: fake.url }), owner: 'octo-org', repo: 'notes' } });
+    // The bot dispatches with the App's installation token (bot/main.ts in slack.mode github), so the
+    // run's actor — GITHUB_ACTOR of the jobs below — is the app's bot, which may name the Slack requester.
+    const starter = githubStarter({ system: world.system, github: { octokit: installationOctokit({ appId: '77', privateKey, baseUrl: fake.url, owner: 'octo-org', repo: 'notes' }), owner: 'octo-org', repo: 'notes' } });
     await starter.start({ env: 'production', ref: 'main', requester: { via: 'slack', id: 'U056GHI' } });
     const dispatched = fake.dispatches.find((d) => d.workflow === 'release.yml')!;
-    expect(dispatched).toMatchObject({ ref: 'main', inputs: { environment: 'production', ref: 'main', requester: 'slack:U056GHI' } });
+    expect(dispatched).toMatchObject({ ref: 'main', inputs: { environment: 'production', ref: 'main', requester: 'slack:U056GHI' }, credential: { kind: 'installation' } });
+    expect(fake.runs.get(dispatched.runId)!.actor!.login).toBe(env.GITHUB_ACTOR);
 
     // ── staging job ──
     const start = await step('release', { step: 'start', to: dispatched.inputs.environment!, ref: dispatched.inputs.ref!, version: '3.0.0', requester: dispatched.inputs.requester!, 'app-bot': 'shipgate-app[bot]' });
@@ -149,7 +152,7 @@ describe('release.yml through the actions, guarded by the protection rule, appro
     await approveRelease({ store: world.system.store, audit: world.system.audit, policy: world.system.policy }, id, { via: 'cli', id: 'raj' });
     await dispatcher.keeper.pollDecisions();
     const promote = fake.dispatches.filter((d) => d.workflow === 'promote.yml' && d.inputs.release === id);
-    expect(promote).toEqual([{ owner: 'octo-org', repo: 'notes', workflow: 'promote.yml', ref: 'main', inputs: { release: id } }]);
+    expect(promote).toEqual([expect.objectContaining({ owner: 'octo-org', repo: 'notes', workflow: 'promote.yml', ref: 'main', inputs: { release: id }, credential: expect.objectContaining({ kind: 'installation' }) })]);
 
     // promote.yml's job, run as dispatched (run-name "promote <id>").
     const production = workflowRun(9003, 'promote');

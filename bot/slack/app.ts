@@ -2,8 +2,12 @@
  * The Slack side of the bot: a Bolt app on an HTTPReceiver (request signature verification with
  * the signing secret, 5-minute replay window, bad signature → 401), `/deploy`, Approve/Reject, and
  * the Slack ReleaseNotifier. bot/server.ts mounts `requestListener` at /slack/*.
+ * In Socket Mode (`socketMode: { appToken }`, for a bot without a public URL) Bolt's
+ * SocketModeReceiver opens a WebSocket to Slack with the app-level token (apps.connections.open)
+ * and receives the same commands and clicks as envelopes on it; there is no requestListener then,
+ * and `start()` connects (docs/hosting.md#socket-mode, docs/security.md).
  */
-import { App, HTTPReceiver, LogLevel, webApi, type Authorize, type Logger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type Authorize, type Logger, type Receiver } from '@slack/bolt';
 import type { RequestListener } from 'node:http';
 import { SLACK_PATHS } from '../http/slack-edge.ts';
 import { registerSecret, redactText } from '../../pipeline/secrets/redact.ts';
@@ -19,8 +23,11 @@ import { answers, ephemeral, ACTION_APPROVE, ACTION_REJECT, REJECT_MODAL } from 
 import { githubStarter, localStarter, type GithubAccess, type ReleaseStarter } from './release-starter.ts';
 
 export interface SlackAppOptions {
+  /** Verifies HTTP requests (HTTP mode); unused in Socket Mode, where no request comes over HTTP. */
   signingSecret: string;
   botToken: string;
+  /** Socket Mode: the app-level token (xapp-…, scope connections:write) opens the WebSocket instead of serving HTTP. */
+  socketMode?: { appToken: string };
   system: ReleaseSystem;
   /** Web API base URL (tests: the loopback fake); trailing slash required. */
   slackApiUrl?: string;
@@ -46,7 +53,10 @@ export interface SlackBot {
   app: App;
   notifier: SlackNotifier;
   starter: ReleaseStarter;
-  requestListener: RequestListener;
+  /** HTTP mode: Bolt's HTTPReceiver listener for bot/server.ts. Undefined in Socket Mode. */
+  requestListener?: RequestListener;
+  /** Socket Mode: connects to Slack (apps.connections.open, then the WebSocket). HTTP mode: nothing to do. */
+  start(): Promise<void>;
   /** Releases picked up at start that a previous process left waiting or running (local mode). */
   resumed: Promise<string[]>;
   close(): Promise<void>;
@@ -70,13 +80,17 @@ function boltLogger(log: (line: string) => void): Logger {
 export function createSlackBot(opts: SlackAppOptions): SlackBot {
   registerSecret(opts.botToken);
   registerSecret(opts.signingSecret);
+  if (opts.socketMode) registerSecret(opts.socketMode.appToken);
   const log = (line: string) => (opts.log ?? ((l: string) => console.log(l)))(redactText(line));
   const { system } = opts;
   const slack = system.config.slack;
   if (!slack) throw new Error('the config has no slack section: add slack: { channel: "#deploys" } to .github/shipgate.yml (docs/slack.md)');
   const logger = boltLogger(log);
-  const receiver = new HTTPReceiver({ signingSecret: opts.signingSecret, endpoints: [...SLACK_PATHS], processBeforeResponse: false, logger });
   const clientOptions = { logger, ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}) };
+  const http = opts.socketMode ? undefined : new HTTPReceiver({ signingSecret: opts.signingSecret, endpoints: [...SLACK_PATHS], processBeforeResponse: false, logger });
+  // Socket Mode: apps.connections.open goes through the same Web API base URL (installerOptions.clientOptions
+  // is what Bolt hands the SocketModeClient); no OAuth installer, no HTTP server of Bolt's own.
+  const receiver: Receiver = http ?? new SocketModeReceiver({ appToken: opts.socketMode!.appToken, logger, installerOptions: { clientOptions } });
   // One client with the bot token for everything the bot posts on its own (notifier, notices).
   const client = new webApi.WebClient(opts.botToken, clientOptions);
   // Bolt's single-token authorization with tokenVerificationEnabled: false calls auth.test before
@@ -133,9 +147,13 @@ export function createSlackBot(opts: SlackAppOptions): SlackBot {
     app,
     notifier,
     starter,
-    requestListener: receiver.requestListener,
+    ...(http ? { requestListener: http.requestListener } : {}),
     resumed,
+    async start() {
+      if (!http) await app.start();
+    },
     async close() {
+      if (!http) await app.stop().catch((err: unknown) => log(`slack: socket mode stop: ${(err as Error).message}`));
       await resumed;
       await work.idle();
       await starter.close();

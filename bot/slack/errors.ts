@@ -27,7 +27,12 @@ export const slackErrors = defineErrors({
   },
   SHIPGATE_SLACK_GITHUB_MODE: {
     message: () => 'slack.mode is github but the bot has no GitHub access configured',
-    hint: () => 'set GITHUB_REPOSITORY (owner/name) and GITHUB_TOKEN for the bot, or use slack.mode: local',
+    hint: () => 'configure the GitHub App for the bot (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_WEBHOOK_SECRET) and GITHUB_REPOSITORY (owner/name), or use slack.mode: local',
     docs: 'slack.md#modes',
+  },
+  SHIPGATE_SLACK_GITHUB_APP_REQUIRED: {
+    message: (d: { missing: string }) => `slack.mode is github but the GitHub App is not configured (${d.missing} not set): a dispatch with a static token would run as that token's owner, and release.yml refuses the Slack user as requester unless the Shipgate app dispatched it`,
+    hint: () => 'set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_WEBHOOK_SECRET (the Shipgate GitHub App, installed on GITHUB_REPOSITORY with Actions: Read & write); GITHUB_TOKEN is not used by the bot. Or use slack.mode: local',
+    docs: 'github.md#which-token-dispatches',
   },
 });

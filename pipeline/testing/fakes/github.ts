@@ -1,13 +1,20 @@
 /**
  * A loopback fake of the GitHub REST API — only the endpoints Shipgate calls, with GitHub's
  * documented request and response shapes (https://docs.github.com/en/rest):
- * - `POST /app/installations/{id}/access_tokens` (JWT-authenticated; answers `{ token, expires_at }`),
- *   `GET /repos/{o}/{r}/installation`;
+ * - the App's own endpoints, authenticated with an App JWT checked as GitHub checks it (RS256 with the
+ *   app's public key, `iss` = the App ID, `iat` not in the future, `exp` in the future and at most
+ *   10 minutes ahead): `GET /app` (id, slug), `GET /repos/{o}/{r}/installation` (the installation
+ *   that holds the repository, 404 if none), `POST /app/installations/{id}/access_tokens`
+ *   (optional `repositories` / `permissions` narrowing; answers `{ token, expires_at }`, a token
+ *   that expires after an hour and reaches only its installation's repositories);
+ *   tokens the fake did not issue, expired or outside their repositories get 401 "Bad credentials";
  * - check runs: `POST /repos/{o}/{r}/check-runs`, `PATCH …/check-runs/{id}` (≤ 50 annotations a request);
  * - deployment protection rules: `POST /repos/{o}/{r}/actions/runs/{run_id}/deployment_protection_rule`
  *   (`environment_name`, optional `state` approved|rejected, `comment`; without state a status report
  *   of ≤ 1024 chars, ≤ 10 per run); `GET /repos/{o}/{r}/actions/runs/{run_id}`;
- * - `POST /repos/{o}/{r}/actions/workflows/{workflow}/dispatches` (`ref`, ≤ 25 inputs) → 204;
+ * - `POST /repos/{o}/{r}/actions/workflows/{workflow}/dispatches` (`ref`, ≤ 25 inputs) → 204; the
+ *   dispatch is recorded with the credential that made it and creates a run whose `actor` is what
+ *   GitHub would report: `<app-slug>[bot]` for an installation token, the owner of a static token;
  * - issues: list (`state`, `labels`), create, update, comment.
  * Every request is recorded (authorization masked). Used only by tests and the local demo.
  */
@@ -20,12 +27,50 @@ export interface GithubFakeOptions {
   /** The app's public key (PEM): JWTs on /app endpoints are verified with it (RS256). */
   appPublicKey?: string;
   appId?: number;
-  /** Extra tokens accepted on /repos endpoints (e.g. the workflow's GITHUB_TOKEN). */
+  /** The app's slug: runs dispatched with its installation tokens have the actor `<slug>[bot]` (default `shipgate`). */
+  appSlug?: string;
+  /** Extra tokens accepted on /repos endpoints (e.g. the workflow's GITHUB_TOKEN, a personal token). */
   tokens?: string[];
+  /** The login owning each static token (the run's actor when it dispatches; default `octocat`). */
+  tokenOwners?: Record<string, string>;
+  /**
+   * Installation id → the repositories (owner/name) it holds. When given, `GET …/installation`
+   * answers only for those, tokens are minted only for these ids and reach only their repositories.
+   * Without it every repository is in installation 1 and any id is minted (older tests).
+   */
+  installations?: Record<number, string[]>;
+  /** How long an installation token lives (default 1 h, as on GitHub). */
+  installationTokenTtlMs?: number;
+  /** The fake's clock (default Date.now): JWT windows and token expiry are judged by it. */
+  now?: () => number;
+}
+
+/** What the fake knows of each installation token it issued. */
+export interface IssuedToken {
+  token: string;
+  installationId: number;
+  /** owner/name (lower case) the token reaches. */
+  repositories: string[];
+  permissions: Record<string, string>;
+  expiresAt: number;
+  /** The JWT claims the fake verified before issuing it. */
+  jwt: { iss: string; iat: number; exp: number };
+}
+
+export interface FakeDispatch {
+  owner: string;
+  repo: string;
+  workflow: string;
+  ref: string;
+  inputs: Record<string, string>;
+  /** The credential that dispatched: an installation token the fake issued, or a static token. */
+  credential: { kind: 'installation'; installationId: number; token: string } | { kind: 'static'; owner: string };
+  /** The run it created; `actor` there is what GitHub reports as github.actor. */
+  runId: number;
 }
 
 export interface FakeIssue { number: number; title: string; body: string; state: 'open' | 'closed'; labels: string[] }
-export interface FakeRun { id: number; name: string; display_title: string; status: string; conclusion: string | null; html_url: string }
+export interface FakeRun { id: number; name: string; display_title: string; status: string; conclusion: string | null; html_url: string; event?: string; actor?: { login: string }; triggering_actor?: { login: string } }
 
 export interface GithubFake extends FakeServer {
   installationTokens: string[];
@@ -34,22 +79,42 @@ export interface GithubFake extends FakeServer {
   /** Protection-rule callbacks per run id: reports (no state) and the decision. */
   rules: Map<number, { reports: string[]; decision?: { state: string; comment: string; environment: string } }>;
   checkRuns: Array<{ id: number; body: Record<string, unknown> }>;
-  dispatches: Array<{ owner: string; repo: string; workflow: string; ref: string; inputs: Record<string, string> }>;
+  dispatches: FakeDispatch[];
+  /** Every installation token issued, with its installation, repositories, expiry and the JWT it was minted from. */
+  issued: IssuedToken[];
+  /** Requests the fake refused for their credentials (JWT or token), with GitHub's message. */
+  refused: Array<{ method: string; path: string; status: number; message: string }>;
+  /** Makes every issued installation token invalid (as if revoked or expired). */
+  revokeInstallationTokens(): void;
   addRun(run: Partial<FakeRun> & { id: number }): FakeRun;
   calls(method: string, pathPattern: RegExp): RecordedRequest[];
 }
 
 const b64url = (s: string) => Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
 
-function jwtValid(token: string, opts: GithubFakeOptions): boolean {
+/** GitHub's check of an App JWT: RS256 signed with the app's key, iss = App ID, iat not ahead, exp ahead by at most 10 minutes. */
+function checkJwt(token: string, opts: GithubFakeOptions, nowMs: number): { ok: true; claims: IssuedToken['jwt'] } | { ok: false; message: string } {
   const parts = token.split('.');
-  if (parts.length !== 3) return false;
-  if (!opts.appPublicKey) return true;
+  if (parts.length !== 3) return { ok: false, message: 'A JSON web token could not be decoded' };
   const [h, p, s] = parts as [string, string, string];
-  const ok = verify('RSA-SHA256', Buffer.from(`${h}.${p}`), createPublicKey(opts.appPublicKey), b64url(s));
-  if (!ok) return false;
-  const claims = JSON.parse(b64url(p).toString()) as { iss?: string | number };
-  return opts.appId === undefined || String(claims.iss) === String(opts.appId);
+  let header: { alg?: string };
+  let claims: { iss?: string | number; iat?: unknown; exp?: unknown };
+  try {
+    header = JSON.parse(b64url(h).toString()) as typeof header;
+    claims = JSON.parse(b64url(p).toString()) as typeof claims;
+  } catch {
+    return { ok: false, message: 'A JSON web token could not be decoded' };
+  }
+  const parsed = { iss: String(claims.iss), iat: Number(claims.iat), exp: Number(claims.exp) };
+  if (!opts.appPublicKey) return { ok: true, claims: parsed };
+  if (header.alg !== 'RS256') return { ok: false, message: 'A JSON web token could not be decoded' };
+  if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), createPublicKey(opts.appPublicKey), b64url(s))) return { ok: false, message: 'A JSON web token could not be decoded' };
+  if (opts.appId !== undefined && parsed.iss !== String(opts.appId)) return { ok: false, message: `'Issuer' claim ('iss') must be an Integer` };
+  const now = Math.floor(nowMs / 1000);
+  if (!Number.isInteger(parsed.iat) || parsed.iat > now + 60) return { ok: false, message: `'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued` };
+  if (!Number.isInteger(parsed.exp) || parsed.exp <= now) return { ok: false, message: `'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires` };
+  if (parsed.exp > now + 600) return { ok: false, message: `'Expiration time' claim ('exp') is too far in the future` };
+  return { ok: true, claims: parsed };
 }
 
 const error = (res: ServerResponse, status: number, message: string) =>
@@ -62,27 +127,90 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
   const rules: GithubFake['rules'] = new Map();
   const checkRuns: GithubFake['checkRuns'] = [];
   const dispatches: GithubFake['dispatches'] = [];
+  const issued: IssuedToken[] = [];
+  const refused: GithubFake['refused'] = [];
+  const now = opts.now ?? Date.now;
+  const slug = opts.appSlug ?? 'shipgate';
+  const ALL_PERMISSIONS: Record<string, string> = { actions: 'write', checks: 'write', deployments: 'write', issues: 'write', metadata: 'read' };
   let nextId = 1000;
 
   const bearer = (req: FakeRequest) => /^(?:bearer|token)\s+(.+)$/i.exec(req.rawHeaders.authorization ?? '')?.[1];
+  const refuse = (req: FakeRequest, res: ServerResponse, status: number, message: string) => {
+    refused.push({ method: req.method, path: req.path, status, message });
+    error(res, status, message);
+  };
+  /** The installation holding owner/name (undefined: not installed there). */
+  const installationOf = (fullName: string): number | undefined => {
+    if (!opts.installations) return 1;
+    const want = fullName.toLowerCase();
+    const hit = Object.entries(opts.installations).find(([, repos]) => repos.some((r) => r.toLowerCase() === want));
+    return hit ? Number(hit[0]) : undefined;
+  };
+  /** The credential of a /repos request for owner/name, or why it is refused. */
+  const credentialFor = (token: string | undefined, fullName: string): FakeDispatch['credential'] | undefined => {
+    if (!token) return undefined;
+    const t = issued.find((i) => i.token === token);
+    if (t) {
+      if (t.expiresAt <= now()) return undefined;
+      if (!t.repositories.includes('*') && !t.repositories.includes(fullName.toLowerCase())) return undefined;
+      return { kind: 'installation', installationId: t.installationId, token };
+    }
+    if (opts.tokens?.includes(token)) return { kind: 'static', owner: opts.tokenOwners?.[token] ?? 'octocat' };
+    return undefined;
+  };
 
   const handler = async (req: FakeRequest, res: ServerResponse) => {
     const { method, path } = req;
     const body = (req.body ?? {}) as Record<string, unknown>;
     let m: RegExpExecArray | null;
+    const appJwt = () => checkJwt(bearer(req) ?? '', opts, now());
+    if (path === '/app' && method === 'GET') {
+      const jwt = appJwt();
+      if (!jwt.ok) return refuse(req, res, 401, jwt.message);
+      return sendJson(res, 200, { id: opts.appId ?? 1, slug, name: slug, owner: { login: 'acme' }, permissions: ALL_PERMISSIONS });
+    }
     if ((m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path)) && method === 'POST') {
-      if (!jwtValid(bearer(req) ?? '', opts)) return error(res, 401, 'A JSON web token could not be decoded');
+      const jwt = appJwt();
+      if (!jwt.ok) return refuse(req, res, 401, jwt.message);
+      const installationId = Number(m[1]);
+      const holds = opts.installations ? opts.installations[installationId]?.map((r) => r.toLowerCase()) : ['*'];
+      if (!holds) return refuse(req, res, 404, 'Not Found');
+      let repositories = holds;
+      if (body.repositories !== undefined) {
+        const names = body.repositories;
+        if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) return error(res, 422, 'repositories must be an array of repository names');
+        // GitHub: names without the owner, each in the installation's account.
+        const wanted = (names as string[]).map((n) => n.toLowerCase());
+        const full = holds.includes('*') ? wanted.map((n) => `*/${n}`) : wanted.map((n) => holds.find((h) => h.split('/')[1] === n));
+        if (full.some((f) => f === undefined)) return error(res, 422, 'There is at least one repository that does not exist or is not accessible to the parent installation.');
+        repositories = holds.includes('*') ? ['*'] : (full as string[]);
+      }
+      let permissions = ALL_PERMISSIONS;
+      if (body.permissions !== undefined) {
+        const asked = body.permissions as Record<string, unknown>;
+        const rank = { read: 1, write: 2 } as Record<string, number>;
+        for (const [k, v] of Object.entries(asked)) {
+          if (!rank[String(v)] || !ALL_PERMISSIONS[k] || rank[String(v)]! > rank[ALL_PERMISSIONS[k]!]!) return error(res, 422, `The permissions requested are not granted to this installation: ${k}`);
+        }
+        permissions = { ...(asked as Record<string, string>), metadata: 'read' };
+      }
       const token = `ghs_${randomBytes(18).toString('hex')}`;
+      const expiresAt = now() + (opts.installationTokenTtlMs ?? 3600_000);
       installationTokens.push(token);
-      return sendJson(res, 201, { token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { actions: 'write', checks: 'write', deployments: 'write' }, repository_selection: 'selected' });
+      issued.push({ token, installationId, repositories, permissions, expiresAt, jwt: jwt.claims });
+      return sendJson(res, 201, { token, expires_at: new Date(expiresAt).toISOString(), permissions, repository_selection: 'selected' });
     }
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(path)) && method === 'GET') {
-      if (!jwtValid(bearer(req) ?? '', opts)) return error(res, 401, 'A JSON web token could not be decoded');
-      return sendJson(res, 200, { id: 1, app_id: opts.appId ?? 1, account: { login: m[1] }, target_type: 'Organization' });
+      const jwt = appJwt();
+      if (!jwt.ok) return refuse(req, res, 401, jwt.message);
+      const id = installationOf(`${m[1]}/${m[2]}`);
+      if (id === undefined) return refuse(req, res, 404, 'Not Found');
+      return sendJson(res, 200, { id, app_id: opts.appId ?? 1, app_slug: slug, account: { login: m[1] }, target_type: 'Organization' });
     }
-    if (path.startsWith('/repos/')) {
-      const token = bearer(req);
-      if (!token || !(installationTokens.includes(token) || opts.tokens?.includes(token))) return error(res, 401, 'Bad credentials');
+    let credential: FakeDispatch['credential'] | undefined;
+    if ((m = /^\/repos\/([^/]+)\/([^/]+)\//.exec(path))) {
+      credential = credentialFor(bearer(req), `${m[1]}/${m[2]}`);
+      if (!credential) return refuse(req, res, 401, 'Bad credentials');
     }
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/check-runs$/.exec(path)) && method === 'POST') {
       const problem = checkRunProblem(body);
@@ -126,7 +254,13 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
       if (typeof body.ref !== 'string') return error(res, 422, 'ref is required');
       if (Object.keys(inputs).length > 25) return error(res, 422, 'inputs are too large (maximum 25)');
       if (Object.values(inputs).some((v) => typeof v !== 'string')) return error(res, 422, 'inputs must be strings');
-      dispatches.push({ owner: m[1]!, repo: m[2]!, workflow: decodeURIComponent(m[3]!), ref: body.ref, inputs: inputs as Record<string, string> });
+      // GitHub: a dispatch by an App needs the installation token's actions: write.
+      if (credential?.kind === 'installation' && issued.find((i) => i.token === credential.token)?.permissions.actions !== 'write') return error(res, 403, 'Resource not accessible by integration');
+      const workflow = decodeURIComponent(m[3]!);
+      const actor = credential?.kind === 'installation' ? `${slug}[bot]` : credential?.owner ?? 'octocat';
+      const runId = nextId++;
+      runs.set(runId, { id: runId, name: workflow.replace(/\.ya?ml$/, ''), display_title: workflow, status: 'queued', conclusion: null, html_url: `https://github.com/${m[1]}/${m[2]}/actions/runs/${runId}`, event: 'workflow_dispatch', actor: { login: actor }, triggering_actor: { login: actor } });
+      dispatches.push({ owner: m[1]!, repo: m[2]!, workflow, ref: body.ref, inputs: inputs as Record<string, string>, credential: credential!, runId });
       res.writeHead(204).end();
       return;
     }
@@ -161,7 +295,10 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
   const server = await startFakeServer(handler);
   return {
     ...server,
-    installationTokens, issues, runs, rules, checkRuns, dispatches,
+    installationTokens, issues, runs, rules, checkRuns, dispatches, issued, refused,
+    revokeInstallationTokens() {
+      for (const t of issued) t.expiresAt = 0;
+    },
     addRun(run) {
       const full: FakeRun = { name: 'release', display_title: '', status: 'in_progress', conclusion: null, html_url: `https://github.com/o/r/actions/runs/${run.id}`, ...run };
       runs.set(full.id, full);
