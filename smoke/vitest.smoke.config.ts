@@ -1,11 +1,12 @@
 /**
  * Vitest config of the smoke gate (pipeline/gates/smoke). The gate sets SHIPGATE_SMOKE_INCLUDE to
- * the chosen suites (JSON list of globs, relative to the repo root) and BASE_URL to the deployment.
+ * the chosen suites (JSON list of globs, relative to the user's repository, which is vitest's root)
+ * and BASE_URL to the deployment. This file ships with Shipgate; the suites are the user's.
  * No global setup: smoke suites talk to a deployed URL, never to a test database.
  */
 import { defineConfig } from 'vitest/config';
 
-const include = process.env.SHIPGATE_SMOKE_INCLUDE ? (JSON.parse(process.env.SHIPGATE_SMOKE_INCLUDE) as string[]) : ['smoke/suites/**/*.test.ts'];
+const include = process.env.SHIPGATE_SMOKE_INCLUDE ? (JSON.parse(process.env.SHIPGATE_SMOKE_INCLUDE) as string[]) : ['smoke/suites/**/*.{test,spec}.?(c|m)[jt]s?(x)'];
 
 export default defineConfig({
   test: {

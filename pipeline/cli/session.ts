@@ -1,28 +1,37 @@
 /**
- * What every release-related command needs: the config, the store, and the release system —
- * resolved at the edge from flags and process.env. Without SHIPGATE_STORE_URI, the store and
- * any environment whose database variable is unset (with the local `process` provider) use the
- * embedded local database under .shipgate/local — the embedded defaults of a local release.
+ * What every release-related command needs: the workspace (the user's repository), its config,
+ * the store, and the release system — resolved at the edge from flags and the environment. Without
+ * SHIPGATE_STORE_URI, the store and any environment whose database variable is unset (with the
+ * local `process` provider) use the embedded local database under <repository>/.shipgate/local —
+ * the embedded defaults of a local release. Nothing resolves against where Shipgate is installed.
  */
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
 import type { MongoClient } from 'mongodb';
-import { loadConfig, DEFAULT_CONFIG_FILE } from '../config/load.ts';
+import { loadConfig } from '../config/load.ts';
 import type { ShipgateConfig } from '../config/schema.ts';
 import { connectMongo, dbNameFromUri, mongoUriWithDb } from '../mongo/connect.ts';
-import { repoRoot } from '../mongo/embedded.ts';
+import { findWorkspace, stateDirOf, type Workspace } from '../repo.ts';
 import { buildReleaseSystem, type ReleaseSystem } from '../release/factory.ts';
 import type { Identity } from '../release/types.ts';
 import { ensureLocalDatabase } from '../local/database.ts';
 import { coreErrors } from '../errors.ts';
 
 export interface SessionOptions {
+  /** -f/--config: the config file (relative to `cwd`); default: .github/shipgate.yml of the repository around `cwd`. */
   config?: string;
   /** Acting person for CLI identities (default: $SHIPGATE_AS, then $GITHUB_ACTOR in GitHub Actions, then the OS user). */
   as?: string;
+  /** Where the command runs (default: process.cwd()). */
+  cwd?: string;
+  /** The environment (default: process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface Session {
+  /** The user's repository: the config's paths, the app, the smoke suites and the local state resolve against it. */
+  workspace: Workspace;
+  /** The local state folder (embedded database, app processes, router). */
+  stateDir: string;
   config: ShipgateConfig;
   system: ReleaseSystem;
   storeClient: MongoClient;
@@ -31,11 +40,13 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export const LOCAL_STATE_DIR = resolve(repoRoot, '.shipgate/local');
-
-/** The local state folder: $SHIPGATE_STATE_DIR, else .shipgate/local in the checkout. */
-export function localStateDir(env: Record<string, string | undefined> = process.env): string {
-  return env.SHIPGATE_STATE_DIR ? resolve(env.SHIPGATE_STATE_DIR) : LOCAL_STATE_DIR;
+/**
+ * The local state folder of the repository around `cwd`: $SHIPGATE_STATE_DIR (a relative value is
+ * relative to the repository root), else <repository>/.shipgate/local. (Kept for bot/main.ts and
+ * demo.ts; a session has it as `stateDir`.)
+ */
+export function localStateDir(env: Record<string, string | undefined> = process.env, opts: { config?: string; cwd?: string } = {}): string {
+  return stateDirOf(findWorkspace(opts), env);
 }
 
 /**
@@ -65,11 +76,13 @@ export function localDefaults(config: ShipgateConfig, serverUri: string, env: Re
 }
 
 export async function openSession(opts: SessionOptions = {}): Promise<Session> {
-  const config = await loadConfig({ file: opts.config ?? DEFAULT_CONFIG_FILE, cwd: process.cwd() });
-  let env: Record<string, string | undefined> = { ...process.env };
+  const cwd = opts.cwd ?? process.cwd();
+  const workspace = findWorkspace({ ...(opts.config !== undefined ? { config: opts.config } : {}), cwd });
+  const config = await loadConfig({ file: workspace.configShown, cwd });
+  let env: Record<string, string | undefined> = { ...(opts.env ?? process.env) };
   let storeUri = env.SHIPGATE_STORE_URI;
   const local = !storeUri;
-  const stateDir = localStateDir(env);
+  const stateDir = stateDirOf(workspace, env);
   if (!storeUri) {
     const db = await ensureLocalDatabase(stateDir);
     storeUri = db.uri;
@@ -80,7 +93,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
   let system: ReleaseSystem;
   try {
     system = await buildReleaseSystem({
-      config, env, repoRoot: process.cwd(), localStateDir: stateDir, storeClient,
+      config, env, repoRoot: workspace.root, localStateDir: stateDir, storeClient,
       // The store database is the URI's path (default "shipgate").
       storeDbName: dbNameFromUri(storeUri, 'shipgate'),
       actor,
@@ -91,7 +104,7 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
     throw err;
   }
   return {
-    config, system, storeClient, env, local,
+    workspace, stateDir, config, system, storeClient, env, local,
     async close() {
       try {
         await system.close();

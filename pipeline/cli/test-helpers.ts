@@ -1,5 +1,6 @@
 /** Runs the real `shipgate` command (bin/shipgate.js) as a child process, for the CLI's tests. */
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { repoRoot } from '../mongo/embedded.ts';
 
 export interface CliRun {
@@ -10,10 +11,10 @@ export interface CliRun {
   killed: boolean;
 }
 
-/** Only PATH and HOME are inherited: the identity and the store come from `env`. */
-export function runShipgate(args: string[], env: Record<string, string | undefined>, opts: { killAfterMs?: number } = {}): Promise<CliRun> {
+/** Only PATH and HOME are inherited: the identity and the store come from `env`. `cwd`: where it runs (default: Shipgate's checkout). */
+export function runShipgate(args: string[], env: Record<string, string | undefined>, opts: { killAfterMs?: number; cwd?: string } = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/shipgate.js', ...args], { cwd: repoRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/shipgate.js'), ...args], { cwd: opts.cwd ?? repoRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let killed = false;

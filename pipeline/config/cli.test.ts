@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../mongo/embedded.ts';
 import { tempDir, writeConfig } from './test-helpers.ts';
@@ -48,9 +49,12 @@ describe('shipgate config check', () => {
     expect(r.stdout).toContain('cloudflare record example.com, zone CF_ZONE_ID (not set: needed at release time), token CF_API_TOKEN (set)');
   });
 
-  it('marks paths from the config that do not exist (still exit 0: they may be generated later)', async () => {
+  it('marks paths from the config that do not exist in its repository (still exit 0: they may be generated later)', async () => {
+    // The file's folder is its repository (no .git, no .github): its paths are looked up there.
+    const dir = tempDir();
+    mkdirSync(join(dir, 'smoke/suites'), { recursive: true });
     const file = writeConfig(
-      tempDir(),
+      dir,
       ['app: { name: notes, start: x }', 'environments:', '  staging: { deploy: { provider: process }, database: { uriEnv: STAGING_MONGODB_URI } }', 'gates:', '  smoke: { suites: [smoke/suites, smoke/nowhere] }', '  load: { profile: load/missing.profile.json }'].join('\n'),
     );
     const r = await shipgate(['config', 'check', '--file', file]);

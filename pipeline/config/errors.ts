@@ -21,7 +21,7 @@ export const configErrors = defineErrors({
   SHIPGATE_CONFIG_NOT_FOUND: {
     message: (d: { file: string }) => `config file ${d.file} does not exist`,
     hint: () =>
-      'create .github/shipgate.yml (copy the example in docs/configuration.md), or pass --file <path> to point at your config',
+      'run the command inside your repository (Shipgate looks for .github/shipgate.yml from the current folder up), create it (`shipgate init`, or copy the example in docs/configuration.md), or pass -f/--config <file>',
     docs: 'configuration.md#example',
     exitCode: 3,
   },

@@ -78,6 +78,15 @@ export function crossFieldProblems(data: unknown): RawProblem[] {
       }
     }
 
+    // Where the deployment answers: the gates need a URL. `command` takes it from deploy.urlCommand
+    // or the environment's url; `webhook` (a hook only answers "accepted") from the url alone.
+    if (deploy?.provider === 'command' && deploy.urlCommand === undefined && env.url === undefined)
+      add(at('deploy'), 'a command deploy needs to know where the deployment answers: set deploy.urlCommand or the environment\'s url',
+        `add urlCommand: "<a command printing the deployed URL>" to environments.${envName}.deploy, or url: https://… to environments.${envName}`);
+    if (deploy?.provider === 'webhook' && env.url === undefined)
+      add(at('url'), 'is required with a webhook deploy: the hook does not say where the deployment answers',
+        `add url: https://… (the URL the webhook deploys to) to environments.${envName}`);
+
     const dns = obj(env.dns);
     if (dns?.provider === 'local' && typeof deploy?.provider === 'string' && deploy.provider !== 'process')
       add(at('dns', 'provider'), `local DNS only works with deploy provider process (this environment uses ${deploy.provider})`, 'use dns provider cloudflare, or deploy with provider process');

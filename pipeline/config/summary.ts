@@ -16,19 +16,22 @@ export interface SummaryOptions {
   env: EnvVars;
   /** Whether a path from the config exists (relative to the repository root); when given, missing ones are marked. */
   exists?: (path: string) => boolean;
+  /** The repository the paths are relative to; shown when given. */
+  root?: string;
 }
 
 const row = (label: string, text: string) => `  ${label.padEnd(11)}${text}`;
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
-export function formatConfigSummary({ config, file, env, exists }: SummaryOptions): string {
+export function formatConfigSummary({ config, file, env, exists, root }: SummaryOptions): string {
   const at = (path: string) => (exists && !exists(path) ? `${path} (not found)` : path);
   const variable = (name: string) => `${name} (${env[name] ? 'set' : 'not set: needed at release time'})`;
   const path = releasePath(config).map((n) => (config.environments[n]?.protected ? `${n} (protected)` : n));
   const lines = [
     `✓ ${file} is valid`,
     '',
-    row('app', `${config.app.name}: ${config.app.start}${config.app.cwd ? ` (in ${config.app.cwd})` : ''}`),
+    ...(root ? [row('repository', `${root} (the paths below are relative to it)`)] : []),
+    row('app', `${config.app.name}: ${config.app.start}${config.app.cwd ? ` (in ${at(config.app.cwd)})` : ''}`),
     row('release', path.join(' → ')),
     row('migrations', `${at(config.migrations.dir)} (changelog collection ${config.migrations.changelogCollection})`),
   ];

@@ -86,7 +86,7 @@ export const deployErrors = defineErrors({
   },
   SHIPGATE_COMMAND_OPTIONS_INVALID: {
     message: (d: { problems: string[] }) => `command deploy options are invalid: ${d.problems.join('; ')}`,
-    hint: () => 'set deploy.run (the shell command) and either deploy.url or deploy.urlCommand',
+    hint: () => 'in .github/shipgate.yml set deploy.run (the shell command) and either deploy.urlCommand (prints the deployed URL) or the environment\'s url (environments.<name>.url); `shipgate config check` checks it',
     docs: 'providers.md#deploy-command',
   },
   SHIPGATE_COMMAND_FAILED: {
@@ -109,7 +109,7 @@ export const deployErrors = defineErrors({
   },
   SHIPGATE_WEBHOOK_OPTIONS_INVALID: {
     message: (d: { problems: string[] }) => `webhook deploy options are invalid: ${d.problems.join('; ')}`,
-    hint: () => 'set deploy.hookUrlEnv (the secret hook URL) and deploy.url',
+    hint: () => 'in .github/shipgate.yml set deploy.urlEnv (the variable holding the secret hook URL) and the environment\'s url (environments.<name>.url); `shipgate config check` checks it',
     docs: 'providers.md#deploy-webhook',
   },
   SHIPGATE_WEBHOOK_REJECTED: {

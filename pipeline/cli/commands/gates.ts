@@ -2,6 +2,11 @@
  * `shipgate health | smoke | load`: run one verification gate against a URL by hand or in CI.
  * Thin shell: parse flags (clear usage errors), run the gate with a progress printer (one live line
  * in a TTY, plain lines otherwise), print the verdict. Exit 0 passed, 1 failed or error.
+ *
+ * Config-driven: the gate's settings come from `gates.<gate>` of the config (-f/--config, default
+ * .github/shipgate.yml of the repository), flags override them, and `--env <name>` takes the URL
+ * from `environments.<name>.url`. Without a config file the commands run on flags alone. Suites,
+ * profiles and scripts resolve against the user's repository root, never Shipgate's own files.
  */
 import type { Command } from 'commander';
 import { coreErrors } from '../../errors.ts';
@@ -14,8 +19,26 @@ import { prepareLoad, runLoadGate, type EngineChoice } from '../../gates/load/ga
 import { thresholdsFromFlags } from '../../gates/load/thresholds.ts';
 import { loadErrors } from '../../gates/load/errors.ts';
 import type { CommandModule } from './index.ts';
+import { environmentFlag, repoPath, withConfigFlag, workspaceConfig, type WorkspaceConfig } from '../workspace.ts';
 
 interface OutputFlags { markdown?: boolean; json?: boolean }
+
+interface TargetFlags { url?: string; env?: string; config?: string }
+
+/** The URL to check: --url, else the config's environments.<--env>.url. */
+function targetUrl(o: TargetFlags, wc: WorkspaceConfig, usage: string): string {
+  if (o.url !== undefined) return url(o.url, usage);
+  if (o.env === undefined) throw coreErrors.SHIPGATE_USAGE({ problem: 'give the deployment to check: --url <url>, or --env <name> (an environment of the config with url:)', usage });
+  const e = environmentFlag(wc, o.env, usage);
+  if (!e.url) throw coreErrors.SHIPGATE_USAGE({ problem: `--env ${o.env}: environments.${o.env}.url is not set in ${wc.workspace.configShown}`, usage: `${usage} (pass --url, or add url: to the environment)` });
+  return url(e.url, usage);
+}
+
+const targetOptions = (c: Command) =>
+  withConfigFlag(
+    c.option('--url <url>', 'base URL of the deployment')
+      .option('--env <name>', 'the environment to check: its url (environments.<name>.url) unless --url is given'),
+  );
 
 function url(value: string, usage: string): string {
   let u: URL;
@@ -70,94 +93,104 @@ async function withProgress<T>(fn: (p: ReturnType<typeof progressPrinter>, signa
   }
 }
 
-const HEALTH_USAGE = 'shipgate health --url <url> [--version <v>] [--path /health] [--consecutive 3] [--interval 1s] [--timeout 120s]';
-const SMOKE_USAGE = 'shipgate smoke --url <url> [--suite smoke/suites ...] [--retries N] [--timeout 5m]';
-const LOAD_USAGE = "shipgate load --url <url> [--profile load/notes.profile.json] [--engine builtin|k6|auto] [--script load/notes.k6.js] [--threshold 'http_req_duration=p(95)<300' ...] [--duration 10s] [--connections N]";
+const HEALTH_USAGE = 'shipgate health (--url <url> | --env <name>) [-f <config>] [--version <v>] [--path /health] [--consecutive 3] [--interval 1s] [--timeout 120s]';
+const SMOKE_USAGE = 'shipgate smoke (--url <url> | --env <name>) [-f <config>] [--suite smoke/suites ...] [--retries N] [--timeout 5m]';
+const LOAD_USAGE = "shipgate load (--url <url> | --env <name>) [-f <config>] [--profile load/<name>.profile.json] [--engine builtin|k6|auto] [--script load/<name>.k6.js] [--threshold 'http_req_duration=p(95)<300' ...] [--duration 10s] [--connections N]";
 
 export const gatesCommands: CommandModule = {
   register(program: Command) {
     // `--version <v>` after a gate command is the release version, not the program's -V/--version.
     program.enablePositionalOptions();
-    program
-      .command('health')
+    targetOptions(program.command('health'))
       .description('poll a health endpoint until it answers healthy (2xx, JSON, db up, expected version) N times in a row')
-      .requiredOption('--url <url>', 'base URL of the deployment')
       .option('--version <version>', 'version being released: the endpoint must report exactly this')
-      .option('--path <path>', 'health path', '/health')
-      .option('--version-field <path>', 'JSON path of the version in the body', 'version')
-      .option('--db-field <path>', 'JSON path of the db status ("none" to skip)', 'db')
-      .option('--consecutive <n>', 'healthy answers in a row needed', '3')
-      .option('--interval <duration>', 'wait between tries (backoff grows to 4x after failures)', '1s')
-      .option('--timeout <duration>', 'overall deadline', '120s')
-      .option('--request-timeout <duration>', 'per-request timeout', '5s')
+      .option('--path <path>', 'health path (default: gates.health.path, else /health)')
+      .option('--version-field <path>', 'JSON path of the version in the body (default: gates.health.versionField, else version)')
+      .option('--db-field <path>', 'JSON path of the db status, "none" to skip (default: gates.health.dbField, else db)')
+      .option('--consecutive <n>', 'healthy answers in a row needed (default: gates.health.consecutive, else 3)')
+      .option('--interval <duration>', 'wait between tries; backoff grows to 4x after failures (default: gates.health.interval, else 1s)')
+      .option('--timeout <duration>', 'overall deadline (default: gates.health.timeout, else 120s)')
+      .option('--request-timeout <duration>', 'per-request timeout (default: gates.health.requestTimeout, else 5s)')
       .option('--markdown', 'print the markdown summary (GitHub job summary)')
       .option('--json', 'print the GateResult as JSON')
-      .action(async (o: Record<string, string | undefined> & OutputFlags) => {
+      .action(async (o: Record<string, string | undefined> & TargetFlags & OutputFlags) => {
+        const wc = await workspaceConfig({ ...(o.config !== undefined ? { config: o.config } : {}), optional: true });
+        const target = targetUrl(o, wc, HEALTH_USAGE);
+        const h = wc.config?.gates.health;
+        const dbField = o.dbField ?? h?.dbField ?? 'db';
         const out = await withProgress((progress, signal) =>
           runHealthGate({
-            url: url(o.url as string, HEALTH_USAGE),
-            path: o.path ?? '/health',
+            url: target,
+            path: o.path ?? h?.path ?? '/health',
             expectVersion: o.version,
-            versionField: o.versionField ?? 'version',
-            dbField: o.dbField === 'none' ? null : (o.dbField ?? 'db'),
-            consecutive: int('--consecutive', o.consecutive, HEALTH_USAGE, 1) ?? 3,
-            intervalMs: duration('--interval', o.interval, HEALTH_USAGE) ?? 1000,
-            timeoutMs: duration('--timeout', o.timeout, HEALTH_USAGE) ?? 120_000,
-            requestTimeoutMs: duration('--request-timeout', o.requestTimeout, HEALTH_USAGE) ?? 5000,
+            versionField: o.versionField ?? h?.versionField ?? 'version',
+            dbField: dbField === 'none' ? null : dbField,
+            consecutive: int('--consecutive', o.consecutive, HEALTH_USAGE, 1) ?? h?.consecutive ?? 3,
+            intervalMs: duration('--interval', o.interval, HEALTH_USAGE) ?? h?.interval ?? 1000,
+            timeoutMs: duration('--timeout', o.timeout, HEALTH_USAGE) ?? h?.timeout ?? 120_000,
+            requestTimeoutMs: duration('--request-timeout', o.requestTimeout, HEALTH_USAGE) ?? h?.requestTimeout ?? 5000,
             progress, signal,
           }),
         );
         finish(out, o);
       });
 
-    program
-      .command('smoke')
+    targetOptions(program.command('smoke'))
       .description('run smoke suites (vitest files) against a deployment; every test listed with status and duration')
-      .requiredOption('--url <url>', 'base URL of the deployment (BASE_URL for the suites)')
-      .option('--suite <path>', 'suite file or folder (repeatable)', collect, [])
-      .option('--retries <n>', 'retries for a failing test (passing on retry = flaky)', '0')
-      .option('--timeout <duration>', 'overall deadline (the run is killed past it)', '5m')
+      .option('--suite <path>', 'suite file or folder, relative to the repository root (repeatable; default: gates.smoke.suites, else smoke/suites)', collect, [])
+      .option('--retries <n>', 'retries for a failing test; passing on retry = flaky (default: gates.smoke.retries, else 0)')
+      .option('--timeout <duration>', 'overall deadline; the run is killed past it (default: gates.smoke.timeout, else 5m)')
       .option('--version <version>', 'expected version, passed to suites as EXPECT_VERSION')
       .option('--markdown', 'print the markdown summary (GitHub job summary)')
       .option('--json', 'print the GateResult as JSON')
-      .action(async (o: { url: string; suite: string[]; retries?: string; timeout?: string; version?: string } & OutputFlags) => {
-        const target = url(o.url, SMOKE_USAGE);
-        const retries = int('--retries', o.retries, SMOKE_USAGE) ?? 0;
-        const timeoutMs = duration('--timeout', o.timeout, SMOKE_USAGE) ?? 300_000;
+      .action(async (o: TargetFlags & { suite: string[]; retries?: string; timeout?: string; version?: string } & OutputFlags) => {
+        const wc = await workspaceConfig({ ...(o.config !== undefined ? { config: o.config } : {}), optional: true });
+        const target = targetUrl(o, wc, SMOKE_USAGE);
+        const s = wc.config?.gates.smoke;
+        const retries = int('--retries', o.retries, SMOKE_USAGE) ?? s?.retries ?? 0;
+        const timeoutMs = duration('--timeout', o.timeout, SMOKE_USAGE) ?? s?.timeout ?? 300_000;
+        const suites = o.suite.length ? o.suite : s ? [...s.suites] : ['smoke/suites'];
         const out = await withProgress((progress, signal) =>
-          runSmokeGate({ url: target, suites: o.suite.length ? o.suite : ['smoke/suites'], retries, timeoutMs, ...(o.version ? { env: { EXPECT_VERSION: o.version } } : {}), progress, signal }),
+          runSmokeGate({
+            url: target, cwd: wc.workspace.root, suites: suites.map((p) => repoPath(wc, p)), retries, timeoutMs,
+            ...(o.version ? { env: { EXPECT_VERSION: o.version } } : {}), progress, signal,
+          }),
         );
         finish(out, o);
       });
 
-    program
-      .command('load')
+    targetOptions(program.command('load'))
       .description('load-test a deployment (built-in engine or k6) and check k6-syntax thresholds')
-      .requiredOption('--url <url>', 'base URL of the deployment')
-      .option('--engine <engine>', 'builtin | k6 | auto (k6 when on PATH and a script is given)', 'auto')
-      .option('--profile <file>', 'built-in engine profile (JSON)', 'load/notes.profile.json')
-      .option('--script <file>', 'k6 script (writes its summary via handleSummary)')
-      .option('--threshold <metric=expr>', "threshold in k6 syntax, e.g. 'http_req_duration=p(95)<300' (repeatable; replaces the profile's for that metric)", collect, [])
+      .option('--engine <engine>', 'builtin | k6 | auto: k6 when on PATH and a script is given (default: gates.load.engine, else auto)')
+      .option('--profile <file>', 'built-in engine profile (JSON), relative to the repository root (default: gates.load.profile)')
+      .option('--script <file>', 'k6 script (writes its summary via handleSummary), relative to the repository root (default: gates.load.script)')
+      .option('--threshold <metric=expr>', "threshold in k6 syntax, e.g. 'http_req_duration=p(95)<300' (repeatable; replaces the config's and the profile's for that metric)", collect, [])
       .option('--duration <duration>', 'run length (overrides the profile/script)')
       .option('--connections <n>', 'connections (k6: VUs)')
       .option('--markdown', 'print the markdown summary (GitHub job summary)')
       .option('--json', 'print the GateResult as JSON')
-      .action(async (o: { url: string; engine: string; profile?: string; script?: string; threshold: string[]; duration?: string; connections?: string } & OutputFlags) => {
-        const target = url(o.url, LOAD_USAGE);
-        if (!['builtin', 'k6', 'auto'].includes(o.engine)) throw coreErrors.SHIPGATE_USAGE({ problem: `--engine "${o.engine}" is not one of builtin, k6, auto`, usage: LOAD_USAGE });
+      .action(async (o: TargetFlags & { engine?: string; profile?: string; script?: string; threshold: string[]; duration?: string; connections?: string } & OutputFlags) => {
+        const wc = await workspaceConfig({ ...(o.config !== undefined ? { config: o.config } : {}), optional: true });
+        const target = targetUrl(o, wc, LOAD_USAGE);
+        const l = wc.config?.gates.load;
+        const engine = o.engine ?? l?.engine ?? 'auto';
+        if (!['builtin', 'k6', 'auto'].includes(engine)) throw coreErrors.SHIPGATE_USAGE({ problem: `--engine "${engine}" is not one of builtin, k6, auto`, usage: LOAD_USAGE });
         const th = thresholdsFromFlags(o.threshold);
         if (!th.ok) throw loadErrors.SHIPGATE_LOAD_THRESHOLDS_INVALID({ source: '--threshold', error: th.error });
         const durationMs = duration('--duration', o.duration, LOAD_USAGE);
         const connections = int('--connections', o.connections, LOAD_USAGE, 1);
+        const profile = o.profile ?? l?.profile;
+        const script = o.script ?? l?.script;
+        const thresholds = { ...Object.fromEntries(Object.entries(l?.thresholds ?? {}).map(([k, v]) => [k, [...v]])), ...th.value };
         const k6Env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => /^(K6_|SMOKE_)/.test(e[0]) && e[1] !== undefined));
         const opts = {
-          url: target, engine: o.engine as EngineChoice,
-          ...(o.profile ? { profile: o.profile } : {}), ...(o.script ? { script: o.script } : {}),
-          ...(Object.keys(th.value).length ? { thresholds: th.value } : {}),
+          url: target, engine: engine as EngineChoice,
+          ...(profile ? { profile: repoPath(wc, profile) } : {}), ...(script ? { script: repoPath(wc, script) } : {}),
+          ...(Object.keys(thresholds).length ? { thresholds } : {}),
           ...(durationMs !== undefined ? { durationMs } : {}), ...(connections !== undefined ? { connections } : {}),
           env: k6Env,
         };
-        const prepared = await prepareLoad(opts); // bad profile/thresholds: exit 3 with every problem listed
+        const prepared = await prepareLoad(opts); // no profile/script: exit 2 naming --profile and gates.load.profile; bad profile/thresholds: exit 3
         const out = await withProgress((progress, signal) => runLoadGate({ ...opts, progress, signal }, prepared));
         finish(out, o);
       });

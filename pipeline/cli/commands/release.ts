@@ -1,6 +1,8 @@
 /**
  * Release commands: release (and resume/show), approve, reject, status, lock, unlock, audit,
- * rollback. Thin: each parses its flags, opens a session and calls the engine.
+ * rollback. Thin: each parses its flags, opens a session and calls the engine. Every one takes
+ * -f/--config; those where an identity matters (release, resume, approve, reject, lock, unlock,
+ * rollback) take --as.
  */
 import type { Command } from 'commander';
 import { openSession, cliIdentity, type Session } from '../session.ts';
@@ -22,11 +24,7 @@ import { hostname } from 'node:os';
 import { environmentByName } from '../../config/lookup.ts';
 import type { Identity, ReleaseRecord } from '../../release/types.ts';
 import type { CommandModule } from './index.ts';
-
-interface Common {
-  config?: string;
-  as?: string;
-}
+import { withAsFlag, withConfigFlag, type CommonFlags as Common } from '../workspace.ts';
 
 async function withSession<T>(opts: Common, body: (s: Session) => Promise<T>): Promise<T> {
   const s = await openSession(opts);
@@ -78,7 +76,9 @@ export async function driveRelease(s: Session, id: string, opts: { approveAs?: s
 
 export const releaseCommands: CommandModule = {
   register(program: Command) {
-    const common = (c: Command) => c.option('-f, --config <file>', 'config file (default .github/shipgate.yml)').option('--as <person>', 'act as this person (default $SHIPGATE_AS or your user name)');
+    // Who acts matters: -f and --as. Read-only commands: -f only.
+    const common = (c: Command) => withAsFlag(withConfigFlag(c));
+    const reading = (c: Command) => withConfigFlag(c);
 
     const release = common(program.command('release'))
       .description('release a commit through every gate of the path up to --to (e.g. staging → production)')
@@ -91,7 +91,7 @@ export const releaseCommands: CommandModule = {
         const to = o.to;
         if (!to) throw coreErrors.SHIPGATE_USAGE({ problem: 'shipgate release needs --to <env>', usage: 'shipgate release --to production [--ref main] [--approve-as ana]' });
         await withSession(o, async (s) => {
-          const sha = o.sha ?? (await resolveCommit(o.ref));
+          const sha = o.sha ?? (await resolveCommit(o.ref, s.workspace.root));
           const r = await s.system.createRelease({ to, ref: o.ref, sha, version: o.releaseVersion ?? `0.0.0-${sha.slice(0, 7)}`, requester: cliIdentity(o.as, s.env) });
           await driveRelease(s, r._id, o.approveAs ? { approveAs: o.approveAs } : {});
         });
@@ -113,7 +113,7 @@ export const releaseCommands: CommandModule = {
         });
       });
 
-    common(release.command('show <id>'))
+    reading(release.command('show <id>'))
       .description('show a release: stages, results, approvals')
       .option('--json', 'print the release record as JSON')
       .option('--markdown', 'print a markdown summary')
@@ -152,7 +152,7 @@ export const releaseCommands: CommandModule = {
         });
       });
 
-    common(program.command('status'))
+    reading(program.command('status'))
       .description('every environment: version, slot, lock, release in flight')
       .action(async (o: Common) => {
         await withSession(o, async (s) => {
@@ -185,7 +185,7 @@ export const releaseCommands: CommandModule = {
       });
 
     const audit = program.command('audit').description('the append-only audit log');
-    common(audit.command('verify'))
+    reading(audit.command('verify'))
       .description('check the hash chain: detects edited or deleted entries')
       .action(async (o: Common) => {
         await withSession(o, async (s) => {
@@ -194,7 +194,7 @@ export const releaseCommands: CommandModule = {
           else throw releaseErrors.SHIPGATE_AUDIT_BROKEN({ problem: v.problem });
         });
       });
-    common(audit.command('show <release>'))
+    reading(audit.command('show <release>'))
       .description('the audit entries of one release')
       .action(async (id: string, o: Common) => {
         await withSession(o, async (s) => {

@@ -26,8 +26,11 @@ export const loadErrors = defineErrors({
     docs: 'load.md#engines',
   },
   SHIPGATE_LOAD_INPUT_MISSING: {
-    message: (d: { engine: string; what: string }) => `engine "${d.engine}" needs ${d.what}`,
-    hint: (d: { engine: string }) => (d.engine === 'k6' ? 'pass --script load/notes.k6.js (or set gates.load.script)' : 'pass --profile load/notes.profile.json (or set gates.load.profile)'),
+    message: (d: { engine: string; what: string }) => `engine "${d.engine}" needs ${d.what}, and none was given`,
+    hint: (d: { engine: string }) =>
+      d.engine === 'k6'
+        ? 'pass --script <file> (a k6 script in your repository, e.g. load/api.k6.js), or set gates.load.script in .github/shipgate.yml'
+        : 'pass --profile <file> (a profile in your repository, e.g. load/api.profile.json), or set gates.load.profile in .github/shipgate.yml',
     docs: 'load.md#engines',
     exitCode: 2,
   },

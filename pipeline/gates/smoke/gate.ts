@@ -9,7 +9,7 @@ import { markdownTable, terminalHeadline } from '../render.ts';
 import { redactText } from '../../secrets/redact.ts';
 import { runVitest, type VitestRunOptions, type VitestRun } from './run-vitest.ts';
 import { parseVitestReport, type SmokeReport, type SmokeTest } from './vitest-report.ts';
-import { repoRoot } from '../../mongo/embedded.ts';
+import { findWorkspace } from '../../repo.ts';
 
 export type SmokeGateOptions = VitestRunOptions;
 
@@ -56,7 +56,7 @@ export async function runSmokeGate(opts: SmokeGateOptions): Promise<SmokeReportO
   const result = await runGuarded('smoke', async () => {
     opts.progress?.({ gate: 'smoke', message: `running ${opts.suites?.join(', ') || 'smoke/suites'} against ${opts.url}` });
     const run = await runVitest(opts);
-    if (run.report !== undefined) report = parseVitestReport(run.report, opts.cwd ?? repoRoot);
+    if (run.report !== undefined) report = parseVitestReport(run.report, opts.cwd ?? findWorkspace().root);
     const v = smokeVerdict(run, report, timeoutMs);
     const tests = report?.tests ?? [];
     const details: string[] = [`**Target:** ${opts.url} · **suites:** ${run.include.join(', ')} · **retries:** ${opts.retries ?? 0}`, ''];

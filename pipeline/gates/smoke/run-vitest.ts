@@ -2,19 +2,23 @@
  * Runs smoke suites in a child process: `vitest run` with smoke/vitest.smoke.config.ts, the JSON
  * reporter writing to a temp file, BASE_URL set. The child leads its own process group so an
  * overall timeout (or abort) kills vitest and every worker it started.
+ *
+ * vitest and the smoke config come with Shipgate (shipgateHome); the suites and the vitest root are
+ * the user's repository (`cwd`), never Shipgate's own checkout.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { ProgressSink } from '../types.ts';
-import { repoRoot } from '../../mongo/embedded.ts';
+import { findWorkspace, shipgateHome } from '../../repo.ts';
 import { redactText } from '../../secrets/redact.ts';
 import { waitForChildGroup } from '../../local/process-group.ts';
 
 export interface VitestRunOptions {
   url: string;
-  /** Files or folders, relative to `cwd` (default ["smoke/suites"]). */
+  /** Files or folders, relative to `cwd` or absolute (default ["smoke/suites"]). */
   suites?: string[];
   retries?: number;
   /** Overall deadline; the process group is killed past it. */
@@ -23,7 +27,7 @@ export interface VitestRunOptions {
   testTimeoutMs?: number;
   /** Extra env for the suites (auth: SMOKE_TOKEN, SMOKE_AUTH_HEADER, EXPECT_VERSION…). */
   env?: Record<string, string>;
-  /** Directory the suites are relative to (default: Shipgate's repository root). */
+  /** The user's repository: the suites are relative to it and vitest runs in it (default: the repository around process.cwd()). */
   cwd?: string;
   signal?: AbortSignal;
   progress?: ProgressSink;
@@ -39,26 +43,38 @@ export interface VitestRun {
   include: string[];
 }
 
-/** A folder becomes `<folder>/**\/*.test.ts`; a file stays as it is. */
+/** The test files a suite folder holds: vitest's own pattern (`.test`/`.spec`, JavaScript or TypeScript, ESM or CommonJS). */
+export const SUITE_FILE_GLOB = '**/*.{test,spec}.?(c|m)[jt]s?(x)';
+
+/** A folder becomes `<folder>/` + SUITE_FILE_GLOB; a file stays as it is. Paths relative to `cwd`. */
 export async function includeGlobs(suites: readonly string[], cwd: string): Promise<string[]> {
   const out: string[] = [];
   for (const s of suites) {
     const clean = relative(cwd, resolve(cwd, s)) || '.';
     const isDir = await stat(resolve(cwd, clean)).then((st) => st.isDirectory(), () => false);
-    out.push(isDir ? `${clean}/**/*.test.ts` : clean);
+    out.push(isDir ? `${clean === '.' ? '' : `${clean}/`}${SUITE_FILE_GLOB}` : clean);
   }
   return out;
 }
 
+/** vitest's executable, from Shipgate's own dependency (found wherever the package manager put it). */
+function vitestBin(): string {
+  try {
+    return join(dirname(createRequire(join(shipgateHome, 'package.json')).resolve('vitest/package.json')), 'vitest.mjs');
+  } catch {
+    return join(shipgateHome, 'node_modules/vitest/vitest.mjs');
+  }
+}
+
 export async function runVitest(opts: VitestRunOptions): Promise<VitestRun> {
-  const cwd = opts.cwd ?? repoRoot;
+  const cwd = opts.cwd ?? findWorkspace().root;
   const include = await includeGlobs(opts.suites?.length ? opts.suites : ['smoke/suites'], cwd);
   const dir = await mkdtemp(join(tmpdir(), 'shipgate-smoke-'));
   const reportFile = join(dir, 'report.json');
   // vitest and the smoke config come with Shipgate; the suites live in `cwd` (the app's repository).
   const args = [
-    join(repoRoot, 'node_modules/.bin/vitest'), 'run',
-    '--config', join(repoRoot, 'smoke/vitest.smoke.config.ts'), '--root', cwd,
+    vitestBin(), 'run',
+    '--config', join(shipgateHome, 'smoke/vitest.smoke.config.ts'), '--root', cwd,
     '--reporter=json', '--outputFile', reportFile, '--reporter=default',
     '--retry', String(Math.max(0, opts.retries ?? 0)),
   ];
