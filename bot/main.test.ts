@@ -9,7 +9,9 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -32,9 +34,10 @@ afterAll(async () => {
   await fake?.close();
 });
 
-function bot(env: Record<string, string>) {
+function bot(env: Record<string, string>, cwd = repoRoot) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SLACK_|SHIPGATE_|GITHUB_|APP_ID$|PRIVATE_KEY$|WEBHOOK_SECRET$)/.test(k))) as Record<string, string>;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bot/main.ts')], { cwd: repoRoot, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tsx = pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', tsx, join(repoRoot, 'bot/main.ts')], { cwd, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -108,6 +111,29 @@ describe('bot/main.ts', () => {
     expect(await b.exited).toBe(0);
     expect(b.output()).not.toContain(BOT_TOKEN);
     expect(b.output()).not.toContain(SIGNING_SECRET);
+  });
+
+  it('runs in the user\'s repository: started in a subfolder without SHIPGATE_CONFIG, it finds <repo>/.github/shipgate.yml (and writes nothing into the subfolder)', async () => {
+    const env = await baseEnv();
+    const repo = await mkdtemp(join(tmpdir(), 'sg-botrepo-'));
+    await mkdir(join(repo, '.github'), { recursive: true });
+    await mkdir(join(repo, 'services/api'), { recursive: true });
+    await writeFile(join(repo, '.github/shipgate.yml'), stringify({
+      app: { name: 'theirs', start: 'node server.js' },
+      environments: { staging: { deploy: { provider: 'process' }, database: { uriEnv: 'STAGING_MONGODB_URI' } } },
+      people: [{ name: 'ana', slack: 'U012ABC' }],
+      slack: { channel: '#deploys', mode: 'local' },
+    }));
+    const { SHIPGATE_CONFIG: _config, SHIPGATE_STATE_DIR: _state, ...rest } = env;
+    const port = await freePort();
+    const b = bot({ ...rest, PORT: String(port) }, join(repo, 'services/api'));
+    await listening(b);
+    expect(b.output()).toContain('listening on');
+    const res = await postSigned(`http://127.0.0.1:${port}/slack/events`, slashCommandBody({ text: 'help', user: 'U012ABC', responseUrl: fake!.responseUrl('ws-help') }));
+    expect(res.status).toBe(200);
+    b.child.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+    expect(existsSync(join(repo, 'services/api/.shipgate'))).toBe(false);
   });
 
   it('a port already in use (found after the store connected) exits 1 with a user error naming the port and PORT', async () => {

@@ -12,7 +12,8 @@
  * and the bot keeps serving — one bad request must not take both sides down.
  */
 import { coreErrors, presentError } from '../pipeline/errors.ts';
-import { loadConfig, DEFAULT_CONFIG_FILE } from '../pipeline/config/load.ts';
+import { loadConfig } from '../pipeline/config/load.ts';
+import { findWorkspace } from '../pipeline/repo.ts';
 import { connectMongo, dbNameFromUri } from '../pipeline/mongo/connect.ts';
 import { buildReleaseSystem } from '../pipeline/release/factory.ts';
 import { registerSecret, redactText } from '../pipeline/secrets/redact.ts';
@@ -109,19 +110,22 @@ async function main(env = process.env): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw coreErrors.SHIPGATE_USAGE({ problem: `PORT must be a port number (0–65535), got "${env.PORT}"` });
   // The GitHub App's settings are checked before anything is connected (fail fast, nothing to close).
   const githubOn = readGithubAppEnv(env) !== undefined;
-  const config = await loadConfig({ file: env.SHIPGATE_CONFIG ?? DEFAULT_CONFIG_FILE, cwd: process.cwd() });
+  // The user's repository (pipeline/repo.ts): SHIPGATE_CONFIG, else the nearest .github/shipgate.yml
+  // above the working directory; migrations, suites, profiles and local state resolve against its root.
+  const ws = findWorkspace({ ...(env.SHIPGATE_CONFIG ? { config: env.SHIPGATE_CONFIG } : {}), cwd: process.cwd() });
+  const config = await loadConfig({ file: ws.configFile, cwd: ws.root });
   const github = config.slack?.mode === 'github' ? githubAccessFromEnv(env) : undefined;
   const storeClient = await connectMongo(storeUri, { source: 'SHIPGATE_STORE_URI', timeoutMs: 10_000 });
   cleanups.push(() => storeClient.close());
   const system = await buildReleaseSystem({
-    config, env, repoRoot: process.cwd(), localStateDir: localStateDir(env), storeClient, storeDbName: dbNameFromUri(storeUri, 'shipgate'), actor: 'shipgate-bot',
+    config, env, repoRoot: ws.root, localStateDir: localStateDir(env, { config: ws.configFile, cwd: ws.root }), storeClient, storeDbName: dbNameFromUri(storeUri, 'shipgate'), actor: 'shipgate-bot',
   });
   cleanups.push(() => system.close());
   // With the GitHub App configured, it decides what an approval starts (promote.yml once per
   // release and digest, or the protection rule); the Slack side only reports the click to it.
   const decisions: { onReleaseDecision?: (id: string) => Promise<void> } = {};
   const bot = createSlackBot({
-    signingSecret, botToken, system,
+    signingSecret, botToken, system, repoRoot: ws.root,
     ...(appToken ? { socketMode: { appToken } } : {}),
     ...(github ? { github } : {}),
     ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
