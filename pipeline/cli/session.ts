@@ -5,8 +5,9 @@
  * local `process` provider) use the embedded local database under <repository>/.shipgate/local —
  * the embedded defaults of a local release. Nothing resolves against where Shipgate is installed.
  */
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import type { MongoClient } from 'mongodb';
+import type { Db, MongoClient } from 'mongodb';
 import { loadConfig } from '../config/load.ts';
 import type { ShipgateConfig } from '../config/schema.ts';
 import { connectMongo, dbNameFromUri, mongoUriWithDb } from '../mongo/connect.ts';
@@ -112,5 +113,34 @@ export async function openSession(opts: SessionOptions = {}): Promise<Session> {
         await storeClient.close();
       }
     },
+  };
+}
+
+export interface StoreSession {
+  workspace: Workspace;
+  /** The config, when the repository has one (read-only commands work without it). */
+  config?: ShipgateConfig;
+  storeClient: MongoClient;
+  /** The store database (the one the release system writes). */
+  db: Db;
+  close(): Promise<void>;
+}
+
+/**
+ * The store alone, for read-only commands (`shipgate releases`): no providers, no secrets of any
+ * environment. SHIPGATE_STORE_URI, else the repository's embedded local database (started if need be).
+ */
+export async function openStore(opts: SessionOptions = {}): Promise<StoreSession> {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  const workspace = findWorkspace({ ...(opts.config !== undefined ? { config: opts.config } : {}), cwd });
+  const config = workspace.configNamed || existsSync(workspace.configFile) ? await loadConfig({ file: workspace.configShown, cwd }) : undefined;
+  const local = !env.SHIPGATE_STORE_URI;
+  const storeUri = env.SHIPGATE_STORE_URI ?? (await ensureLocalDatabase(stateDirOf(workspace, env))).uri;
+  const storeClient = await connectMongo(storeUri, { source: local ? 'the local embedded database' : 'SHIPGATE_STORE_URI', timeoutMs: 10_000 });
+  return {
+    workspace, ...(config ? { config } : {}), storeClient,
+    db: storeClient.db(dbNameFromUri(storeUri, 'shipgate')),
+    close: () => storeClient.close(),
   };
 }
