@@ -28,6 +28,7 @@ const release = async () => (await import('./release.ts')).releaseCommands;
 const demo = async () => (await import('./demo.ts')).demoCommands;
 const gates = async () => (await import('./gates.ts')).gatesCommands;
 const setup = async () => (await import('./setup.ts')).setupCommands;
+const releases = async () => (await import('./releases.ts')).releasesCommands;
 
 export const commandEntries: CommandEntry[] = [
   { name: 'config', description: 'work with the Shipgate config file (.github/shipgate.yml)', load: config },
@@ -40,6 +41,7 @@ export const commandEntries: CommandEntry[] = [
   { name: 'unlock <env>', options: true, description: 'lift a freeze (or clear a dead release lease)', load: release },
   { name: 'audit', description: 'the append-only audit log', load: release },
   { name: 'rollback <env>', options: true, description: 'switch the public host back to the previous deployment', load: release },
+  { name: 'releases', options: true, description: 'list releases, newest first: filter by environment, status, requester and time', load: releases },
   { name: 'demo', options: true, description: 'rehearse a whole release locally (in Shipgate\'s checkout: the sample app): embedded database, child processes, local DNS (npm start)', load: demo },
   { name: 'down', options: true, description: 'stop everything the local release left running: apps, router, embedded database (npm stop)', load: demo },
   { name: 'health', options: true, description: 'poll a health endpoint until it answers healthy (2xx, JSON, db up, expected version) N times in a row', load: gates },
