@@ -24,6 +24,8 @@ export interface ApplyOptions {
   protected?: boolean;
   /** Why the target is protected (e.g. the config's environment), shown when approval is missing. */
   protectedBecause?: string;
+  /** The protected environment the target is (named in the refusal, with how to proceed). */
+  protectedEnv?: string;
   approval?: ApprovalCheck;
   backup?: boolean;
   signal?: AbortSignal;
@@ -46,9 +48,11 @@ export interface ApplyReport {
 }
 
 /** Protected targets: no approval, or one for another digest, refuses before any write. */
-export async function checkApproval(target: MigrationTarget, digest: string, opts: { protected?: boolean; protectedBecause?: string; approval?: ApprovalCheck }): Promise<string[] | undefined> {
+export async function checkApproval(target: MigrationTarget, digest: string, opts: { protected?: boolean; protectedBecause?: string; protectedEnv?: string; approval?: ApprovalCheck }): Promise<string[] | undefined> {
   if (!opts.protected) return undefined;
-  if (!opts.approval) throw migrateErrors.SHIPGATE_APPROVAL_REQUIRED({ target: target.label, ...(opts.protectedBecause ? { why: opts.protectedBecause } : {}) });
+  if (!opts.approval) {
+    throw migrateErrors.SHIPGATE_APPROVAL_REQUIRED({ target: target.label, ...(opts.protectedBecause ? { why: opts.protectedBecause } : {}), ...(opts.protectedEnv ? { env: opts.protectedEnv } : {}) });
+  }
   const verdict = await opts.approval.check(digest);
   if (!verdict.ok) throw migrateErrors.SHIPGATE_APPROVAL_NOT_VALID({ target: target.label, digest, reason: verdict.reason });
   return verdict.approvedBy;

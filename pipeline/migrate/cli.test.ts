@@ -43,7 +43,7 @@ describe('shipgate migrate (CLI)', () => {
     const parsed = JSON.parse(plan.stdout) as { digest: string; pending: Array<{ id: string }>; target: { label: string } };
     expect(parsed.pending.map((p) => p.id)).toHaveLength(3);
     expect(parsed.target).toEqual({ label: 'staging', db });
-    const apply = await shipgate(['migrate', 'apply', ...base, '--release', 'r1'], env);
+    const apply = await shipgate(['migrate', 'apply', ...base, '--release', 'r1', '--as', 'cli-tester'], env);
     expect(apply.stderr).not.toMatch(/SHIPGATE_/);
     expect(apply.code).toBe(0);
     expect(apply.stdout).toMatch(/applied: 0001-add-note-indexes \(\d/);

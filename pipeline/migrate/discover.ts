@@ -1,6 +1,7 @@
 /**
- * Finds migration files (NNNN-name.ts|js), checksums them and loads them. Discovery collects every
- * problem (bad names, duplicate numbers) and fails once, naming each file.
+ * Finds migration files (NNNN-name.ts|js, or migrate-mongo's YYYYMMDDHHMMSS-name.js), checksums
+ * them and loads them. Discovery collects every problem (bad names, duplicate numbers) and fails
+ * once, naming each file. A file's number orders it: a migrate-mongo timestamp is a 14-digit number.
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
@@ -10,7 +11,18 @@ import { importUserModule } from '../user-code.ts';
 import { migrateErrors, type MigrationProblem } from './errors.ts';
 import type { LoadedMigration, MigrationFile, MigrationModule } from './types.ts';
 
-export const MIGRATION_FILE = /^(\d{4})-([a-z0-9][a-z0-9_-]*)\.(ts|js|mjs|cjs)$/i;
+export const MIGRATION_FILE = /^(\d{4}|\d{14})-([a-z0-9][a-z0-9_-]*)\.(ts|js|mjs|cjs)$/i;
+
+/** A migration's number from its id or file name ("0003-x" → 3, "20240101120000-x" → 20240101120000), NaN if none. */
+export function migrationNumber(idOrName: string): number {
+  const m = /^(\d{4}|\d{14})-/.exec(idOrName);
+  return m ? Number(m[1]) : NaN;
+}
+
+/** A number as it appears in file names: four digits, or the 14 digits of a timestamp. */
+export function showNumber(n: number): string {
+  return String(n).padStart(4, '0');
+}
 
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -27,7 +39,7 @@ export async function discoverMigrations(dir: string): Promise<MigrationFile[]> 
     if (name.endsWith('.d.ts') || /\.(test|spec)\.[jt]s$/.test(name)) continue;
     const m = MIGRATION_FILE.exec(name);
     if (!m) {
-      if (/^\d/.test(name)) problems.push({ file: name, problem: 'name does not match NNNN-name.ts|js (four digits, a dash, letters/digits/dashes)' });
+      if (/^\d/.test(name)) problems.push({ file: name, problem: 'name does not match NNNN-name.ts|js (four digits — or a 14-digit migrate-mongo timestamp — a dash, letters/digits/dashes/underscores)' });
       continue;
     }
     const path = join(abs, name);
@@ -39,7 +51,7 @@ export async function discoverMigrations(dir: string): Promise<MigrationFile[]> 
     const prev = files[i - 1] as MigrationFile;
     const cur = files[i] as MigrationFile;
     if (prev.number === cur.number) {
-      problems.push({ file: basename(cur.path), problem: `duplicate number ${String(cur.number).padStart(4, '0')} (also ${basename(prev.path)})` });
+      problems.push({ file: basename(cur.path), problem: `duplicate number ${showNumber(cur.number)} (also ${basename(prev.path)})` });
     }
   }
   if (problems.length) throw migrateErrors.SHIPGATE_MIGRATIONS_INVALID({ dir, problems });

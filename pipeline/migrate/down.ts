@@ -19,6 +19,7 @@ export interface DownOptions {
   actor: string;
   protected?: boolean;
   protectedBecause?: string;
+  protectedEnv?: string;
   approval?: ApprovalCheck;
   signal?: AbortSignal;
   progress?: MigrationProgress;

@@ -16,7 +16,7 @@ export const migrateErrors = defineErrors({
   },
   SHIPGATE_MIGRATIONS_INVALID: {
     message: (d: { dir: string; problems: MigrationProblem[] }) => `the migrations in ${d.dir} are not valid:${list(d.problems)}`,
-    hint: () => 'name files NNNN-name.ts (or .js) with unique, increasing numbers; each must export async function up(db, ctx)',
+    hint: () => 'name files NNNN-name.ts (or .js; migrate-mongo\'s YYYYMMDDHHMMSS-name.js also works) with unique, increasing numbers; each must export async function up(db, ctx)',
     docs: 'migrations.md#writing-a-migration',
   },
   SHIPGATE_MIGRATION_LOAD_FAILED: {
@@ -63,8 +63,10 @@ export const migrateErrors = defineErrors({
     docs: 'migrations.md#down',
   },
   SHIPGATE_APPROVAL_REQUIRED: {
-    message: (d: { target: string; why?: string }) => `${d.target} is protected${d.why ? ` (${d.why})` : ''}: migrations need an approval bound to the current plan digest, and none was given`,
-    hint: () => 'production migrations run through `shipgate release`, which asks for and checks the approval',
+    message: (d: { target: string; why?: string; doing?: string }) => `${d.target} is protected${d.why ? ` (${d.why})` : ''}: ${d.doing ?? 'migrations'} need an approval bound to the current plan digest, and none was given`,
+    hint: (d: { env?: string }) => d.env
+      ? `migrations reach ${d.env} through a release, which plans, asks for the approval and checks it: shipgate release --to ${d.env} (or run this against a database that is not protected, e.g. --env staging)`
+      : 'production migrations run through `shipgate release`, which asks for and checks the approval',
     docs: 'migrations.md#protected-environments',
   },
   SHIPGATE_APPROVAL_NOT_VALID: {
@@ -96,6 +98,11 @@ export const migrateErrors = defineErrors({
     message: (d: { backup: string }) => `no Shipgate backup named ${d.backup} (its shipgate_backup manifest is missing)`,
     hint: () => 'backups are named sgbackup<release><time>; list databases to find it',
     docs: 'migrations.md#backup-and-restore',
+  },
+  SHIPGATE_ADOPT_SOURCE: {
+    message: (d: { problem: string }) => d.problem,
+    hint: () => 'name migrate-mongo\'s changelog collection with --changelog <name> (migrate-mongo-config.js changelogCollectionName, default changelog); Shipgate\'s own changelog (migrations.changelogCollection) must be another collection',
+    docs: 'migrations.md#coming-from-migrate-mongo',
   },
   SHIPGATE_LINT_GIT: {
     message: (d: { baseRef: string; reason: string }) => `cannot read the migrations at ${d.baseRef} from git: ${d.reason}`,

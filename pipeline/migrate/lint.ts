@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative, resolve, posix, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { MIGRATION_FILE, sha256 } from './discover.ts';
+import { MIGRATION_FILE, sha256, showNumber } from './discover.ts';
 import { migrateErrors } from './errors.ts';
 
 const run = promisify(execFile);
@@ -87,7 +87,7 @@ export async function lintMigrations(opts: LintOptions): Promise<LintResult> {
   for (const name of (await readdir(dir).catch(() => [] as string[])).sort()) {
     if (name.endsWith('.d.ts') || /\.(test|spec)\.[jt]s$/.test(name)) continue;
     if (!MIGRATION_FILE.test(name)) {
-      if (/^\d/.test(name)) findings.push({ file: name, severity: 'error', rule: 'name', message: 'name does not match NNNN-name.ts|js' });
+      if (/^\d/.test(name)) findings.push({ file: name, severity: 'error', rule: 'name', message: 'name does not match NNNN-name.ts|js (or a 14-digit migrate-mongo timestamp-name)' });
       continue;
     }
     const bytes = await readFile(join(dir, name));
@@ -108,11 +108,11 @@ export async function lintMigrations(opts: LintOptions): Promise<LintResult> {
   for (const [name, f] of current) {
     const n = numberOf(name);
     const other = seen.get(n);
-    if (other) findings.push({ file: name, severity: 'error', rule: 'duplicate', message: `duplicate number ${String(n).padStart(4, '0')} (also ${other})` });
+    if (other) findings.push({ file: name, severity: 'error', rule: 'duplicate', message: `duplicate number ${showNumber(n)} (also ${other})` });
     seen.set(n, name);
     if (!base.has(name)) {
       newMigrations.push(name);
-      if (n <= baseHighest) findings.push({ file: name, severity: 'error', rule: 'order', message: `new migration numbered ${String(n).padStart(4, '0')}, not after the highest on ${opts.baseRef} (${String(baseHighest).padStart(4, '0')})` });
+      if (n <= baseHighest) findings.push({ file: name, severity: 'error', rule: 'order', message: `new migration numbered ${showNumber(n)}, not after the highest on ${opts.baseRef} (${showNumber(baseHighest)})` });
     }
     if (!EXPORTS_UP.test(f.source)) findings.push({ file: name, severity: 'error', rule: 'no-up', message: 'does not export an up(db, ctx) function' });
     if (base.get(name)?.checksum === f.checksum) continue;

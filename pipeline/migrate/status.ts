@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { BSON, type Document } from 'mongodb';
 import { redactText } from '../secrets/redact.ts';
-import { discoverMigrations } from './discover.ts';
+import { discoverMigrations, migrationNumber } from './discover.ts';
 import { migrateErrors } from './errors.ts';
 import type { MigrationTarget } from './target.ts';
 import type { ChangelogEntry, MigrationFile } from './types.ts';
@@ -42,8 +42,8 @@ export interface ForeignChangelogDocument {
   problem: string;
 }
 
-/** A changelog _id Shipgate writes: a migration file name without extension (NNNN-name). */
-const ENTRY_ID = /^\d{4}-[a-z0-9][a-z0-9_-]*$/i;
+/** A changelog _id Shipgate writes: a migration file name without extension (NNNN-name, or a migrate-mongo timestamp-name). */
+const ENTRY_ID = /^(\d{4}|\d{14})-[a-z0-9][a-z0-9_-]*$/i;
 
 function foreignProblem(doc: Document): string | null {
   const id: unknown = doc._id;
@@ -84,7 +84,7 @@ export async function migrationStatus(target: MigrationTarget): Promise<Migratio
   const { entries: applied, foreign } = await readChangelog(target);
   const byId = new Map(applied.map((e) => [e._id, e]));
   const fileIds = new Set(files.map((f) => f.id));
-  const maxApplied = Math.max(0, ...files.filter((f) => byId.has(f.id)).map((f) => f.number), ...applied.map((e) => Number(e._id.slice(0, 4)) || 0));
+  const maxApplied = Math.max(0, ...files.filter((f) => byId.has(f.id)).map((f) => f.number), ...applied.map((e) => migrationNumber(e._id) || 0));
   const entries: MigrationStatusEntry[] = [];
   for (const f of files) {
     const e = byId.get(f.id);
@@ -100,7 +100,7 @@ export async function migrationStatus(target: MigrationTarget): Promise<Migratio
   }
   for (const e of applied) {
     if (!fileIds.has(e._id)) {
-      entries.push({ id: e._id, number: Number(e._id.slice(0, 4)) || 0, state: 'missing', appliedChecksum: e.checksum, appliedAt: e.appliedAt, durationMs: e.durationMs, releaseId: e.releaseId, appliedBy: e.appliedBy });
+      entries.push({ id: e._id, number: migrationNumber(e._id) || 0, state: 'missing', appliedChecksum: e.checksum, appliedAt: e.appliedAt, durationMs: e.durationMs, releaseId: e.releaseId, appliedBy: e.appliedBy });
     }
   }
   entries.sort((a, b) => a.number - b.number || a.id.localeCompare(b.id));

@@ -42,6 +42,14 @@ export interface MigrationModule {
   description?: string;
 }
 
+/**
+ * What a migration file exports, for typing one in a user's repository:
+ *
+ *   import type { Migration } from 'shipgate/migrate';
+ *   export const up: Migration['up'] = async (db, ctx) => { … };
+ */
+export type Migration = MigrationModule;
+
 /** A migration file found on disk (not loaded). */
 export interface MigrationFile {
   /** File name without extension, e.g. "0002-merge-legacy-memos". */
