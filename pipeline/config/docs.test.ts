@@ -32,6 +32,16 @@ describe('docs/configuration.md', () => {
     expect(`${shown}\n`).toBe(expected);
   });
 
+  it('names only functions that exist, in the modules it names (the "In code" paragraph)', async () => {
+    const para = doc.slice(doc.indexOf('In code, '));
+    const named = [...para.matchAll(/`([A-Za-z]+)\(/g)].map((m) => m[1] as string);
+    expect(named).toContain('releasePath');
+    const modules = await Promise.all([import('./load.ts'), import('./lookup.ts'), import('../release/approvals.ts')]);
+    const exported = new Set(modules.flatMap((m) => Object.entries(m).filter(([, v]) => typeof v === 'function').map(([k]) => k)));
+    expect(named.filter((n) => !exported.has(n))).toEqual([]);
+    for (const file of [...para.matchAll(/`(pipeline\/[\w/.-]+\.ts)`/g)].map((m) => m[1] as string)) expect(readFileSync(join(repoRoot, file), 'utf8').length).toBeGreaterThan(0);
+  });
+
   it('documents every top-level key and every provider', () => {
     for (const key of Object.keys(configSchema.shape)) expect(doc).toContain(`### ${key}\n`);
     for (const provider of ['process', 'railway', 'command', 'webhook', 'local', 'cloudflare']) expect(doc).toContain(`**\`${provider}\`**`);
