@@ -136,6 +136,32 @@ describe('bot/main.ts', () => {
     expect(existsSync(join(repo, 'services/api/.shipgate'))).toBe(false);
   });
 
+  it('Socket Mode as configuration: SLACK_APP_TOKEN without SLACK_SIGNING_SECRET starts, connects over the WebSocket and answers /deploy help there; /slack/events is not served', async () => {
+    const appToken = 'xapp-1-A0SHIPGATE-main000000000000000000';
+    const sm = await startSlackFake({ token: BOT_TOKEN, appToken });
+    cleanup.push(() => sm.close());
+    const { SLACK_SIGNING_SECRET: _secret, ...env } = await baseEnv();
+    const port = await freePort();
+    const b = bot({ ...env, SLACK_API_URL: sm.apiUrl, SLACK_APP_TOKEN: appToken, PORT: String(port) });
+    await listening(b);
+    expect(b.output()).toContain('Slack: on over Socket Mode');
+    await sm.socketMode!.connected(30_000);
+    const id = sm.socketMode!.send('slash_commands', Object.fromEntries(new URLSearchParams(slashCommandBody({ text: 'help', user: 'U012ABC', responseUrl: sm.responseUrl('sm-main') }))));
+    expect(String((await sm.socketMode!.ackOf(id, 30_000)).payload?.text)).toContain('/deploy staging [ref]');
+    expect((await postSigned(`http://127.0.0.1:${port}/slack/events`, slashCommandBody({ text: 'help', user: 'U012ABC', responseUrl: sm.responseUrl('x') }))).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    b.child.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+    expect(b.output()).not.toContain(appToken);
+    expect(b.output()).not.toContain(BOT_TOKEN);
+  });
+
+  it('SLACK_SOCKET_MODE=1 without SLACK_APP_TOKEN exits 1 naming it', async () => {
+    const b = bot({ ...(await baseEnv()), PORT: String(await freePort()), SLACK_SOCKET_MODE: '1' });
+    expect(await exitWithin(b, 45_000)).toBe(1);
+    expect(b.output()).toMatch(/SHIPGATE_ENV_MISSING.*SLACK_APP_TOKEN/);
+  });
+
   it('a port already in use (found after the store connected) exits 1 with a user error naming the port and PORT', async () => {
     const blocker = createServer();
     const port = await freePort();

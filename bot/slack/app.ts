@@ -21,13 +21,17 @@ import { SlackNotifier } from './notifier.ts';
 import { BackgroundWork } from './background.ts';
 import { answers, ephemeral, ACTION_APPROVE, ACTION_REJECT, REJECT_MODAL } from './blocks.ts';
 import { githubStarter, localStarter, type GithubAccess, type ReleaseStarter } from './release-starter.ts';
+import { slackErrors } from './errors.ts';
 
 export interface SlackAppOptions {
   /** Verifies HTTP requests (HTTP mode); unused in Socket Mode, where no request comes over HTTP. */
   signingSecret: string;
   botToken: string;
-  /** Socket Mode: the app-level token (xapp-…, scope connections:write) opens the WebSocket instead of serving HTTP. */
-  socketMode?: { appToken: string };
+  /**
+   * Socket Mode: the app-level token (xapp-…, scope connections:write) opens the WebSocket instead of
+   * serving HTTP; start() fails after connectTimeoutMs (default 30 s) without a connection.
+   */
+  socketMode?: { appToken: string; connectTimeoutMs?: number };
   system: ReleaseSystem;
   /** Web API base URL (tests: the loopback fake); trailing slash required. */
   slackApiUrl?: string;
@@ -80,13 +84,19 @@ function boltLogger(log: (line: string) => void): Logger {
 export function createSlackBot(opts: SlackAppOptions): SlackBot {
   registerSecret(opts.botToken);
   registerSecret(opts.signingSecret);
-  if (opts.socketMode) registerSecret(opts.socketMode.appToken);
+  if (opts.socketMode) {
+    registerSecret(opts.socketMode.appToken);
+    // Bolt's Socket Mode client retries apps.connections.open forever on errors it deems recoverable
+    // (a bot token there gets not_allowed_token_type): refuse what cannot be an app-level token at once.
+    if (!opts.socketMode.appToken.startsWith('xapp-')) throw slackErrors.SHIPGATE_SLACK_SOCKET_MODE({ reason: 'SLACK_APP_TOKEN is not an app-level token (xapp-…)' });
+  }
   const log = (line: string) => (opts.log ?? ((l: string) => console.log(l)))(redactText(line));
   const { system } = opts;
   const slack = system.config.slack;
   if (!slack) throw new Error('the config has no slack section: add slack: { channel: "#deploys" } to .github/shipgate.yml (docs/slack.md)');
   const logger = boltLogger(log);
   const clientOptions = { logger, ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}) };
+  const connectTimeoutMs = opts.socketMode?.connectTimeoutMs ?? 30_000;
   const http = opts.socketMode ? undefined : new HTTPReceiver({ signingSecret: opts.signingSecret, endpoints: [...SLACK_PATHS], processBeforeResponse: false, logger });
   // Socket Mode: apps.connections.open goes through the same Web API base URL (installerOptions.clientOptions
   // is what Bolt hands the SocketModeClient); no OAuth installer, no HTTP server of Bolt's own.
@@ -150,7 +160,22 @@ export function createSlackBot(opts: SlackAppOptions): SlackBot {
     ...(http ? { requestListener: http.requestListener } : {}),
     resumed,
     async start() {
-      if (!http) await app.start();
+      if (http) return;
+      // Bolt retries a connection that failed for a reason it deems recoverable (network, rate limit)
+      // without end: start-up waits at most connectTimeoutMs, then stops it and says so.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`not connected within ${Math.round(connectTimeoutMs / 1000)} s`)), connectTimeoutMs);
+      });
+      try {
+        await Promise.race([app.start(), timeout]);
+      } catch (err) {
+        await app.stop().catch(() => undefined);
+        const e = err as { data?: { error?: string }; message?: string };
+        throw slackErrors.SHIPGATE_SLACK_SOCKET_MODE({ reason: e.data?.error ?? e.message ?? String(err) }, err);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       if (!http) await app.stop().catch((err: unknown) => log(`slack: socket mode stop: ${(err as Error).message}`));

@@ -30,6 +30,14 @@ export const slackErrors = defineErrors({
     hint: () => 'configure the GitHub App for the bot (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_WEBHOOK_SECRET) and GITHUB_REPOSITORY (owner/name), or use slack.mode: local',
     docs: 'slack.md#modes',
   },
+  SHIPGATE_SLACK_SOCKET_MODE: {
+    message: (d: { reason: string }) => `Socket Mode could not connect to Slack: ${d.reason}`,
+    hint: (d: { reason: string }) =>
+      /not_allowed_token_type|invalid_auth|not_authed/.test(d.reason)
+        ? 'SLACK_APP_TOKEN must be an app-level token (xapp-…) with the connections:write scope (Slack app → Basic Information → App-Level Tokens), and Socket Mode must be on in the app settings'
+        : 'check that the bot can reach Slack (wss-primary.slack.com over HTTPS, port 443), or unset SLACK_APP_TOKEN to serve Slack over HTTP',
+    docs: 'hosting.md#socket-mode',
+  },
   SHIPGATE_SLACK_GITHUB_APP_REQUIRED: {
     message: (d: { missing: string }) => `slack.mode is github but the GitHub App is not configured (${d.missing} not set): a dispatch with a static token would run as that token's owner, and release.yml refuses the Slack user as requester unless the Shipgate app dispatched it`,
     hint: () => 'set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_WEBHOOK_SECRET (the Shipgate GitHub App, installed on GITHUB_REPOSITORY with Actions: Read & write); GITHUB_TOKEN is not used by the bot. Or use slack.mode: local',

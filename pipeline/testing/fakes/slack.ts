@@ -8,8 +8,19 @@
  * `no_such_subteam`, `missing_scope`). Channel names (`#deploys`) resolve to stable channel ids, as
  * in a workspace; `chat.update` then needs that id and the `ts` of a message the app posted.
  * `POST /response/<token>` plays a slash command's / interaction's `response_url`.
+ *
+ * Socket Mode (https://docs.slack.dev/apis/events-api/using-socket-mode), with `appToken`:
+ * `apps.connections.open` takes only the app-level token (`xapp-…`; the bot token gets
+ * `not_allowed_token_type`) and answers a one-use `ws://127.0.0.1:<port>/link/?ticket=…` URL; a
+ * loopback WebSocket server there sends `{ type: "hello" }` on connect, then the envelopes a test
+ * sends (`{ envelope_id, type: "slash_commands" | "interactive", accepts_response_payload, payload }`),
+ * and records each acknowledgement the app sends back (`{ envelope_id, payload }`). A connection
+ * without a valid ticket is closed at once.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { sendJson, startFakeServer, type FakeRequest } from './http-fake.ts';
 
 export interface SlackCall {
@@ -36,6 +47,24 @@ export interface SlackFakeOptions {
   userGroups?: Record<string, string[]>;
   /** Scopes the token has; usergroups.users.list needs `usergroups:read` (default: granted). */
   scopes?: string[];
+  /** The app-level token (xapp-…) that apps.connections.open accepts: turns on the Socket Mode server. */
+  appToken?: string;
+}
+
+/** Slack's side of Socket Mode connections (only with `appToken`). */
+export interface SlackSocketModeFake {
+  /** Open WebSocket connections (each got its `hello`). */
+  connections(): number;
+  /** Sends an envelope on every open connection; returns its envelope_id. */
+  send(type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>): string;
+  /** Acknowledgements received, in order. */
+  acks: Array<{ envelope_id: string; payload?: Record<string, unknown>; at: number }>;
+  /** Connection attempts refused (no or reused ticket). */
+  refused: number;
+  /** Resolves with the ack of `envelopeId` (rejects after `timeoutMs`). */
+  ackOf(envelopeId: string, timeoutMs?: number): Promise<{ envelope_id: string; payload?: Record<string, unknown>; at: number }>;
+  /** Resolves once a connection is open (rejects after `timeoutMs`). */
+  connected(timeoutMs?: number): Promise<void>;
 }
 
 export interface SlackFake {
@@ -57,7 +86,77 @@ export interface SlackFake {
   delay(method: string, ms: number): void;
   /** Resolves when `predicate` holds over the recorded calls (polls; rejects after `timeoutMs`). */
   waitFor(predicate: (f: SlackFake) => boolean, timeoutMs?: number): Promise<void>;
+  /** Socket Mode (with `appToken`). */
+  socketMode?: SlackSocketModeFake;
   close(): Promise<void>;
+}
+
+async function until<T>(get: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`slack fake: ${what} not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function startSocketMode(): Promise<{ fake: SlackSocketModeFake; mintUrl(): string; close(): Promise<void> }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await once(wss, 'listening');
+  const port = (wss.address() as AddressInfo).port;
+  const tickets = new Set<string>();
+  const open = new Set<WebSocket>();
+  const acks: SlackSocketModeFake['acks'] = [];
+  let refused = 0;
+  let seq = 0;
+  wss.on('connection', (ws, req) => {
+    const ticket = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('ticket') ?? '';
+    if (!tickets.delete(ticket)) {
+      refused++;
+      ws.close(1008, 'invalid ticket');
+      return;
+    }
+    open.add(ws);
+    ws.on('close', () => open.delete(ws));
+    ws.on('message', (data: Buffer) => {
+      try {
+        const m = JSON.parse(data.toString()) as { envelope_id?: unknown; payload?: Record<string, unknown> };
+        if (typeof m.envelope_id === 'string') acks.push({ envelope_id: m.envelope_id, ...(m.payload ? { payload: m.payload } : {}), at: Date.now() });
+      } catch {
+        /* Slack ignores what it cannot parse */
+      }
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: open.size, debug_info: { host: 'applink-fake', approximate_connection_time: 18060 }, connection_info: { app_id: 'A0SHIPGATE' } }));
+  });
+  const fake: SlackSocketModeFake = {
+    connections: () => open.size,
+    send(type, payload) {
+      const envelope_id = `env-${++seq}-${randomBytes(4).toString('hex')}`;
+      const text = JSON.stringify({ envelope_id, type, accepts_response_payload: type !== 'events_api', payload });
+      for (const ws of open) ws.send(text);
+      return envelope_id;
+    },
+    acks,
+    get refused() {
+      return refused;
+    },
+    ackOf: (id, timeoutMs = 10_000) => until(() => acks.find((a) => a.envelope_id === id), timeoutMs, `ack of ${id}`),
+    connected: async (timeoutMs = 10_000) => void (await until(() => (open.size > 0 ? true : undefined), timeoutMs, 'a Socket Mode connection')),
+  };
+  return {
+    fake,
+    mintUrl() {
+      const ticket = randomBytes(12).toString('hex');
+      tickets.add(ticket);
+      return `ws://127.0.0.1:${port}/link/?ticket=${ticket}&app_id=A0SHIPGATE`;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of open) ws.terminate();
+        wss.close(() => resolve());
+      }),
+  };
 }
 
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
@@ -92,6 +191,7 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
   const nextTs = () => `${clock++}.${String(++seq).padStart(6, '0')}`;
   const channelId = (name: string) => (/^[CGD][A-Z0-9]{6,}$/.test(name) ? name : `C${createHash('sha256').update(name).digest('hex').slice(0, 8).toUpperCase()}`);
   const scopes = new Set(opts.scopes ?? ['chat:write', 'commands', 'usergroups:read']);
+  const socket = opts.appToken ? await startSocketMode() : undefined;
 
   const methods: Record<string, (a: Record<string, unknown>) => Record<string, unknown>> = {
     'auth.test': () => ({ url: 'https://shipgate-test.slack.com/', team: 'Shipgate Test', user: 'shipgate', team_id: 'T0SHIPGATE', user_id: 'U0SHIPBOT', bot_id: 'B0SHIPBOT' }),
@@ -127,6 +227,7 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
       const view = (a.view ?? {}) as Record<string, unknown>;
       return { view: { id: `V${String(++seq).padStart(8, '0')}`, ...view } };
     },
+    'apps.connections.open': () => (socket ? { url: socket.mintUrl() } : { error: 'not_allowed_token_type' }),
     'usergroups.users.list': (a) => {
       if (!scopes.has('usergroups:read')) return { error: 'missing_scope', needed: 'usergroups:read', provided: [...scopes].join(',') };
       const users = opts.userGroups?.[String(a.usergroup ?? '')];
@@ -150,7 +251,12 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
     delete args.token;
     calls.push({ method, args, at: Date.now() });
     if (!auth) return sendJson(res, 200, { ok: false, error: 'not_authed' });
-    if (auth !== `Bearer ${opts.token}`) return sendJson(res, 200, { ok: false, error: 'invalid_auth' });
+    // apps.connections.open takes only the app-level token; every other method only the bot token.
+    const appLevel = method === 'apps.connections.open';
+    const expected = appLevel ? opts.appToken : opts.token;
+    const other = appLevel ? opts.token : opts.appToken;
+    if (other && auth === `Bearer ${other}`) return sendJson(res, 200, { ok: false, error: 'not_allowed_token_type' });
+    if (!expected || auth !== `Bearer ${expected}`) return sendJson(res, 200, { ok: false, error: 'invalid_auth' });
     const failure = failures.get(method)?.shift();
     if (failure) return sendJson(res, 200, { ok: false, error: failure });
     const out = methods[method](args);
@@ -184,7 +290,11 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    close: () => server.close(),
+    ...(socket ? { socketMode: socket.fake } : {}),
+    close: async () => {
+      await socket?.close();
+      await server.close();
+    },
   };
   return fake;
 }
