@@ -96,7 +96,7 @@ describe('migrate create', () => {
   });
 
   it('the built-in templates load, plan and apply as no-ops (ESM, CommonJS, TypeScript)', async () => {
-    for (const seed of [{ 'package.json': '{"type":"module"}' }, { 'package.json': '{}' }, { 'tsconfig.json': '{}' }]) {
+    for (const seed of [{ 'package.json': '{"type":"module"}' }, { 'package.json': '{}' }, { 'tsconfig.json': '{}' }] as Array<Record<string, string>>) {
       const repo = await folder(seed);
       const dir = join(repo, 'migrations');
       await createMigration({ dir, name: 'noop', root: repo });
