@@ -135,7 +135,8 @@ describe('load gate', () => {
     const plain = await prepareLoad({ url: target.url, engine: 'builtin', profile, thresholds });
     expect(plain.profile).toMatchObject({ amount: 100, connections: 4 });
     const err = await prepareLoad({ url: target.url, engine: 'builtin', thresholds }).catch((e: unknown) => e);
-    expect(isShipgateError(err) && [err.code, err.message]).toEqual(['SHIPGATE_LOAD_INPUT_MISSING', 'engine "builtin" needs a profile (requests, connections, duration)']);
+    expect(isShipgateError(err) && [err.code, err.message]).toEqual(['SHIPGATE_LOAD_INPUT_MISSING', 'engine "builtin" needs a profile (requests, connections, duration), and none was given']);
+    expect(isShipgateError(err) && err.hint).toMatch(/--profile <file>.*gates\.load\.profile/);
     // auto without k6 on PATH, or without a script, is the built-in engine.
     expect((await prepareLoad({ url: target.url, engine: 'auto', profile, thresholds, pathEnv: '/nonexistent', script: 'x.js' })).engine).toBe('builtin');
   });
