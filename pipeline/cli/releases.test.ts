@@ -111,4 +111,25 @@ describe('the release history', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('✗ SHIPGATE_USAGE: --status "green" is not a release status');
   }, 60_000);
+
+  it('read-only commands (releases, release show, audit) need no provider secret of any environment', async () => {
+    await writeFile(join(repo, '.github/railway.yml'), `app: { name: widgets, start: "node server.js" }
+environments:
+  production:
+    deploy: { provider: railway, service: svc-1, environment: env-1 }
+    database: { uriEnv: PRODUCTION_MONGODB_URI }
+    dns: { provider: cloudflare, zoneEnv: CF_ZONE_ID, record: example.com }
+`);
+    const env = { SHIPGATE_STORE_URI: t.uriFor(t.dbName) }; // no RAILWAY_TOKEN, CF_API_TOKEN, CF_ZONE_ID, PRODUCTION_MONGODB_URI
+    const f = ['-f', '.github/railway.yml'];
+    const show = await runShipgate(['release', 'show', 'rel-b', '--json', ...f], env, { cwd: repo });
+    expect(show.code, show.stderr).toBe(0);
+    expect((JSON.parse(show.stdout) as { _id: string })._id).toBe('rel-b');
+    const audit = await runShipgate(['audit', 'verify', ...f], env, { cwd: repo });
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(audit.stdout).toMatch(/✓ audit chain intact/);
+    const list = await runShipgate(['releases', '--env', 'production', '--limit', '1', ...f], env, { cwd: repo });
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^rel-d /m);
+  }, 60_000);
 });

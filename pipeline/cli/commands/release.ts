@@ -5,7 +5,9 @@
  * rollback) take --as.
  */
 import type { Command } from 'commander';
-import { openSession, cliIdentity, type Session } from '../session.ts';
+import { openSession, openStore, cliIdentity, type Session, type StoreSession } from '../session.ts';
+import { ReleaseStore } from '../../release/store.ts';
+import { AuditLog } from '../../release/audit.ts';
 import { resolveCommit } from '../git.ts';
 import { liveRelease } from '../live-release.ts';
 import { cliApprovalWaiter } from '../approval-prompt.ts';
@@ -28,6 +30,16 @@ import { withAsFlag, withConfigFlag, type CommonFlags as Common } from '../works
 
 async function withSession<T>(opts: Common, body: (s: Session) => Promise<T>): Promise<T> {
   const s = await openSession(opts);
+  try {
+    return await body(s);
+  } finally {
+    await s.close();
+  }
+}
+
+/** Read-only commands open the store alone: no provider is built, no environment's secret is needed. */
+async function withStore<T>(opts: Common, body: (s: StoreSession) => Promise<T>): Promise<T> {
+  const s = await openStore(opts);
   try {
     return await body(s);
   } finally {
@@ -119,8 +131,8 @@ export const releaseCommands: CommandModule = {
       .option('--markdown', 'print a markdown summary')
       .action(async (id: string, _o: unknown, cmd: Command) => {
         const o = cmd.optsWithGlobals<Common & { json?: boolean; markdown?: boolean }>();
-        await withSession(o, async (s) => {
-          const r = await s.system.store.get(id);
+        await withStore(o, async (s) => {
+          const r = await new ReleaseStore(s.db).get(id);
           if (o.json) console.log(JSON.stringify(r, null, 2));
           else if (o.markdown) console.log(renderReleaseMarkdown(r));
           else {
@@ -188,8 +200,8 @@ export const releaseCommands: CommandModule = {
     reading(audit.command('verify'))
       .description('check the hash chain: detects edited or deleted entries')
       .action(async (o: Common) => {
-        await withSession(o, async (s) => {
-          const v = await s.system.audit.verify();
+        await withStore(o, async (s) => {
+          const v = await new AuditLog(s.db).verify();
           if (v.ok) console.log(`✓ audit chain intact: ${v.entries} entries`);
           else throw releaseErrors.SHIPGATE_AUDIT_BROKEN({ problem: v.problem });
         });
@@ -197,8 +209,8 @@ export const releaseCommands: CommandModule = {
     reading(audit.command('show <release>'))
       .description('the audit entries of one release')
       .action(async (id: string, o: Common) => {
-        await withSession(o, async (s) => {
-          for (const e of await s.system.audit.forRelease(id)) {
+        await withStore(o, async (s) => {
+          for (const e of await new AuditLog(s.db).forRelease(id)) {
             console.log(`${String(e._id).padStart(5)} ${e.at} ${e.type.padEnd(26)} ${e.env ?? ''} ${e.actor ? `${e.actor.via}:${e.actor.id}` : ''} ${JSON.stringify(e.data)}`);
           }
         });
