@@ -132,4 +132,19 @@ environments:
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/^rel-d /m);
   }, 60_000);
+
+  it('status --env shows that environment alone; an unknown one is refused naming the known ones', async () => {
+    const env = { SHIPGATE_STORE_URI: t.uriFor(t.dbName), SHIPGATE_STATE_DIR: join(repo, 'state') };
+    const all = await runShipgate(['status'], env, { cwd: repo });
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/^staging$/m);
+    const one = await runShipgate(['status', '--env', 'production'], env, { cwd: repo });
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toMatch(/^production$/m);
+    expect(one.stdout).not.toMatch(/^staging/m);
+    expect(one.stdout).toMatch(/^ {2}(un)?locked/m);
+    const bad = await runShipgate(['status', '--env', 'prod'], env, { cwd: repo });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('environment "prod" is not in the config (known: staging, production)');
+  }, 60_000);
 });

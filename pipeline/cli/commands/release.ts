@@ -166,9 +166,11 @@ export const releaseCommands: CommandModule = {
 
     reading(program.command('status'))
       .description('every environment: version, slot, lock, release in flight')
-      .action(async (o: Common) => {
+      .option('--env <name>', 'only this environment')
+      .action(async (o: Common & { env?: string }) => {
         await withSession(o, async (s) => {
-          for (const line of await environmentStatus(s.system)) console.log(line);
+          if (o.env !== undefined) environmentByName(s.config, o.env); // unknown: SHIPGATE_CONFIG_UNKNOWN_ENV naming the known ones
+          for (const line of onlyEnvironment(await environmentStatus(s.system), o.env)) console.log(line);
         });
       });
 
@@ -229,6 +231,16 @@ export const releaseCommands: CommandModule = {
 
   },
 };
+
+/** The status lines of one environment: its header line (not indented) and the indented lines under it. */
+export function onlyEnvironment(lines: readonly string[], env: string | undefined): string[] {
+  if (env === undefined) return [...lines];
+  let keep = false;
+  return lines.filter((line) => {
+    if (!line.startsWith(' ')) keep = line === env || line.startsWith(`${env} `);
+    return keep;
+  });
+}
 
 function isLocalPidAlive(owner: { host: string; pid: number }): boolean {
   return owner.host === hostname() && isPidAlive(owner.pid);
