@@ -188,6 +188,13 @@ afterAll(async () => {
 
 describe('Shipgate installed from its tarball into another repository', () => {
   it('packs, installs, inits, checks, creates a migration and releases that repository to production', { timeout: 8 * 60_000 }, async () => {
+    // The checkout's own local state (npm start's), to see the release never touched it.
+    const checkoutState = () => ['database.json', 'state.json'].map((f) => {
+      const p = join(shipgateHome, '.shipgate/local', f);
+      return existsSync(p) ? `${f}: ${statSync(p).mtimeMs}` : `${f}: none`;
+    });
+    const checkoutStateBefore = checkoutState();
+
     // 1. npm pack in the checkout (prepack builds dist/, postpack removes it again).
     const pack = await sh('npm', ['pack', '--json', '--pack-destination', root], { cwd: shipgateHome, timeoutMs: 180_000 });
     expect(pack.code, pack.out).toBe(0);
@@ -255,6 +262,7 @@ describe('Shipgate installed from its tarball into another repository', () => {
     expect(existsSync(join(stateDir, 'database.json'))).toBe(true);
     expect(listFiles(installed)).toEqual(packageFilesBefore);
     expect(existsSync(join(installed, '.shipgate'))).toBe(false);
+    expect(checkoutState()).toEqual(checkoutStateBefore);
 
     // The release record: the smoke tests and the load profile that ran are the repository's.
     const id = /release (rel-[\w-]+)/.exec(release.out)?.[1];

@@ -72,7 +72,7 @@ export const demoCommands: CommandModule = {
           console.error(`releasing ${version} (${sha.slice(0, 7)}) → ${path.join(' → ')}, requested by ${o.as}`);
           const release = await s.system.createRelease({ to, ref: 'HEAD', sha, version, requester: cliIdentity(o.as, s.env) });
           await driveRelease(s, release._id, o.approveAs ? { approveAs: o.approveAs } : {});
-          console.log(`\nstate: ${localStateDir()} · stop everything with: ${sample ? 'npm stop' : 'npx shipgate down'}`);
+          console.log(`\nstate: ${s.stateDir} · stop everything with: ${sample ? 'npm stop' : 'npx shipgate down'}`);
         } finally {
           await s.close();
         }
@@ -81,10 +81,12 @@ export const demoCommands: CommandModule = {
     program
       .command('down')
       .description('stop everything the local release left running: apps, router, embedded database (npm stop)')
+      .option('-f, --config <file>', 'config file: its repository\'s local state is stopped (default: the repository around the current directory)')
       .option('--wipe', 'also delete the local database and release history')
-      .action(async (o: { wipe?: boolean }) => {
-        const stopped = await stopAllLocal(localStateDir());
-        const db = await stopLocalDatabase(localStateDir(), o.wipe ? { wipe: true } : {});
+      .action(async (o: { config?: string; wipe?: boolean }) => {
+        const stateDir = localStateDir(process.env, o.config ? { config: o.config } : {});
+        const stopped = await stopAllLocal(stateDir);
+        const db = await stopLocalDatabase(stateDir, o.wipe ? { wipe: true } : {});
         const apps = stopped.filter((p) => p.what.startsWith('app ')).length;
         const router = stopped.some((p) => p.what === 'router');
         console.log(`stopped ${apps} app process(es)${router ? ', the local router' : ''}${db ? ', the embedded database' : ''}${o.wipe ? '; local data wiped' : ''}`);
