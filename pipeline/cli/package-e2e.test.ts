@@ -14,9 +14,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { shipgateHome } from '../repo.ts';
@@ -156,6 +156,20 @@ async function git(...args: string[]): Promise<string> {
   return r.out;
 }
 
+/** The checkout's working tree (tracked and new files, not ignored ones) copied to `dir`, node_modules linked. */
+async function copyOfCheckout(dir: string): Promise<string> {
+  const listed = await sh('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: shipgateHome });
+  if (listed.code !== 0) throw new Error(`git ls-files: ${listed.out}`);
+  for (const file of listed.out.split('\0').filter(Boolean)) {
+    const from = join(shipgateHome, file);
+    if (!existsSync(from) || statSync(from).isDirectory()) continue; // deleted in the working tree, or a submodule
+    await mkdir(dirname(join(dir, file)), { recursive: true });
+    await copyFile(from, join(dir, file));
+  }
+  await symlink(join(shipgateHome, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
 /** A --import module that records every file the process loads (ESM), one URL a line. */
 async function loadRecorder(logFile: string): Promise<string> {
   const hooks = `import { appendFileSync } from 'node:fs';
@@ -195,8 +209,10 @@ describe('Shipgate installed from its tarball into another repository', () => {
     });
     const checkoutStateBefore = checkoutState();
 
-    // 1. npm pack in the checkout (prepack builds dist/, postpack removes it again).
-    const pack = await sh('npm', ['pack', '--json', '--pack-destination', root], { cwd: shipgateHome, timeoutMs: 180_000 });
+    // 1. npm pack of the checkout's working tree. Packed from a copy (node_modules linked): prepack
+    // builds dist/ there, so CLI runs of other tests never meet a half-built or vanishing dist/.
+    const source = await copyOfCheckout(join(root, 'shipgate-src'));
+    const pack = await sh('npm', ['pack', '--json', '--pack-destination', root], { cwd: source, timeoutMs: 180_000 });
     expect(pack.code, pack.out).toBe(0);
     const packed = JSON.parse(pack.out.slice(pack.out.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     tarball = join(root, packed[0]!.filename);
@@ -207,7 +223,7 @@ describe('Shipgate installed from its tarball into another repository', () => {
     expect(paths).toContain('tools/setup.sh');
     // Only what a user needs: no sources, tests, sample app or docs of the checkout.
     expect(paths.filter((p) => /\.test\.[jt]s$|^pipeline\/.*\.ts$|^app\/|^bot\/|^\.github\//.test(p))).toEqual([]);
-    expect(existsSync(join(shipgateHome, 'dist')), 'postpack leaves no dist/ in the checkout').toBe(false);
+    expect(existsSync(join(source, 'dist')), 'postpack removes dist/ again').toBe(false);
 
     // 2. The user's repository, outside the checkout, with its own service.
     await writeUserRepo(repo);
