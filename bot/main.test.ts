@@ -233,6 +233,10 @@ describe('bot/main.ts', () => {
     const actor = gh.runs.get(d.runId)!.actor!.login;
     expect(actor).toBe('shipgate[bot]');
     expect(requesterOfDispatch({ actor, appBotLogin: 'shipgate[bot]', requested: d.inputs.requester })).toEqual({ via: 'slack', id: 'U012ABC' });
+    // It tells the operator which login to set as SHIPGATE_APP_BOT (from GET /app, the JWT verified again).
+    const said = Date.now() + 10_000;
+    while (!b.output().includes('SHIPGATE_APP_BOT=') && Date.now() < said) await new Promise((r) => setTimeout(r, 100));
+    expect(b.output()).toContain('run as shipgate[bot]: set the repository variable SHIPGATE_APP_BOT=shipgate[bot]');
     b.child.kill('SIGTERM');
     await b.exited;
     expect(b.output()).not.toContain(token.token);

@@ -22,7 +22,7 @@ import { createSlackBot } from './slack/app.ts';
 import { startBotServer } from './server.ts';
 import { storeReplayGuard } from './http/replay.ts';
 import { githubHandlerFromEnv, githubSideStatus, readGithubAppEnv } from './github/index.ts';
-import { installationOctokit } from './github/installation-auth.ts';
+import { appBotLogin, installationOctokit } from './github/installation-auth.ts';
 import { slackErrors } from './slack/errors.ts';
 import type { GithubAccess } from './slack/release-starter.ts';
 import type { ReleaseRecord } from '../pipeline/release/types.ts';
@@ -148,6 +148,15 @@ async function main(env = process.env): Promise<void> {
   const slackLine = socketMode ? 'Slack: on over Socket Mode (no HTTP endpoint)' : `Slack: on at ${server.url}/slack/events`;
   const dispatchLine = github ? `; dispatches to ${github.owner}/${github.repo} with the GitHub App's installation token` : '';
   console.log(`shipgate bot listening on ${server.url} (${slackLine}, mode ${config.slack?.mode ?? 'none'}${dispatchLine}; ${githubSideStatus(env).line}; health: ${server.url}/healthz)`);
+  if (github) {
+    // Say which login the dispatches run as: release.yml trusts the requester input only from the
+    // repository variable SHIPGATE_APP_BOT, which must be exactly this. Informational; never blocks.
+    const app = readGithubAppEnv(env)!;
+    appBotLogin({ appId: app.appId, privateKey: app.privateKey, ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}) }).then(
+      (login) => console.log(`shipgate bot: dispatches to ${github.owner}/${github.repo} run as ${login}: set the repository variable SHIPGATE_APP_BOT=${login}`),
+      (err: unknown) => console.error(redactText(`shipgate bot: could not ask GitHub for the App's login (GET /app): ${(err as Error).message}`).slice(0, 500)),
+    );
+  }
   const stop = async () => {
     await closeAll();
     process.exit(0);

@@ -60,6 +60,14 @@ export function appJwt(app: Pick<AppCredentials, 'appId' | 'privateKey'>, nowMs 
   return `${head}.${body}.${b64url(signature)}`;
 }
 
+/** The app's bot login, `<slug>[bot]` (GET /app with an App JWT): what GitHub reports as the actor of its dispatches. */
+export async function appBotLogin(app: AppCredentials, nowMs = Date.now()): Promise<string> {
+  const plain = new Octokit({ ...(app.baseUrl ? { baseUrl: app.baseUrl } : {}), request: { retries: 0 } });
+  const { data } = await plain.request('GET /app', { headers: { authorization: `bearer ${appJwt(app, nowMs)}` } });
+  if (!data?.slug) throw new Error('GET /app answered without a slug');
+  return `${data.slug}[bot]`;
+}
+
 /** Mints installation tokens for one repository and keeps the current one until shortly before it expires. */
 export function installationTokens(target: InstallationTarget): { get(): Promise<InstallationToken>; drop(token: string): void } {
   const now = target.now ?? Date.now;
