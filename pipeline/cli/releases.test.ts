@@ -116,7 +116,7 @@ describe('the release history', () => {
     await writeFile(join(repo, '.github/railway.yml'), `app: { name: widgets, start: "node server.js" }
 environments:
   production:
-    deploy: { provider: railway, service: svc-1, environment: env-1 }
+    deploy: { provider: railway, service: 5e1d2c3b-4a59-4687-9abc-0d1e2f3a4b01, environment: e0e1e2e3-a4b5-4c6d-8e7f-0a1b2c3d4e01 }
     database: { uriEnv: PRODUCTION_MONGODB_URI }
     dns: { provider: cloudflare, zoneEnv: CF_ZONE_ID, record: example.com }
 `);

@@ -22,7 +22,7 @@ beforeAll(async () => {
   await writeFile(configFile, stringify({
     app: { name: 'notes', start: 'node app/src/server.ts' },
     environments: {
-      staging: { deploy: { provider: 'railway', service: 'svc-api', environment: 'env-staging', tokenEnv: 'RAILWAY_TOKEN' }, database: { uriEnv: 'STAGING_MONGODB_URI' } },
+      staging: { deploy: { provider: 'railway', service: '5e1d2c3b-4a59-4687-9abc-0d1e2f3a4b01', environment: 'e0e1e2e3-a4b5-4c6d-8e7f-0a1b2c3d4e02', tokenEnv: 'RAILWAY_TOKEN' }, database: { uriEnv: 'STAGING_MONGODB_URI' } },
     },
   }));
   env = { SHIPGATE_STORE_URI: t.uriFor(t.dbName), SHIPGATE_STATE_DIR: join(dir, 'state'), STAGING_MONGODB_URI: 'mongodb://127.0.0.1:1/s', SHIPGATE_AS: 'ana' };

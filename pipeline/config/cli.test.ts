@@ -45,7 +45,7 @@ describe('shipgate config check', () => {
   it('checks another file with --file (the Railway + Cloudflare example)', async () => {
     const r = await shipgate(['config', 'check', '--file', 'docs/examples/railway-cloudflare.yml'], { CF_API_TOKEN: 'cf-token-123456' });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('railway service api in production, slots blue (api-blue) / green (api-green)');
+    expect(r.stdout).toContain('railway service api in production (project 3f2b9c1e-8a4d-4f6b-9e2a-1c5d7b8a9f01), slots blue (api-blue) / green (api-green)');
     expect(r.stdout).toContain('cloudflare record example.com, zone CF_ZONE_ID (not set: needed at release time), token CF_API_TOKEN (set)');
   });
 

@@ -5,6 +5,7 @@
  * parts that have the expected shape and leaves shape errors to the schema.
  */
 import type { PathSegment, RawProblem } from './problems.ts';
+import { railwayRefProblems } from '../deploy/railway-ids.ts';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
@@ -68,6 +69,7 @@ export function crossFieldProblems(data: unknown): RawProblem[] {
     const slots = list(deploy?.slots).filter((s): s is string => typeof s === 'string');
     if (deploy?.provider === 'railway') {
       const services = obj(deploy.slotServices);
+      for (const p of railwayRefProblems(deploy)) add(at('deploy', ...p.path), p.message, p.hint);
       if (slots.length > 0 && !services)
         add(at('deploy', 'slotServices'), 'is required when slots is given', `add slotServices: { ${slots.map((s) => `${s}: <railway service id>`).join(', ')} }`);
       if (services && slots.length === 0)

@@ -30,9 +30,9 @@ const processDeploy = strict({
 
 const railwayDeploy = strict({
   provider: z.literal('railway'),
-  service: text('the Railway service id (service → Settings → copy the id)'),
-  environment: text('the Railway environment id'),
-  projectId: text('the Railway project id').optional(),
+  service: text('the Railway service id (service → Settings), or its name with projectId'),
+  environment: text('the Railway environment id, or its name with projectId'),
+  projectId: text('the Railway project id (project → Settings → General)').optional(),
   tokenEnv: envVarName().default('RAILWAY_TOKEN'),
   /** project: a project token (header Project-Access-Token); account: an account/workspace token (Bearer). */
   tokenKind: z.enum(['project', 'account']).default('project'),

@@ -13,7 +13,7 @@ const authHint = (kind: string) =>
 export const deployErrors = defineErrors({
   SHIPGATE_RAILWAY_OPTIONS_INVALID: {
     message: (d: { problems: string[] }) => `railway deploy options are invalid: ${d.problems.join('; ')}`,
-    hint: () => 'fix environments.<env>.deploy in .github/shipgate.yml (serviceId, environmentId, token env var)',
+    hint: () => 'fix environments.<env>.deploy in .github/shipgate.yml (service, environment, slotServices, projectId, tokenEnv); `shipgate config check` checks them',
     docs: 'providers.md#deploy-railway',
   },
   SHIPGATE_RAILWAY_UNAUTHORIZED: {

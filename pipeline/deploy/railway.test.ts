@@ -7,6 +7,11 @@ import type { DeployRequest } from './types.ts';
 import { caught } from '../testing/caught.ts';
 
 const TOKEN = 'rw-secret-token-4f1e9a7c2b';
+// Railway ids are UUIDs; the provider refuses anything else unless projectId is given (then names resolve).
+const SVC_API = '5e1d2c3b-4a59-4687-9abc-0d1e2f3a4b01';
+const SVC_BLUE = '5e1d2c3b-4a59-4687-9abc-0d1e2f3a4b02';
+const SVC_GREEN = '5e1d2c3b-4a59-4687-9abc-0d1e2f3a4b03';
+const ENV_PROD = 'e0e1e2e3-a4b5-4c6d-8e7f-0a1b2c3d4e01';
 const fakes: RailwayFake[] = [];
 afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.close()));
@@ -19,9 +24,9 @@ async function setup(kind: RailwayTokenKind = 'account', over: Partial<RailwayPr
     apiUrl: fake.apiUrl,
     token: TOKEN,
     tokenKind: kind,
-    serviceId: 'svc-api',
-    environmentId: 'env-prod',
-    slotServices: { blue: 'svc-blue', green: 'svc-green' },
+    serviceId: SVC_API,
+    environmentId: ENV_PROD,
+    slotServices: { blue: SVC_BLUE, green: SVC_GREEN },
     pollIntervalMs: 20,
     ...over,
   });
@@ -36,15 +41,15 @@ function request(progress: string[], over: Partial<DeployRequest> = {}): DeployR
 describe('railway provider against the loopback fake', () => {
   it('deploys with an account token: Bearer header, variables, status progress, https URL', async () => {
     const { fake, provider } = await setup('account');
-    fake.seedDeployment({ id: 'dep-old', serviceId: 'svc-api', environmentId: 'env-prod', status: 'SUCCESS' });
+    fake.seedDeployment({ id: 'dep-old', serviceId: SVC_API, environmentId: ENV_PROD, status: 'SUCCESS' });
     fake.scriptNextDeploys({ statuses: ['QUEUED', 'BUILDING', 'BUILDING', 'DEPLOYING', 'SUCCESS'], url: 'api-production.up.railway.app' });
     const progress: string[] = [];
     const d = await provider.deploy(request(progress));
 
     expect(d).toMatchObject({ provider: 'railway', env: 'production', version: '1.4.0', url: 'https://api-production.up.railway.app' });
-    expect(d.data).toMatchObject({ serviceId: 'svc-api', environmentId: 'env-prod', previousDeploymentId: 'dep-old', status: 'SUCCESS' });
+    expect(d.data).toMatchObject({ serviceId: SVC_API, environmentId: ENV_PROD, previousDeploymentId: 'dep-old', status: 'SUCCESS' });
     expect(fake.calls('serviceInstanceDeployV2')).toEqual([
-      { serviceId: 'svc-api', environmentId: 'env-prod', commitSha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' },
+      { serviceId: SVC_API, environmentId: ENV_PROD, commitSha: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' },
     ]);
     // One progress line per status change, not per poll.
     const statusLines = progress.filter((l) => l.includes(`deployment ${d.id} `) && !l.includes('live at'));
@@ -53,7 +58,7 @@ describe('railway provider against the loopback fake', () => {
       expect(r.headers.authorization).toBe('Bearer <redacted>');
       expect(r.headers['project-access-token']).toBeUndefined();
       // Values travel in `variables`, never inside the query text.
-      expect((r.body as { query: string }).query).not.toContain('svc-api');
+      expect((r.body as { query: string }).query).not.toContain(SVC_API);
     }
     expect(progress.join('\n')).not.toContain(TOKEN);
     expect(JSON.stringify(fake.requests)).not.toContain(TOKEN);
@@ -65,7 +70,7 @@ describe('railway provider against the loopback fake', () => {
     const d = await provider.deploy(request([], { slot: 'green' }));
     expect(d.slot).toBe('green');
     expect(d.url).toBe('https://green-api.up.railway.app');
-    expect(d.data.serviceId).toBe('svc-green');
+    expect(d.data.serviceId).toBe(SVC_GREEN);
     expect(d.data.previousDeploymentId).toBeNull();
     expect(fake.requests.every((r) => r.headers['project-access-token'] === '<redacted>' && !r.headers.authorization)).toBe(true);
   });
@@ -92,7 +97,7 @@ describe('railway provider against the loopback fake', () => {
   it('sending a project token as Bearer is refused by the fake (header kind matters)', async () => {
     const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'project' });
     fakes.push(fake);
-    const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'account', serviceId: 's', environmentId: 'e', pollIntervalMs: 20 });
+    const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'account', serviceId: SVC_API, environmentId: ENV_PROD, pollIntervalMs: 20 });
     const err = await caught(provider.deploy(request([])));
     expect(err.code).toBe('SHIPGATE_RAILWAY_UNAUTHORIZED');
     expect(presentError(err)).toContain('tokenKind: project');
@@ -103,7 +108,7 @@ describe('railway provider against the loopback fake', () => {
     fake.scriptNextDeploys({ statuses: ['BUILDING', 'DEPLOYING', 'CRASHED'] });
     const err = await caught(provider.deploy(request([])));
     expect(err.code).toBe('SHIPGATE_RAILWAY_DEPLOY_FAILED');
-    expect(err.message).toMatch(/deployment dep-\d+ of service svc-api ended CRASHED/);
+    expect(err.message).toMatch(/deployment dep-\d+ of service 5e1d2c3b-4a59-4687-9abc-0d1e2f3a4b01 ended CRASHED/);
   });
 
   it.each(['FAILED', 'REMOVED', 'SKIPPED'])('treats %s as a failed deploy', async (status) => {
@@ -185,7 +190,7 @@ describe('railway provider against the loopback fake', () => {
 
   it('rolls back to the previous successful deployment and stops a deployment', async () => {
     const { fake, provider } = await setup();
-    fake.seedDeployment({ id: 'dep-old', serviceId: 'svc-api', environmentId: 'env-prod', status: 'SUCCESS' });
+    fake.seedDeployment({ id: 'dep-old', serviceId: SVC_API, environmentId: ENV_PROD, status: 'SUCCESS' });
     const d = await provider.deploy(request([]));
     await provider.rollback!(d);
     expect(fake.calls('deploymentRollback')).toEqual([{ id: 'dep-old' }]);
@@ -197,18 +202,18 @@ describe('railway provider against the loopback fake', () => {
 
   it('after a crashed attempt, keeps the newest SUCCESS (the live one) as rollback target', async () => {
     const { fake, provider } = await setup();
-    fake.seedDeployment({ id: 'dep-older', serviceId: 'svc-api', environmentId: 'env-prod', status: 'SUCCESS' });
-    fake.seedDeployment({ id: 'dep-live', serviceId: 'svc-api', environmentId: 'env-prod', status: 'SUCCESS' });
-    fake.seedDeployment({ id: 'dep-other-svc', serviceId: 'svc-blue', environmentId: 'env-prod', status: 'SUCCESS' });
-    fake.seedDeployment({ id: 'dep-crashed', serviceId: 'svc-api', environmentId: 'env-prod', status: 'CRASHED' });
+    fake.seedDeployment({ id: 'dep-older', serviceId: SVC_API, environmentId: ENV_PROD, status: 'SUCCESS' });
+    fake.seedDeployment({ id: 'dep-live', serviceId: SVC_API, environmentId: ENV_PROD, status: 'SUCCESS' });
+    fake.seedDeployment({ id: 'dep-other-svc', serviceId: SVC_BLUE, environmentId: ENV_PROD, status: 'SUCCESS' });
+    fake.seedDeployment({ id: 'dep-crashed', serviceId: SVC_API, environmentId: ENV_PROD, status: 'CRASHED' });
     const d = await provider.deploy(request([]));
     expect(d.data.previousDeploymentId).toBe('dep-live');
-    expect(fake.calls('deployments')).toEqual([{ input: { serviceId: 'svc-api', environmentId: 'env-prod' }, first: 20 }]);
+    expect(fake.calls('deployments')).toEqual([{ input: { serviceId: SVC_API, environmentId: ENV_PROD }, first: 20 }]);
   });
 
   it('refuses to roll back without a recorded previous deployment', async () => {
     const { fake, provider } = await setup();
-    fake.seedDeployment({ id: 'dep-crashed', serviceId: 'svc-api', environmentId: 'env-prod', status: 'CRASHED' });
+    fake.seedDeployment({ id: 'dep-crashed', serviceId: SVC_API, environmentId: ENV_PROD, status: 'CRASHED' });
     const d = await provider.deploy(request([]));
     expect(d.data.previousDeploymentId).toBeNull();
     const err = await caught(provider.rollback!(d));
@@ -234,7 +239,124 @@ describe('railway provider against the loopback fake', () => {
   });
 
   it('validates options at the edge, naming the field', () => {
-    expect(() => createRailwayProvider({ token: '', tokenKind: 'account', serviceId: 's', environmentId: 'e' })).toThrow(/token/);
-    expect(() => createRailwayProvider({ token: TOKEN, tokenKind: 'workspace' as 'account', serviceId: 's', environmentId: 'e' })).toThrow(/tokenKind/);
+    expect(() => createRailwayProvider({ token: '', tokenKind: 'account', serviceId: SVC_API, environmentId: ENV_PROD })).toThrow(/token/);
+    expect(() => createRailwayProvider({ token: TOKEN, tokenKind: 'workspace' as 'account', serviceId: SVC_API, environmentId: ENV_PROD })).toThrow(/tokenKind/);
   });
 });
+
+describe('railway services and environment by name or id (projectId)', () => {
+  const PROJECT = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c01';
+  const SVC_WORKER = '5e1d2c3b-4a59-4687-9abc-0d1e2f3a4b04';
+  const ENV_STAGING = 'e0e1e2e3-a4b5-4c6d-8e7f-0a1b2c3d4e02';
+  const project = {
+    id: PROJECT,
+    services: [
+      { id: SVC_API, name: 'api' },
+      { id: SVC_BLUE, name: 'api-blue' },
+      { id: SVC_GREEN, name: 'api-green' },
+      { id: SVC_WORKER, name: 'worker' },
+    ],
+    environments: [
+      { id: ENV_STAGING, name: 'staging' },
+      { id: ENV_PROD, name: 'production' },
+    ],
+  };
+
+  async function withProject(over: Partial<RailwayProviderOptions>, projects = [project]) {
+    const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'project', projects });
+    fakes.push(fake);
+    const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'project', pollIntervalMs: 20, serviceId: 'api', environmentId: 'production', projectId: PROJECT, ...over });
+    return { fake, provider };
+  }
+
+  it('resolves names through project(id) once, case-insensitively, and deploys by id', async () => {
+    const { fake, provider } = await withProject({ slotServices: { blue: 'api-blue', green: 'API-Green' } });
+    const green = await provider.deploy(request([], { slot: 'green' }));
+    const plain = await provider.deploy(request([]));
+    expect(fake.calls('project')).toEqual([{ id: PROJECT }]);
+    expect(fake.calls('serviceInstanceDeployV2').map((v) => [v.serviceId, v.environmentId])).toEqual([
+      [SVC_GREEN, ENV_PROD],
+      [SVC_API, ENV_PROD],
+    ]);
+    expect(green.data).toMatchObject({ serviceId: SVC_GREEN, environmentId: ENV_PROD });
+    expect(plain.data).toMatchObject({ serviceId: SVC_API, environmentId: ENV_PROD });
+    const projectQuery = fake.requests.find((r) => JSON.stringify(r.body).includes('project('))?.body as { query: string };
+    expect(projectQuery.query).not.toContain(PROJECT);
+  });
+
+  it('an unknown name fails before deploying, naming the key and the names the project has', async () => {
+    const { fake, provider } = await withProject({ slotServices: { blue: 'api-bleu', green: 'api-green' } });
+    const err = await caught(provider.deploy(request([], { slot: 'blue' })));
+    expect(err.code).toBe('SHIPGATE_RAILWAY_NAME_UNKNOWN');
+    expect(err.message).toBe(`slotServices.blue: Railway project ${PROJECT} has no service named "api-bleu" (its services: api, api-blue, api-green, worker)`);
+    expect(presentError(err)).toContain('railway status --json');
+    expect(fake.calls('serviceInstanceDeployV2')).toEqual([]);
+  });
+
+  it('an unknown environment name fails the same way', async () => {
+    const { fake, provider } = await withProject({ environmentId: 'prod' });
+    const err = await caught(provider.deploy(request([])));
+    expect(err.code).toBe('SHIPGATE_RAILWAY_NAME_UNKNOWN');
+    expect(err.message).toContain('environment: Railway project');
+    expect(err.message).toContain('(its environments: staging, production)');
+    expect(fake.calls('serviceInstance')).toEqual([]);
+  });
+
+  it('two services with the same name are ambiguous: the id is asked for', async () => {
+    const twin = { ...project, services: [...project.services, { id: SVC_WORKER.replace(/04$/, '05'), name: 'API' }] };
+    const { fake, provider } = await withProject({}, [twin]);
+    const err = await caught(provider.deploy(request([])));
+    expect(err.code).toBe('SHIPGATE_RAILWAY_NAME_AMBIGUOUS');
+    expect(err.message).toContain(`2 Railway services are named "api" (${SVC_API}, ${SVC_WORKER.replace(/04$/, '05')})`);
+    expect(fake.calls('serviceInstanceDeployV2')).toEqual([]);
+  });
+
+  it('projectId is used with ids too: an id from another project is refused', async () => {
+    const other = '5e1d2c3b-4a59-4687-9abc-0d1e2f3a4bff';
+    const { fake, provider } = await withProject({ serviceId: other, environmentId: ENV_PROD });
+    const err = await caught(provider.deploy(request([])));
+    expect(err.code).toBe('SHIPGATE_RAILWAY_NOT_IN_PROJECT');
+    expect(err.message).toBe(`service: Railway service ${other} is not in project ${PROJECT}`);
+    expect(fake.calls('serviceInstanceDeployV2')).toEqual([]);
+  });
+
+  it('a project Railway does not know is a GraphQL error, and the next deploy asks again', async () => {
+    const { fake, provider } = await withProject({}, []);
+    expect((await caught(provider.deploy(request([])))).code).toBe('SHIPGATE_RAILWAY_GRAPHQL');
+    await caught(provider.deploy(request([])));
+    expect(fake.calls('project')).toHaveLength(2);
+  });
+
+  it('without projectId, a name is refused when the provider is created, naming the key', () => {
+    const err = (() => {
+      try {
+        createRailwayProvider({ token: TOKEN, tokenKind: 'project', serviceId: 'api', environmentId: ENV_PROD, slotServices: { blue: SVC_BLUE, green: 'api-green' } });
+      } catch (e) {
+        return e as Error & { code?: string };
+      }
+      throw new Error('expected a refusal');
+    })();
+    expect(err.code).toBe('SHIPGATE_RAILWAY_OPTIONS_INVALID');
+    expect(err.message).toContain('service: "api" is not a Railway id');
+    expect(err.message).toContain('slotServices.green: "api-green" is not a Railway id');
+    expect(err.message).not.toContain('slotServices.blue');
+  });
+
+  it('a projectId that is not an id is refused', () => {
+    expect(() => createRailwayProvider({ token: TOKEN, tokenKind: 'project', serviceId: 'api', environmentId: 'production', projectId: 'my-project' })).toThrow(
+      /projectId: must be a Railway project id/,
+    );
+  });
+
+  it('the fake refuses fields its schema types do not have', async () => {
+    const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'account' });
+    fakes.push(fake);
+    const res = await fetch(fake.apiUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ query: 'query Q($id: String!) { deployment(id: $id) { id status domain } }', variables: { id: 'x' } }),
+    });
+    expect(await res.json()).toMatchObject({ errors: [{ message: 'Cannot query field "domain" on type "Deployment".' }] });
+  });
+});
+

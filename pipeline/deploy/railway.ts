@@ -4,12 +4,16 @@
  * for rollback when it is SUCCESS), `serviceInstanceDeployV2(serviceId, environmentId,
  * commitSha)` → deployment id, then poll `deployment(id)` until SUCCESS or a failure status,
  * reporting each status change. Blue/green slots map to one Railway service each.
+ * Services and the environment are Railway ids, or names when `projectId` is given: then one
+ * `project(id)` read (before the first deploy) resolves the names and checks that every id is in
+ * that project (railway-ids.ts). Without projectId every one of them must be an id.
  */
 import { z } from 'zod';
 import { formatDuration } from '../config/duration.ts';
 import { registerSecret } from '../secrets/redact.ts';
 import { deployErrors } from './errors.ts';
 import { railwayGql, type RailwayTransport } from './railway-gql.ts';
+import { isRailwayId, resolveRailwayRef, type RailwayNamed, type RailwayProjectView } from './railway-ids.ts';
 import { sleep } from './remote-wait.ts';
 import type { DeployProvider, DeployRequest, Deployment, DeploymentState } from './types.ts';
 
@@ -17,9 +21,12 @@ const optionsSchema = z.object({
   apiUrl: z.string().url().default('https://backboard.railway.com/graphql/v2'),
   token: z.string().min(1, 'token is empty (the env var named in config is not set?)'),
   tokenKind: z.enum(['account', 'project']),
+  /** Service id, or its name when projectId is given. */
   serviceId: z.string().min(1),
+  /** Environment id, or its name when projectId is given. */
   environmentId: z.string().min(1),
   slotServices: z.record(z.string(), z.string().min(1)).optional(),
+  projectId: z.string().refine(isRailwayId, 'must be a Railway project id (a UUID: project → Settings → General, or `railway status --json`)').optional(),
   pollIntervalMs: z.number().int().positive().default(3000),
   timeoutMs: z.number().int().positive().default(15 * 60_000),
   requestTimeoutMs: z.number().int().positive().default(30_000),
@@ -58,6 +65,9 @@ const Q_DEPLOYMENT = `query ShipgateDeployment($id: String!) {
 const Q_DEPLOYMENTS = `query ShipgateDeployments($input: DeploymentListInput!, $first: Int) {
   deployments(input: $input, first: $first) { edges { node { id status } } }
 }`;
+const Q_PROJECT = `query ShipgateProject($id: String!) {
+  project(id: $id) { id services { edges { node { id name } } } environments { edges { node { id name } } } }
+}`;
 const M_ROLLBACK = `mutation ShipgateRollback($id: String!) { deploymentRollback(id: $id) }`;
 const M_STOP = `mutation ShipgateStop($id: String!) { deploymentStop(id: $id) }`;
 
@@ -77,6 +87,17 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
     });
   }
   const o = parsed.data;
+  if (o.projectId === undefined) {
+    const names = [
+      ['service', o.serviceId],
+      ['environment', o.environmentId],
+      ...Object.entries(o.slotServices ?? {}).map(([slot, v]) => [`slotServices.${slot}`, v] as const),
+    ].filter(([, v]) => !isRailwayId(v));
+    if (names.length)
+      throw deployErrors.SHIPGATE_RAILWAY_OPTIONS_INVALID({
+        problems: names.map(([k, v]) => `${k}: "${v}" is not a Railway id (a UUID); give projectId to use names, or the id (Railway dashboard, or \`railway status --json\`)`),
+      });
+  }
   registerSecret(o.token);
   const transport: RailwayTransport = {
     apiUrl: o.apiUrl,
@@ -90,12 +111,39 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
   const gql = <T>(operation: string, query: string, variables: Record<string, unknown>, signal?: AbortSignal) =>
     railwayGql<T>(transport, { operation, query, variables, signal });
 
-  const serviceFor = (slot: string | undefined): string => {
-    if (slot === undefined) return o.serviceId;
-    const id = o.slotServices?.[slot];
-    if (!id) throw deployErrors.SHIPGATE_RAILWAY_SLOT_UNKNOWN({ slot, known: Object.keys(o.slotServices ?? {}) });
-    return id;
+  /** The configured value (id or name) of the slot's service; unknown slots are refused before any API call. */
+  const serviceRefFor = (slot: string | undefined): { key: string; value: string } => {
+    if (slot === undefined) return { key: 'service', value: o.serviceId };
+    const value = o.slotServices?.[slot];
+    if (!value) throw deployErrors.SHIPGATE_RAILWAY_SLOT_UNKNOWN({ slot, known: Object.keys(o.slotServices ?? {}) });
+    return { key: `slotServices.${slot}`, value };
   };
+
+  /** The project, read once (a failed read is retried by the next deploy). */
+  let project: Promise<RailwayProjectView> | undefined;
+  const readProject = (projectId: string, signal?: AbortSignal): Promise<RailwayProjectView> => {
+    project ??= gql<{ project: { services: { edges: Array<{ node: RailwayNamed }> }; environments: { edges: Array<{ node: RailwayNamed }> } } }>(
+      'project', Q_PROJECT, { id: projectId }, signal,
+    ).then(
+      (d) => ({ services: d.project.services.edges.map((e) => e.node), environments: d.project.environments.edges.map((e) => e.node) }),
+      (err: unknown) => {
+        project = undefined;
+        throw err;
+      },
+    );
+    return project;
+  };
+
+  /** Service and environment ids for a deploy: as configured, or resolved/checked through projectId. */
+  async function idsFor(slot: string | undefined, signal?: AbortSignal): Promise<{ serviceId: string; environmentId: string }> {
+    const service = serviceRefFor(slot);
+    if (o.projectId === undefined) return { serviceId: service.value, environmentId: o.environmentId };
+    const view = await readProject(o.projectId, signal);
+    return {
+      serviceId: resolveRailwayRef(view, o.projectId, { key: service.key, kind: 'service', value: service.value }),
+      environmentId: resolveRailwayRef(view, o.projectId, { key: 'environment', kind: 'environment', value: o.environmentId }),
+    };
+  }
 
   const readDeployment = async (id: string, signal?: AbortSignal) =>
     (await gql<{ deployment: RailwayDeploymentView | null }>('deployment', Q_DEPLOYMENT, { id }, signal)).deployment;
@@ -124,9 +172,9 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
   }
 
   /** When the latest deployment is not SUCCESS (a crashed attempt), the live one is the newest SUCCESS before it. */
-  async function lastSuccessful(serviceId: string, signal?: AbortSignal): Promise<string | null> {
+  async function lastSuccessful(serviceId: string, environmentId: string, signal?: AbortSignal): Promise<string | null> {
     const list = await gql<{ deployments: { edges: Array<{ node: { id: string; status: string } }> } }>(
-      'deployments', Q_DEPLOYMENTS, { input: { serviceId, environmentId: o.environmentId }, first: 20 }, signal,
+      'deployments', Q_DEPLOYMENTS, { input: { serviceId, environmentId }, first: 20 }, signal,
     );
     return list.deployments.edges.find((e) => e.node.status === 'SUCCESS')?.node.id ?? null;
   }
@@ -135,19 +183,19 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
     name: 'railway',
 
     async deploy(req) {
-      const serviceId = serviceFor(req.slot);
       const startedAt = new Date().toISOString();
+      const { serviceId, environmentId } = await idsFor(req.slot, req.signal);
       const before = await gql<{ serviceInstance: { latestDeployment: { id: string; status: string } | null } | null }>(
-        'serviceInstance', Q_INSTANCE, { serviceId, environmentId: o.environmentId }, req.signal,
+        'serviceInstance', Q_INSTANCE, { serviceId, environmentId }, req.signal,
       );
       const latest = before.serviceInstance?.latestDeployment ?? null;
-      const previousDeploymentId = latest?.status === 'SUCCESS' ? latest.id : latest ? await lastSuccessful(serviceId, req.signal) : null;
+      const previousDeploymentId = latest?.status === 'SUCCESS' ? latest.id : latest ? await lastSuccessful(serviceId, environmentId, req.signal) : null;
       req.progress?.(
         `railway: deploying ${req.sha.slice(0, 12)} (${req.version}) to service ${serviceId}${req.slot ? ` (slot ${req.slot})` : ''}; ` +
           (previousDeploymentId ? `previous successful deployment ${previousDeploymentId}` : 'no previous successful deployment'),
       );
       const created = await gql<{ serviceInstanceDeployV2: string }>(
-        'serviceInstanceDeployV2', M_DEPLOY, { serviceId, environmentId: o.environmentId, commitSha: req.sha }, req.signal,
+        'serviceInstanceDeployV2', M_DEPLOY, { serviceId, environmentId, commitSha: req.sha }, req.signal,
       );
       const id = created.serviceInstanceDeployV2;
       const done = await waitForTerminal(id, serviceId, req);
@@ -162,7 +210,7 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
         id,
         url,
         startedAt,
-        data: { serviceId, environmentId: o.environmentId, previousDeploymentId, status: done.status },
+        data: { serviceId, environmentId, previousDeploymentId, status: done.status },
       } satisfies Deployment;
     },
 

@@ -53,6 +53,7 @@ export function deployProviderFor(envName: string, d: DeployConfig, ctx: Provide
         tokenKind: d.tokenKind,
         serviceId: d.service,
         environmentId: d.environment,
+        ...(d.projectId ? { projectId: d.projectId } : {}),
         ...(d.slotServices ? { slotServices: { ...d.slotServices } } : {}),
       });
     case 'command':

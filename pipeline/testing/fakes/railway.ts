@@ -1,11 +1,19 @@
 /**
  * Fake of Railway's public GraphQL API (POST /graphql/v2), for tests and the local demo only.
  * Follows https://docs.railway.com/guides/public-api (endpoint, token headers) and the schema
- * fields Shipgate uses: `serviceInstanceDeployV2(serviceId, environmentId, commitSha): String`
- * (the deployment id), `deployment(id) { id status url staticUrl canRollback }`,
- * `serviceInstance(serviceId, environmentId) { latestDeployment { id status } }`,
- * `deployments(input: { serviceId, environmentId }, first) { edges { node { id status } } }`,
- * `deploymentRollback(id): Boolean`, `deploymentStop(id): Boolean`.
+ * Railway publishes with its CLI: railwayapp/cli `src/gql/schema.json` at commit df14f094
+ * (2026-08-08; read 2026-12-04). It answers only these root fields, each of which exists there
+ * with these arguments and types:
+ * `serviceInstanceDeployV2(serviceId!, environmentId!, commitSha): String!` (the deployment id),
+ * `deployment(id!): Deployment!` selecting `id status url staticUrl canRollback`,
+ * `serviceInstance(serviceId!, environmentId!): ServiceInstance!` selecting `latestDeployment { id status }`,
+ * `deployments(input: DeploymentListInput!, first): QueryDeploymentsConnection!` selecting `edges { node { id status } }`,
+ * `project(id!): Project!` selecting `id name services { edges { node { id name } } } environments { edges { node { id name } } }`
+ * (the selection of the CLI's own src/gql/queries/strings/Project.graphql, trimmed),
+ * `deploymentRollback(id!): Boolean!`, `deploymentStop(id!): Boolean!`.
+ * Any other field in a selection set is refused with GraphQL's "Cannot query field" error, so a
+ * client asking for something the fake does not model fails its tests instead of passing on
+ * made-up data. Not from the schema (Railway's wording unknown): the "not found" messages.
  *
  * It is not a GraphQL engine: it recognises the root field in the query text and reads the
  * arguments from `variables` only (a literal argument is answered with a GraphQL error, so a
@@ -36,9 +44,18 @@ export interface DeploymentScript {
   staticUrl?: string | null;
 }
 
+export interface FakeProject {
+  id: string;
+  name?: string;
+  services: Array<{ id: string; name: string }>;
+  environments: Array<{ id: string; name: string }>;
+}
+
 export interface RailwayFakeOptions {
   token: string;
   tokenKind: RailwayTokenKind;
+  /** Projects `project(id)` answers; any other id is a GraphQL error. */
+  projects?: FakeProject[];
   /** Deployments created by the next deploys, in order. Default for each: QUEUED → BUILDING → DEPLOYING → SUCCESS. */
   scripts?: DeploymentScript[];
 }
@@ -59,8 +76,37 @@ export interface RailwayFake extends FakeServer {
   calls(field: string): Array<Record<string, unknown>>;
 }
 
-const ROOT_FIELDS = ['serviceInstanceDeployV2', 'serviceInstance', 'deploymentRollback', 'deploymentStop', 'deployments', 'deployment'] as const;
+const ROOT_FIELDS = ['serviceInstanceDeployV2', 'serviceInstance', 'deploymentRollback', 'deploymentStop', 'deployments', 'deployment', 'project'] as const;
 type RootField = (typeof ROOT_FIELDS)[number];
+
+/** Fields each root field's selection set may name (all present on those types in the schema). */
+const SELECTABLE: Record<RootField, { type: string; fields: string[] }> = {
+  serviceInstanceDeployV2: { type: 'String', fields: [] },
+  deploymentRollback: { type: 'Boolean', fields: [] },
+  deploymentStop: { type: 'Boolean', fields: [] },
+  deployment: { type: 'Deployment', fields: ['id', 'status', 'url', 'staticUrl', 'canRollback'] },
+  serviceInstance: { type: 'ServiceInstance', fields: ['latestDeployment', 'id', 'status'] },
+  deployments: { type: 'QueryDeploymentsConnection', fields: ['edges', 'node', 'id', 'status'] },
+  project: { type: 'Project', fields: ['id', 'name', 'services', 'environments', 'edges', 'node'] },
+};
+
+/** The names in the selection set after `field(…)` (the root field's own braces only). */
+function selectedFields(query: string, field: RootField): string[] {
+  const m = new RegExp(`\\b${field}\\s*\\([^)]*\\)`).exec(query);
+  if (!m) return [];
+  const rest = query.slice(m.index + m[0].length);
+  if (!rest.trimStart().startsWith('{')) return [];
+  let depth = 0;
+  let end = rest.length;
+  for (let i = rest.indexOf('{'); i < rest.length; i++) {
+    if (rest[i] === '{') depth++;
+    else if (rest[i] === '}' && --depth === 0) {
+      end = i;
+      break;
+    }
+  }
+  return rest.slice(rest.indexOf('{'), end).match(/[A-Za-z_]\w*/g) ?? [];
+}
 
 function rootField(query: string): RootField | undefined {
   for (const f of ROOT_FIELDS) {
@@ -111,6 +157,8 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
     // Arguments must be variables: `field(name: $var, …)`. A literal (quoted string) is refused.
     const args = new RegExp(`\\b${field}\\s*\\(([^)]*)\\)`).exec(query)?.[1] ?? '';
     if (/:\s*"/.test(args)) return gqlError(res, `fake: ${field} got a literal argument; pass it through variables`);
+    const unknownField = selectedFields(query, field).find((f) => !SELECTABLE[field].fields.includes(f));
+    if (unknownField !== undefined) return gqlError(res, `Cannot query field "${unknownField}" on type "${SELECTABLE[field].type}".`);
     calls.push({ field, variables: vars });
     const str = (k: string) => (typeof vars[k] === 'string' ? (vars[k] as string) : undefined);
 
@@ -158,6 +206,12 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
           .reverse()
           .slice(0, first);
         return sendJson(res, 200, { data: { deployments: { edges: mine.map((d) => ({ node: { id: d.id, status: view(d).status } })) } } });
+      }
+      case 'project': {
+        const p = (opts.projects ?? []).find((x) => x.id === str('id'));
+        if (!p) return gqlError(res, 'Project not found');
+        const edges = (list: Array<{ id: string; name: string }>) => ({ edges: list.map((n) => ({ node: { id: n.id, name: n.name } })) });
+        return sendJson(res, 200, { data: { project: { id: p.id, name: p.name ?? 'project', services: edges(p.services), environments: edges(p.environments) } } });
       }
       case 'deploymentRollback':
       case 'deploymentStop': {
