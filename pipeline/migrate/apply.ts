@@ -70,8 +70,10 @@ export async function applyMigrations(target: MigrationTarget, opts: ApplyOption
     ...(approvedBy ? { approvedBy } : {}),
   };
   try {
-    // Under the lock, the plan must still be the one approved.
-    const status: MigrationStatus = await runnableStatus(target);
+    // Under the lock, the plan must still be the one approved: the changelog is read again (another
+    // run may have applied some meanwhile); the files are the ones just read and checksummed.
+    const files = first.entries.flatMap((e) => (e.file ? [e.file] : []));
+    const status: MigrationStatus = await runnableStatus(target, undefined, { files });
     if (planDigest(target, status.pending) !== digest) {
       if (opts.protected) throw migrateErrors.SHIPGATE_APPROVAL_NOT_VALID({ target: target.label, digest, reason: 'the pending migrations changed while waiting for the lock' });
       report.digest = planDigest(target, status.pending);

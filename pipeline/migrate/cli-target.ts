@@ -13,20 +13,18 @@
  * - the acting person: `--as`, else $SHIPGATE_AS, else $GITHUB_ACTOR inside GitHub Actions, else
  *   the OS user (the rule of the whole CLI: session.ts cliIdentity), and for commands that write,
  *   the environment's deployer rule (who may release to it: release/authorize.ts).
- * Kept free of the release engine so `shipgate migrate` starts fast.
+ * Kept free of the release engine (and of the config parser when there is no config) so
+ * `shipgate migrate` starts fast.
  */
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { MongoClient } from 'mongodb';
-import { loadConfig } from '../config/load.ts';
-import { environmentByName } from '../config/lookup.ts';
 import type { ShipgateConfig } from '../config/schema.ts';
 import { parseDuration } from '../config/duration.ts';
 import { coreErrors } from '../errors.ts';
 import { connectMongo, dbNameFromUri, mongoUriWithDb } from '../mongo/connect.ts';
 import { findWorkspace, inRepo, stateDirOf, type Workspace } from '../repo.ts';
-import { assertMayRelease } from '../release/authorize.ts';
 import type { Identity } from '../release/types.ts';
 import { registerSecret } from '../secrets/redact.ts';
 import { migrateErrors } from './errors.ts';
@@ -95,6 +93,8 @@ async function workspaceConfig(config: string | undefined, cwd: string): Promise
   if (config === '') throw usage('--config is empty', '-f, --config <file> (e.g. .github/shipgate.yml)');
   const workspace = findWorkspace({ ...(config !== undefined ? { config } : {}), cwd });
   if (!workspace.configNamed && !existsSync(workspace.configFile)) return { workspace };
+  // The config parser (zod, yaml) loads only when there is a config to read.
+  const { loadConfig } = await import('../config/load.ts');
   return { workspace, config: await loadConfig({ file: workspace.configFile, cwd }) };
 }
 
@@ -119,6 +119,7 @@ export async function resolveMigrate(flags: MigrateFlags, opts: { writing: boole
   let dbName = flags.db;
   if (flags.env !== undefined) {
     if (!config) throw usage(`--env ${flags.env} needs a config file, and ${workspace.configShown} does not exist`, `${opts.use} --env <name> [-f <config file>]`);
+    const { environmentByName } = await import('../config/lookup.ts');
     const e = environmentByName(config, flags.env);
     envName = flags.env;
     uriEnv = flags.uriEnv ?? e.database.uriEnv;
@@ -152,6 +153,7 @@ export async function resolveMigrate(flags: MigrateFlags, opts: { writing: boole
   // A protected target is refused anyway (the CLI holds no approval): that refusal, naming the
   // environment and the way through a release, says more than the deployer rule would.
   if (opts.writing && config && !protection.protected && envName) {
+    const { assertMayRelease } = await import('../release/authorize.ts');
     assertMayRelease({ people: config.people, environments: config.environments, path: [envName], identity });
   }
   return {

@@ -43,6 +43,29 @@ describe('discovery', () => {
     expect(await codeOf(loadMigration(broken!))).toMatch(/SHIPGATE_MIGRATION_LOAD_FAILED: migration .*0002-broken\.js could not be loaded/);
   });
 
+  it('an edited migration loads afresh in the same process: CommonJS (require), ES module syntax in a .js, .mjs', async () => {
+    for (const [name, v1, v2] of [
+      ['0001-cjs.js', "module.exports = { up: async () => 'one' };\n", "module.exports = { up: async () => 'two' };\n"],
+      ['0001-esm.js', "export async function up() { return 'one'; }\n", "export async function up() { return 'two'; }\n"],
+      ['0001-esm.mjs', "export async function up() { return 'one'; }\n", "export async function up() { return 'two'; }\n"],
+      ['0001-cjs.cjs', "exports.up = async () => 'one';\n", "exports.up = async () => 'two';\n"],
+    ] as const) {
+      const dir = await migrationDir({ [name]: v1 });
+      const [first] = await discoverMigrations(dir);
+      expect(await (await loadMigration(first!)).module.up(undefined as never, undefined as never), name).toBe('one');
+      await writeMigration(dir, name, v2);
+      const [second] = await discoverMigrations(dir);
+      expect(await (await loadMigration(second!)).module.up(undefined as never, undefined as never), name).toBe('two');
+      // The first version again (a checksum seen before) is its own, too.
+      await writeMigration(dir, name, v1);
+      const [third] = await discoverMigrations(dir);
+      expect(await (await loadMigration(third!)).module.up(undefined as never, undefined as never), name).toBe('one');
+    }
+    const esmPackage = await migrationDir({ 'package.json': '{"type":"module"}', '0001-a.js': "export async function up() { return 'esm'; }\n" });
+    const [esm] = await discoverMigrations(esmPackage);
+    expect(await (await loadMigration(esm!)).module.up(undefined as never, undefined as never)).toBe('esm');
+  });
+
   it('loads TypeScript migrations', async () => {
     const [f] = await discoverMigrations(new URL('./fixtures/ts-only', import.meta.url).pathname);
     const m = await loadMigration(f!);

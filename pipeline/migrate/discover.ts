@@ -4,8 +4,10 @@
  * once, naming each file. A file's number orders it: a migrate-mongo timestamp is a 14-digit number.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
 import { redactText } from '../secrets/redact.ts';
 import { importUserModule } from '../user-code.ts';
 import { migrateErrors, type MigrationProblem } from './errors.ts';
@@ -43,9 +45,12 @@ export async function discoverMigrations(dir: string): Promise<MigrationFile[]> 
       continue;
     }
     const path = join(abs, name);
-    const bytes = await readFile(path);
-    files.push({ id: name.replace(/\.(ts|js|mjs|cjs)$/i, ''), number: Number(m[1]), path, checksum: sha256(bytes) });
+    files.push({ id: name.replace(/\.(ts|js|mjs|cjs)$/i, ''), number: Number(m[1]), path, checksum: '' });
   }
+  // Read and checksum in parallel: one after another, hundreds of files wait on the disk in turn.
+  await Promise.all(files.map(async (f) => {
+    f.checksum = sha256(await readFile(f.path));
+  }));
   files.sort((a, b) => a.number - b.number || a.id.localeCompare(b.id));
   for (let i = 1; i < files.length; i++) {
     const prev = files[i - 1] as MigrationFile;
@@ -58,11 +63,59 @@ export async function discoverMigrations(dir: string): Promise<MigrationFile[]> 
   return files;
 }
 
-/** Imports a migration (cache-busted by checksum, so an edited file is loaded afresh) and checks its exports. */
+const requireUser = createRequire(import.meta.url);
+/** Checksum of what the require cache holds for each CommonJS migration path. */
+const requiredChecksum = new Map<string, string>();
+const ESM_ONLY = new Set(['ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE']);
+/** ES module syntax at the start of a line (Node would load such a .js as an ES module: import() it, cache-busted). */
+const ESM_SYNTAX = /^\s*(export\s|import\s*[^\s(])/m;
+
+const packageTypes = new Map<string, string>();
+/** The "type" of the nearest package.json ("commonjs" when none says otherwise). */
+function packageTypeOf(dir: string): string {
+  const known = packageTypes.get(dir);
+  if (known !== undefined) return known;
+  let type = 'commonjs';
+  const pkg = join(dir, 'package.json');
+  if (existsSync(pkg)) {
+    try {
+      type = (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type ?? 'commonjs';
+    } catch {
+      type = 'unknown';
+    }
+  } else if (dirname(dir) !== dir) type = packageTypeOf(dirname(dir));
+  packageTypes.set(dir, type);
+  return type;
+}
+
+/**
+ * A CommonJS migration (.cjs, or .js that is CommonJS — migrate-mongo's) is loaded with require:
+ * several times faster than import() of CommonJS, which counts with hundreds of migrations. An
+ * edited file (another checksum) is evicted from the require cache first. A .js file that is an ES
+ * module (its package says "type": "module", or it has import/export statements) is imported.
+ */
+async function importMigration(file: MigrationFile): Promise<Record<string, unknown>> {
+  if (/\.cjs$/i.test(file.path) || (/\.js$/i.test(file.path) && packageTypeOf(dirname(file.path)) !== 'module' && !ESM_SYNTAX.test(readFileSync(file.path, 'utf8')))) {
+    if (requiredChecksum.get(file.path) !== file.checksum) delete requireUser.cache[file.path];
+    try {
+      const mod = requireUser(file.path) as Record<string, unknown>;
+      requiredChecksum.set(file.path, file.checksum);
+      return mod;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const esmSyntax = err instanceof SyntaxError && /\b(import|export)\b|Cannot use import statement|Unexpected token 'export'/.test(err.message);
+      if (!(code && ESM_ONLY.has(code)) && !esmSyntax) throw err;
+      delete requireUser.cache[file.path];
+    }
+  }
+  return importUserModule(file.path, { cacheKey: file.checksum.slice(0, 16) });
+}
+
+/** Loads a migration (a changed file is loaded afresh: cache-busted by checksum) and checks its exports. */
 export async function loadMigration(file: MigrationFile): Promise<LoadedMigration> {
   let mod: Record<string, unknown>;
   try {
-    mod = await importUserModule(file.path, { cacheKey: file.checksum.slice(0, 16) });
+    mod = await importMigration(file);
   } catch (err) {
     const e = err as Error;
     throw migrateErrors.SHIPGATE_MIGRATION_LOAD_FAILED({ file: file.path, reason: redactText(e?.stack ?? String(err)) }, err);

@@ -79,8 +79,9 @@ export function foreignWarnings(status: Pick<MigrationStatus, 'foreign'>, collec
   return status.foreign.map((f) => `warning: ${collection} holds a document that is not a Shipgate migration entry (_id ${f.id}): ${f.problem}; it was ignored`);
 }
 
-export async function migrationStatus(target: MigrationTarget): Promise<MigrationStatus> {
-  const files = await discoverMigrations(target.dir);
+/** `files`: the folder as already discovered in this run (apply re-reads only the changelog under the lock). */
+export async function migrationStatus(target: MigrationTarget, opts: { files?: MigrationFile[] } = {}): Promise<MigrationStatus> {
+  const files = opts.files ?? await discoverMigrations(target.dir);
   const { entries: applied, foreign } = await readChangelog(target);
   const byId = new Map(applied.map((e) => [e._id, e]));
   const fileIds = new Set(files.map((f) => f.id));
@@ -128,8 +129,8 @@ export function assertRunnable(status: MigrationStatus): void {
 }
 
 /** Convenience: status that must be runnable. */
-export async function runnableStatus(target: MigrationTarget, progress?: (line: string) => void): Promise<MigrationStatus> {
-  const s = await migrationStatus(target);
+export async function runnableStatus(target: MigrationTarget, progress?: (line: string) => void, opts: { files?: MigrationFile[] } = {}): Promise<MigrationStatus> {
+  const s = await migrationStatus(target, opts);
   for (const line of foreignWarnings(s, target.changelogCollection)) progress?.(line);
   assertRunnable(s);
   return s;
