@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '../mongo/embedded.ts';
 import { parseConfigText } from '../config/load.ts';
+import { Command } from 'commander';
+import { commandEntries, type CommandModule } from '../cli/commands/index.ts';
 
 const read = (file: string) => readFileSync(join(repoRoot, file), 'utf8');
 
@@ -47,3 +49,38 @@ describe('docs/examples', () => {
       expect(table).toMatch(new RegExp(`${human(perm)}: ${level === 'write' ? 'Read & write' : 'Read'}`));
   });
 });
+
+describe('docs/getting-started.md', () => {
+  const doc = read('docs/getting-started.md');
+  const blocks = (lang: string) => [...doc.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1] as string);
+
+  it('its local config, smoke suite and load profile are what Shipgate accepts', () => {
+    const [local, railway] = blocks('yaml');
+    expect(() => parseConfigText(local ?? '', 'getting-started part 1')).not.toThrow();
+    const withIds = `app: { name: widgets, start: node server.js }\n${(railway ?? '').replaceAll('<project id>', '3f2b9c1e-8a4d-4f6b-9e2a-1c5d7b8a9f01')}people: [{ name: ana }]\napproval: { approvers: [ana] }\n`;
+    expect(() => parseConfigText(withIds, 'getting-started part 2')).not.toThrow();
+    expect(() => parseConfigText(withIds.replace(/projectId: [\w-]+, /g, ''), 'no projectId')).toThrow(/is a service name, not a Railway id/);
+    expect(JSON.parse(blocks('json')[0] ?? '')).toMatchObject({ requests: [{ method: 'GET', path: '/widgets' }] });
+  });
+
+  it('every `npx shipgate …` line names a command, subcommand and options the CLI has', async () => {
+    const program = new Command();
+    const loaded = new Set<() => Promise<CommandModule>>();
+    for (const e of commandEntries) {
+      if (loaded.has(e.load)) continue;
+      loaded.add(e.load);
+      (await e.load()).register(program);
+    }
+    const lines = [...doc.matchAll(/^(?:.*&& )?npx shipgate ([^#\n]*)/gm)].map((m) => (m[1] as string).trim());
+    expect(lines.length).toBeGreaterThan(6);
+    for (const line of lines) {
+      const words = line.split(/\s+/);
+      let cmd = program.commands.find((c) => c.name() === words[0]);
+      expect(cmd, line).toBeDefined();
+      const sub = cmd!.commands.find((c) => c.name() === words[1]);
+      if (sub) cmd = sub;
+      for (const flag of words.filter((w) => w.startsWith('--'))) expect(cmd!.options.map((o) => o.long), `${flag} in "${line}"`).toContain(flag);
+    }
+  });
+});
+
