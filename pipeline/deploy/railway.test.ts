@@ -208,7 +208,18 @@ describe('railway provider against the loopback fake', () => {
     fake.seedDeployment({ id: 'dep-crashed', serviceId: SVC_API, environmentId: ENV_PROD, status: 'CRASHED' });
     const d = await provider.deploy(request([]));
     expect(d.data.previousDeploymentId).toBe('dep-live');
-    expect(fake.calls('deployments')).toEqual([{ input: { serviceId: SVC_API, environmentId: ENV_PROD }, first: 20 }]);
+    expect(fake.calls('deployments')).toEqual([{ input: { serviceId: SVC_API, environmentId: ENV_PROD, status: { in: ['SUCCESS'] } }, first: 20 }]);
+  });
+
+  it('picks the newest SUCCESS by createdAt, whatever order Railway lists deployments in', async () => {
+    const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'account', deploymentsOrder: 'oldest-first' });
+    fakes.push(fake);
+    const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'account', serviceId: SVC_API, environmentId: ENV_PROD, pollIntervalMs: 20 });
+    fake.seedDeployment({ id: 'dep-older', serviceId: SVC_API, environmentId: ENV_PROD, status: 'SUCCESS' });
+    fake.seedDeployment({ id: 'dep-live', serviceId: SVC_API, environmentId: ENV_PROD, status: 'SUCCESS' });
+    fake.seedDeployment({ id: 'dep-crashed', serviceId: SVC_API, environmentId: ENV_PROD, status: 'CRASHED' });
+    const d = await provider.deploy(request([]));
+    expect(d.data.previousDeploymentId).toBe('dep-live');
   });
 
   it('refuses to roll back without a recorded previous deployment', async () => {

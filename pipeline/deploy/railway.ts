@@ -63,7 +63,7 @@ const Q_DEPLOYMENT = `query ShipgateDeployment($id: String!) {
   deployment(id: $id) { id status url staticUrl canRollback }
 }`;
 const Q_DEPLOYMENTS = `query ShipgateDeployments($input: DeploymentListInput!, $first: Int) {
-  deployments(input: $input, first: $first) { edges { node { id status } } }
+  deployments(input: $input, first: $first) { edges { node { id status createdAt } } }
 }`;
 const Q_PROJECT = `query ShipgateProject($id: String!) {
   project(id: $id) { id services { edges { node { id name } } } environments { edges { node { id name } } } }
@@ -171,12 +171,18 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
     }
   }
 
-  /** When the latest deployment is not SUCCESS (a crashed attempt), the live one is the newest SUCCESS before it. */
+  /**
+   * When the latest deployment is not SUCCESS (a crashed attempt), the live one is the newest SUCCESS
+   * before it. Railway documents no order for `deployments`, so only SUCCESS ones are asked for and
+   * the newest is picked by `createdAt`.
+   */
   async function lastSuccessful(serviceId: string, environmentId: string, signal?: AbortSignal): Promise<string | null> {
-    const list = await gql<{ deployments: { edges: Array<{ node: { id: string; status: string } }> } }>(
-      'deployments', Q_DEPLOYMENTS, { input: { serviceId, environmentId }, first: 20 }, signal,
+    const list = await gql<{ deployments: { edges: Array<{ node: { id: string; status: string; createdAt: string } }> } }>(
+      'deployments', Q_DEPLOYMENTS, { input: { serviceId, environmentId, status: { in: ['SUCCESS'] } }, first: 20 }, signal,
     );
-    return list.deployments.edges.find((e) => e.node.status === 'SUCCESS')?.node.id ?? null;
+    const ok = list.deployments.edges.map((e) => e.node).filter((n) => n.status === 'SUCCESS');
+    ok.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+    return ok[0]?.id ?? null;
   }
 
   return {

@@ -7,7 +7,8 @@
  * `serviceInstanceDeployV2(serviceId!, environmentId!, commitSha): String!` (the deployment id),
  * `deployment(id!): Deployment!` selecting `id status url staticUrl canRollback`,
  * `serviceInstance(serviceId!, environmentId!): ServiceInstance!` selecting `latestDeployment { id status }`,
- * `deployments(input: DeploymentListInput!, first): QueryDeploymentsConnection!` selecting `edges { node { id status } }`,
+ * `deployments(input: DeploymentListInput!, first): QueryDeploymentsConnection!` selecting `edges { node { id status createdAt } }`
+ * (input `serviceId`, `environmentId`, `status: { in }`; Railway documents no order, so the order is a knob),
  * `project(id!): Project!` selecting `id name services { edges { node { id name } } } environments { edges { node { id name } } }`
  * (the selection of the CLI's own src/gql/queries/strings/Project.graphql, trimmed),
  * `deploymentRollback(id!): Boolean!`, `deploymentStop(id!): Boolean!`.
@@ -36,6 +37,7 @@ export interface FakeDeployment {
   url: string | null;
   staticUrl: string | null;
   canRollback: boolean;
+  createdAt: string;
 }
 
 export interface DeploymentScript {
@@ -54,6 +56,8 @@ export interface FakeProject {
 export interface RailwayFakeOptions {
   token: string;
   tokenKind: RailwayTokenKind;
+  /** The order `deployments` lists in (Railway documents none). Default newest first, as the Railway CLI assumes. */
+  deploymentsOrder?: 'newest-first' | 'oldest-first';
   /** Projects `project(id)` answers; any other id is a GraphQL error. */
   projects?: FakeProject[];
   /** Deployments created by the next deploys, in order. Default for each: QUEUED → BUILDING → DEPLOYING → SUCCESS. */
@@ -86,7 +90,7 @@ const SELECTABLE: Record<RootField, { type: string; fields: string[] }> = {
   deploymentStop: { type: 'Boolean', fields: [] },
   deployment: { type: 'Deployment', fields: ['id', 'status', 'url', 'staticUrl', 'canRollback'] },
   serviceInstance: { type: 'ServiceInstance', fields: ['latestDeployment', 'id', 'status'] },
-  deployments: { type: 'QueryDeploymentsConnection', fields: ['edges', 'node', 'id', 'status'] },
+  deployments: { type: 'QueryDeploymentsConnection', fields: ['edges', 'node', 'id', 'status', 'createdAt'] },
   project: { type: 'Project', fields: ['id', 'name', 'services', 'environments', 'edges', 'node'] },
 };
 
@@ -123,6 +127,9 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
   const errorsQueue: string[] = [];
   let rateLimited = { count: 0, retryAfterS: 0 };
   let seq = 0;
+  let clock = Date.parse('2026-12-01T00:00:00Z');
+  /** Creation times one second apart, in the order deployments are made or seeded. */
+  const createdAt = () => new Date((clock += 1000)).toISOString();
   const calls: Array<{ field: string; variables: Record<string, unknown> }> = [];
 
   const authorized = (req: FakeRequest): boolean =>
@@ -176,6 +183,7 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
           commitSha: str('commitSha') ?? null,
           statuses: script.statuses,
           step: -1,
+          createdAt: createdAt(),
           url: script.url === undefined ? `${serviceId}-production.up.railway.app` : script.url,
           staticUrl: script.staticUrl === undefined ? null : script.staticUrl,
           canRollback: false,
@@ -198,14 +206,14 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
         });
       }
       case 'deployments': {
-        // deployments(input: { serviceId, environmentId }, first): newest first, as Railway lists them.
+        // deployments(input: { serviceId, environmentId, status: { in } }, first), in the configured order.
         const input = (vars.input ?? {}) as Record<string, unknown>;
         const first = typeof vars.first === 'number' ? vars.first : 100;
-        const mine = [...deployments.values()]
-          .filter((d) => d.serviceId === input.serviceId && d.environmentId === input.environmentId)
-          .reverse()
-          .slice(0, first);
-        return sendJson(res, 200, { data: { deployments: { edges: mine.map((d) => ({ node: { id: d.id, status: view(d).status } })) } } });
+        const statusIn = ((input.status ?? {}) as { in?: unknown }).in;
+        const ordered = [...deployments.values()].filter((d) => d.serviceId === input.serviceId && d.environmentId === input.environmentId);
+        if ((opts.deploymentsOrder ?? 'newest-first') === 'newest-first') ordered.reverse();
+        const mine = ordered.filter((d) => !Array.isArray(statusIn) || statusIn.includes(view(d).status)).slice(0, first);
+        return sendJson(res, 200, { data: { deployments: { edges: mine.map((d) => ({ node: { id: d.id, status: view(d).status, createdAt: d.createdAt } })) } } });
       }
       case 'project': {
         const p = (opts.projects ?? []).find((x) => x.id === str('id'));
@@ -233,6 +241,7 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
         url: null,
         staticUrl: null,
         canRollback: d.status === 'SUCCESS',
+        createdAt: createdAt(),
         ...d,
         statuses: [d.status],
         step: 0,
