@@ -5,11 +5,10 @@
  * stop at the first failure. An abort signal (Ctrl-C) lets the current migration finish and runs
  * nothing after it. The lock is always released.
  */
-import { backupCollections } from './backup.ts';
 import { loadMigration } from './discover.ts';
 import { migrateErrors } from './errors.ts';
 import { acquireMigrationLock } from './lock.ts';
-import { collectionsTouched, planDigest, planMigrations } from './plan.ts';
+import { planDigest } from './digest.ts';
 import { migrationContext } from './context.ts';
 import { migrationFailed } from './run-step.ts';
 import { runnableStatus, type MigrationStatus } from './status.ts';
@@ -80,6 +79,9 @@ export async function applyMigrations(target: MigrationTarget, opts: ApplyOption
     }
     report.notApplied = status.pending.map((p) => p.id);
     if (opts.backup && status.pending.length) {
+      // The plan sandbox and the copier load only for a backup.
+      const { collectionsTouched, planMigrations } = await import('./plan.ts');
+      const { backupCollections } = await import('./backup.ts');
       const plan = await planMigrations(target, { ...(opts.signal ? { signal: opts.signal } : {}) });
       report.backup = await backupCollections(target, {
         collections: collectionsTouched(plan), actor: opts.actor, progress: log,

@@ -30,6 +30,11 @@ export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** ES module syntax at the start of a line (Node would load such a .js as an ES module: import() it, cache-busted). */
+const ESM_SYNTAX = /^\s*(export\s|import\s*[^\s(])/m;
+/** For each .js file discovered (by checksum): does it have ES module syntax? (Saves reading it again to load it.) */
+const esmSyntaxOf = new Map<string, boolean>();
+
 export async function discoverMigrations(dir: string): Promise<MigrationFile[]> {
   const abs = resolve(dir);
   const isDir = await stat(abs).then((s) => s.isDirectory(), () => false);
@@ -49,7 +54,9 @@ export async function discoverMigrations(dir: string): Promise<MigrationFile[]> 
   }
   // Read and checksum in parallel: one after another, hundreds of files wait on the disk in turn.
   await Promise.all(files.map(async (f) => {
-    f.checksum = sha256(await readFile(f.path));
+    const bytes = await readFile(f.path);
+    f.checksum = sha256(bytes);
+    if (/\.js$/i.test(f.path)) esmSyntaxOf.set(f.checksum, ESM_SYNTAX.test(bytes.toString('utf8')));
   }));
   files.sort((a, b) => a.number - b.number || a.id.localeCompare(b.id));
   for (let i = 1; i < files.length; i++) {
@@ -67,8 +74,7 @@ const requireUser = createRequire(import.meta.url);
 /** Checksum of what the require cache holds for each CommonJS migration path. */
 const requiredChecksum = new Map<string, string>();
 const ESM_ONLY = new Set(['ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE']);
-/** ES module syntax at the start of a line (Node would load such a .js as an ES module: import() it, cache-busted). */
-const ESM_SYNTAX = /^\s*(export\s|import\s*[^\s(])/m;
+
 
 const packageTypes = new Map<string, string>();
 /** The "type" of the nearest package.json ("commonjs" when none says otherwise). */
@@ -95,7 +101,7 @@ function packageTypeOf(dir: string): string {
  * module (its package says "type": "module", or it has import/export statements) is imported.
  */
 async function importMigration(file: MigrationFile): Promise<Record<string, unknown>> {
-  if (/\.cjs$/i.test(file.path) || (/\.js$/i.test(file.path) && packageTypeOf(dirname(file.path)) !== 'module' && !ESM_SYNTAX.test(readFileSync(file.path, 'utf8')))) {
+  if (/\.cjs$/i.test(file.path) || (/\.js$/i.test(file.path) && packageTypeOf(dirname(file.path)) !== 'module' && !(esmSyntaxOf.get(file.checksum) ?? ESM_SYNTAX.test(readFileSync(file.path, 'utf8'))))) {
     if (requiredChecksum.get(file.path) !== file.checksum) delete requireUser.cache[file.path];
     try {
       const mod = requireUser(file.path) as Record<string, unknown>;

@@ -4,11 +4,12 @@
  * through, writes are counted, anything else refuses the plan). Read-only against the target.
  * The digest binds approvals to exactly (target, pending ids, checksums).
  */
-import { loadMigration, sha256 } from './discover.ts';
+import { loadMigration } from './discover.ts';
+import { planDigest } from './digest.ts';
 import { createRecordingDb, type PlannedWrite } from './recording-db.ts';
 import { runnableStatus } from './status.ts';
 import type { MigrationTarget } from './target.ts';
-import type { MigrationFile, MigrationProgress } from './types.ts';
+import type { MigrationProgress } from './types.ts';
 import { migrationFailed } from './run-step.ts';
 import { migrationContext } from './context.ts';
 
@@ -34,9 +35,7 @@ export interface Plan {
   createdAt: string;
 }
 
-export function planDigest(target: MigrationTarget, pending: ReadonlyArray<Pick<MigrationFile, 'id' | 'checksum'>>): string {
-  return sha256(JSON.stringify({ target: { label: target.label, db: target.dbName }, pending: pending.map((p) => [p.id, p.checksum]) }));
-}
+export { planDigest };
 
 export interface PlanOptions {
   progress?: MigrationProgress;
