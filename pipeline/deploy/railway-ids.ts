@@ -26,6 +26,14 @@ export const railwayIdErrors = defineErrors({
     hint: (d: { kind: string }) => `write the ${d.kind}'s id instead of its name`,
     docs: 'providers.md#railway-ids',
   },
+  SHIPGATE_RAILWAY_TOKEN_SCOPE: {
+    message: (d: { tokenProjectId: string; tokenEnvironmentId: string; projectId: string | null; environmentId: string }) =>
+      `the Railway project token is scoped to environment ${d.tokenEnvironmentId} of project ${d.tokenProjectId}, but this deploy targets ` +
+      (d.projectId !== null && d.projectId !== d.tokenProjectId ? `project ${d.projectId}` : `environment ${d.environmentId}`),
+    hint: () =>
+      'a project token works for the one environment it was created in (project → Settings → Tokens): store each environment\'s own token as the secret of that GitHub environment, or use an account/workspace token with tokenKind: account',
+    docs: 'providers.md#railway-ids',
+  },
   SHIPGATE_RAILWAY_NOT_IN_PROJECT: {
     message: (d: { key: string; kind: string; id: string; projectId: string }) =>
       `${d.key}: Railway ${d.kind} ${d.id} is not in project ${d.projectId}`,

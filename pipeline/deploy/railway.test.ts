@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 async function setup(kind: RailwayTokenKind = 'account', over: Partial<RailwayProviderOptions> = {}, fakeToken = TOKEN) {
-  const fake = await startRailwayFake({ token: fakeToken, tokenKind: kind });
+  const fake = await startRailwayFake({ token: fakeToken, tokenKind: kind, projectTokenScope: { projectId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c01', environmentId: ENV_PROD } });
   fakes.push(fake);
   const provider = createRailwayProvider({
     apiUrl: fake.apiUrl,
@@ -273,8 +273,8 @@ describe('railway services and environment by name or id (projectId)', () => {
     ],
   };
 
-  async function withProject(over: Partial<RailwayProviderOptions>, projects = [project]) {
-    const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'project', projects });
+  async function withProject(over: Partial<RailwayProviderOptions>, projects = [project], projectTokenScope = { projectId: PROJECT, environmentId: ENV_PROD }) {
+    const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'project', projects, projectTokenScope });
     fakes.push(fake);
     const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'project', pollIntervalMs: 20, serviceId: 'api', environmentId: 'production', projectId: PROJECT, ...over });
     return { fake, provider };
@@ -329,6 +329,34 @@ describe('railway services and environment by name or id (projectId)', () => {
     expect(err.code).toBe('SHIPGATE_RAILWAY_NOT_IN_PROJECT');
     expect(err.message).toBe(`service: Railway service ${other} is not in project ${PROJECT}`);
     expect(fake.calls('serviceInstanceDeployV2')).toEqual([]);
+  });
+
+  it('a project token of another environment is refused before deploying, naming both (read once)', async () => {
+    const { fake, provider } = await withProject({}, [project], { projectId: PROJECT, environmentId: ENV_STAGING });
+    const err = await caught(provider.deploy(request([])));
+    expect(err.code).toBe('SHIPGATE_RAILWAY_TOKEN_SCOPE');
+    expect(err.message).toBe(`the Railway project token is scoped to environment ${ENV_STAGING} of project ${PROJECT}, but this deploy targets environment ${ENV_PROD}`);
+    expect(presentError(err)).toContain('secret of that GitHub environment');
+    await caught(provider.deploy(request([])));
+    expect(fake.calls('projectToken')).toHaveLength(1);
+    expect(fake.calls('serviceInstanceDeployV2')).toEqual([]);
+  });
+
+  it('a project token of another project is refused, naming the project', async () => {
+    const other = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7cff';
+    const { provider } = await withProject({ serviceId: SVC_API, environmentId: ENV_PROD }, [project], { projectId: other, environmentId: ENV_PROD });
+    const err = await caught(provider.deploy(request([])));
+    expect(err.code).toBe('SHIPGATE_RAILWAY_TOKEN_SCOPE');
+    expect(err.message).toContain(`of project ${other}, but this deploy targets project ${PROJECT}`);
+  });
+
+  it('an account token is not asked for a scope', async () => {
+    const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'account', projects: [project] });
+    fakes.push(fake);
+    const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'account', serviceId: 'api', environmentId: 'production', projectId: PROJECT, pollIntervalMs: 20 });
+    await provider.deploy(request([]));
+    expect(fake.calls('projectToken')).toEqual([]);
+    expect(fake.calls('serviceInstanceDeployV2')).toHaveLength(1);
   });
 
   it('a project Railway does not know is a GraphQL error, and the next deploy asks again', async () => {

@@ -13,7 +13,7 @@ import { formatDuration } from '../config/duration.ts';
 import { registerSecret } from '../secrets/redact.ts';
 import { deployErrors } from './errors.ts';
 import { railwayGql, type RailwayTransport } from './railway-gql.ts';
-import { isRailwayId, resolveRailwayRef, type RailwayNamed, type RailwayProjectView } from './railway-ids.ts';
+import { isRailwayId, railwayIdErrors, resolveRailwayRef, type RailwayNamed, type RailwayProjectView } from './railway-ids.ts';
 import { sleep } from './remote-wait.ts';
 import type { DeployProvider, DeployRequest, Deployment, DeploymentState } from './types.ts';
 
@@ -68,6 +68,7 @@ const Q_DEPLOYMENTS = `query ShipgateDeployments($input: DeploymentListInput!, $
 const Q_PROJECT = `query ShipgateProject($id: String!) {
   project(id: $id) { id services { edges { node { id name } } } environments { edges { node { id name } } } }
 }`;
+const Q_PROJECT_TOKEN = `query ShipgateProjectToken { projectToken { projectId environmentId } }`;
 const M_ROLLBACK = `mutation ShipgateRollback($id: String!) { deploymentRollback(id: $id) }`;
 const M_STOP = `mutation ShipgateStop($id: String!) { deploymentStop(id: $id) }`;
 
@@ -134,15 +135,46 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
     return project;
   };
 
-  /** Service and environment ids for a deploy: as configured, or resolved/checked through projectId. */
+  /** What a project token is scoped to, read once (a failed read is retried by the next deploy). */
+  let tokenScope: Promise<{ projectId: string; environmentId: string }> | undefined;
+  const readTokenScope = (signal?: AbortSignal) => {
+    tokenScope ??= gql<{ projectToken: { projectId: string; environmentId: string } }>('projectToken', Q_PROJECT_TOKEN, {}, signal).then(
+      (d) => d.projectToken,
+      (err: unknown) => {
+        tokenScope = undefined;
+        throw err;
+      },
+    );
+    return tokenScope;
+  };
+
+  /**
+   * Service and environment ids for a deploy: as configured, or resolved/checked through projectId.
+   * A project token must be the one of this environment (and project): otherwise Railway's answer
+   * would be a bare "Not Authorized".
+   */
   async function idsFor(slot: string | undefined, signal?: AbortSignal): Promise<{ serviceId: string; environmentId: string }> {
     const service = serviceRefFor(slot);
-    if (o.projectId === undefined) return { serviceId: service.value, environmentId: o.environmentId };
-    const view = await readProject(o.projectId, signal);
-    return {
-      serviceId: resolveRailwayRef(view, o.projectId, { key: service.key, kind: 'service', value: service.value }),
-      environmentId: resolveRailwayRef(view, o.projectId, { key: 'environment', kind: 'environment', value: o.environmentId }),
-    };
+    let ids = { serviceId: service.value, environmentId: o.environmentId };
+    if (o.projectId !== undefined) {
+      const view = await readProject(o.projectId, signal);
+      ids = {
+        serviceId: resolveRailwayRef(view, o.projectId, { key: service.key, kind: 'service', value: service.value }),
+        environmentId: resolveRailwayRef(view, o.projectId, { key: 'environment', kind: 'environment', value: o.environmentId }),
+      };
+    }
+    if (o.tokenKind === 'project') {
+      const scope = await readTokenScope(signal);
+      const sameProject = o.projectId === undefined || scope.projectId.toLowerCase() === o.projectId.toLowerCase();
+      if (!sameProject || scope.environmentId.toLowerCase() !== ids.environmentId.toLowerCase())
+        throw railwayIdErrors.SHIPGATE_RAILWAY_TOKEN_SCOPE({
+          tokenProjectId: scope.projectId,
+          tokenEnvironmentId: scope.environmentId,
+          projectId: o.projectId ?? null,
+          environmentId: ids.environmentId,
+        });
+    }
+    return ids;
   }
 
   const readDeployment = async (id: string, signal?: AbortSignal) =>

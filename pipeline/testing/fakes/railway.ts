@@ -11,6 +11,7 @@
  * (input `serviceId`, `environmentId`, `status: { in }`; Railway documents no order, so the order is a knob),
  * `project(id!): Project!` selecting `id name services { edges { node { id name } } } environments { edges { node { id name } } }`
  * (the selection of the CLI's own src/gql/queries/strings/Project.graphql, trimmed),
+ * `projectToken: ProjectToken!` selecting `projectId environmentId` (what a project token is scoped to),
  * `deploymentRollback(id!): Boolean!`, `deploymentStop(id!): Boolean!`.
  * Any other field in a selection set is refused with GraphQL's "Cannot query field" error, so a
  * client asking for something the fake does not model fails its tests instead of passing on
@@ -56,6 +57,8 @@ export interface FakeProject {
 export interface RailwayFakeOptions {
   token: string;
   tokenKind: RailwayTokenKind;
+  /** What `projectToken` answers for a project token (its project and environment). Without it, projectToken is an error. */
+  projectTokenScope?: { projectId: string; environmentId: string };
   /** The order `deployments` lists in (Railway documents none). Default newest first, as the Railway CLI assumes. */
   deploymentsOrder?: 'newest-first' | 'oldest-first';
   /** Projects `project(id)` answers; any other id is a GraphQL error. */
@@ -80,7 +83,7 @@ export interface RailwayFake extends FakeServer {
   calls(field: string): Array<Record<string, unknown>>;
 }
 
-const ROOT_FIELDS = ['serviceInstanceDeployV2', 'serviceInstance', 'deploymentRollback', 'deploymentStop', 'deployments', 'deployment', 'project'] as const;
+const ROOT_FIELDS = ['serviceInstanceDeployV2', 'serviceInstance', 'deploymentRollback', 'deploymentStop', 'deployments', 'deployment', 'projectToken', 'project'] as const;
 type RootField = (typeof ROOT_FIELDS)[number];
 
 /** Fields each root field's selection set may name (all present on those types in the schema). */
@@ -92,11 +95,15 @@ const SELECTABLE: Record<RootField, { type: string; fields: string[] }> = {
   serviceInstance: { type: 'ServiceInstance', fields: ['latestDeployment', 'id', 'status'] },
   deployments: { type: 'QueryDeploymentsConnection', fields: ['edges', 'node', 'id', 'status', 'createdAt'] },
   project: { type: 'Project', fields: ['id', 'name', 'services', 'environments', 'edges', 'node'] },
+  projectToken: { type: 'ProjectToken', fields: ['projectId', 'environmentId'] },
 };
+
+/** `field(` or, for a field without arguments, `field {`. */
+const rootPattern = (f: RootField) => new RegExp(`\\b${f}\\s*(\\([^)]*\\)|(?=\\{))`);
 
 /** The names in the selection set after `field(…)` (the root field's own braces only). */
 function selectedFields(query: string, field: RootField): string[] {
-  const m = new RegExp(`\\b${field}\\s*\\([^)]*\\)`).exec(query);
+  const m = rootPattern(field).exec(query);
   if (!m) return [];
   const rest = query.slice(m.index + m[0].length);
   if (!rest.trimStart().startsWith('{')) return [];
@@ -114,7 +121,7 @@ function selectedFields(query: string, field: RootField): string[] {
 
 function rootField(query: string): RootField | undefined {
   for (const f of ROOT_FIELDS) {
-    if (new RegExp(`\\b${f}\\s*\\(`).test(query)) return f;
+    if (rootPattern(f).test(query)) return f;
   }
   return undefined;
 }
@@ -214,6 +221,10 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
         if ((opts.deploymentsOrder ?? 'newest-first') === 'newest-first') ordered.reverse();
         const mine = ordered.filter((d) => !Array.isArray(statusIn) || statusIn.includes(view(d).status)).slice(0, first);
         return sendJson(res, 200, { data: { deployments: { edges: mine.map((d) => ({ node: { id: d.id, status: view(d).status, createdAt: d.createdAt } })) } } });
+      }
+      case 'projectToken': {
+        if (opts.tokenKind !== 'project' || !opts.projectTokenScope) return gqlError(res, 'Project Token not found');
+        return sendJson(res, 200, { data: { projectToken: { ...opts.projectTokenScope } } });
       }
       case 'project': {
         const p = (opts.projects ?? []).find((x) => x.id === str('id'));
