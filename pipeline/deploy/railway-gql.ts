@@ -26,7 +26,8 @@ export function authHeaders(t: Pick<RailwayTransport, 'token' | 'tokenKind'>): R
   return t.tokenKind === 'project' ? { 'Project-Access-Token': t.token } : { Authorization: `Bearer ${t.token}` };
 }
 
-const AUTH_MESSAGE = /not authori[sz]ed|unauthori[sz]ed|invalid token|forbidden/i;
+// "Project Token not found" is Railway's answer to a project token it does not know.
+const AUTH_MESSAGE = /not authori[sz]ed|unauthori[sz]ed|invalid token|forbidden|project token not found/i;
 
 /** Runs one GraphQL operation and returns its `data`. `operation` names it in errors and progress. */
 export async function railwayGql<T>(

@@ -94,6 +94,14 @@ describe('railway provider against the loopback fake', () => {
     expect(shown + progress.join('\n') + JSON.stringify(isShipgateError(err) ? err.details : {})).not.toContain(TOKEN);
   });
 
+  it('"Project Token not found" (a project token Railway does not know) is an authorization failure with the token hint', async () => {
+    const { fake, provider } = await setup('project');
+    fake.failNext('Project Token not found');
+    const err = await caught(provider.deploy(request([])));
+    expect(err.code).toBe('SHIPGATE_RAILWAY_UNAUTHORIZED');
+    expect(presentError(err)).toContain('only works for the one project and environment it was created in');
+  });
+
   it('sending a project token as Bearer is refused by the fake (header kind matters)', async () => {
     const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'project' });
     fakes.push(fake);
