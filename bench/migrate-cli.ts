@@ -7,7 +7,10 @@
  * It measures whatever bin/shipgate.js runs: the compiled dist/ when built (npm run build), else
  * the TypeScript sources through tsx — the figure printed says which.
  *
- *   npx tsx bench/migrate-cli.ts [--rounds 5] [--many 200] [--bin <path to a shipgate.js>]
+ *   npx tsx bench/migrate-cli.ts [--rounds 5] [--many 200] [--bin <path to a shipgate.js>] [--with-config]
+ *
+ * --with-config: the repository has a .github/shipgate.yml (as a real one does), so Shipgate also
+ * loads and validates it (the config parser's start-up cost is in the figure).
  *
  * (--bin: e.g. a packed or built copy, `node tools/build-dist.mjs --out <copy>/dist` with
  * bin/shipgate.js and package.json beside it, without building dist/ in a shared checkout.)
@@ -28,6 +31,7 @@ const arg = (name: string, fallback: number) => {
 };
 const ROUNDS = arg('rounds', 5);
 const MANY = arg('many', 200);
+const WITH_CONFIG = process.argv.includes('--with-config');
 const binArg = process.argv.indexOf('--bin');
 const SHIPGATE_BIN = binArg > 0 ? resolve(process.argv[binArg + 1] as string) : join(shipgateHome, 'bin/shipgate.js');
 const MIGRATE_MONGO_BIN = join(shipgateHome, 'node_modules/migrate-mongo/bin/migrate-mongo.js');
@@ -37,6 +41,10 @@ async function repoWith(n: number): Promise<string> {
   await mkdir(join(root, '.git'));
   await mkdir(join(root, 'migrations'));
   await writeFile(join(root, 'package.json'), '{ "name": "bench", "private": true }\n');
+  if (WITH_CONFIG) {
+    await mkdir(join(root, '.github'));
+    await writeFile(join(root, '.github/shipgate.yml'), 'app: { name: bench, start: node server.js }\nmigrations: { dir: migrations }\nenvironments:\n  staging:\n    deploy: { provider: process }\n    database: { uriEnv: MONGODB_URI }\n  production:\n    protected: true\n    deploy: { provider: process }\n    database: { uriEnv: PRODUCTION_MONGODB_URI }\npeople:\n  - { name: ana, slack: U012ABC }\napproval: { approvers: [ana] }\n');
+  }
   for (let i = 1; i <= n; i++) {
     const ts = `2024010100${String(i).padStart(4, '0')}`;
     await writeFile(join(root, 'migrations', `${ts}-step${i}.js`), `module.exports = {\n  async up(db, client) {\n    await db.collection('bench').insertOne({ step: ${i} });\n  },\n  async down(db, client) {\n    await db.collection('bench').deleteOne({ step: ${i} });\n  },\n};\n`);
@@ -68,7 +76,7 @@ async function main(): Promise<void> {
   const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 10_000 });
   await client.connect();
   const mode = existsSync(join(dirname(SHIPGATE_BIN), '../dist/pipeline/cli/main.js')) ? 'compiled dist/' : 'TypeScript sources through tsx (no dist/ beside it: see --bin)';
-  console.log(`FerretDB ${server.uri}; ${SHIPGATE_BIN} runs ${mode}; ${ROUNDS} rounds, alternating`);
+  console.log(`FerretDB ${server.uri}; ${SHIPGATE_BIN} runs ${mode}; ${ROUNDS} rounds, alternating${WITH_CONFIG ? '; the repository has a .github/shipgate.yml' : ''}`);
   let seq = 0;
   try {
     for (const n of [MANY, 1]) {
