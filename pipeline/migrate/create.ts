@@ -134,12 +134,12 @@ function builtInTemplate(lang: MigrationLanguage, m: { id: string; name: string;
   const body = (indent: string) => [
     `${indent}// Write the change here, using only the db (and ctx) you are given, e.g.:`,
     `${indent}// await db.collection('notes').createIndex({ createdAt: -1 }, { name: 'notes_createdAt_desc' });`,
-    `${indent}ctx.log('nothing to do yet');`,
+    `${indent}ctx.log('${m.id}: nothing to do yet');`,
   ].join('\n');
   const downBody = (indent: string) => [
     `${indent}// Undo up() here (or delete down and export irreversible = true), e.g.:`,
     `${indent}// await db.collection('notes').dropIndex('notes_createdAt_desc');`,
-    `${indent}ctx.log('nothing to undo yet');`,
+    `${indent}ctx.log('${m.id}: nothing to undo yet');`,
   ].join('\n');
   const header = `/**\n * ${m.id}: ${description}.\n * Runs once per database, in number order (shipgate migrate plan | rehearse | apply); see docs/migrations.md.\n */\n`;
   if (lang === 'ts' || lang === 'cts') {
