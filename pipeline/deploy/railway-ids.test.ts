@@ -7,6 +7,7 @@ import { parseConfigText } from '../config/load.ts';
 import type { ConfigProblem } from '../config/problems.ts';
 import { caught } from '../testing/caught.ts';
 import { isRailwayId } from './railway-ids.ts';
+import { deployProviderFor } from '../release/providers.ts';
 
 const SVC = '5e1d2c3b-4a59-4687-9abc-0d1e2f3a4b01';
 const ENV = 'e0e1e2e3-a4b5-4c6d-8e7f-0a1b2c3d4e01';
@@ -52,4 +53,11 @@ describe('railway ids and names in the config', () => {
     for (const e of Object.values(c.environments)) expect(e.deploy).toMatchObject({ provider: 'railway', projectId: '3f2b9c1e-8a4d-4f6b-9e2a-1c5d7b8a9f01' });
   });
 
+
+  it('the release wiring passes projectId on: the example (names + projectId) builds its Railway providers', () => {
+    const c = parseConfigText(readFileSync(join(repoRoot, 'docs/examples/railway-cloudflare.yml'), 'utf8'), 'railway-cloudflare.yml');
+    const ctx = { config: c, env: { RAILWAY_TOKEN: 'rw-token-for-the-wiring-test' }, repoRoot, localStateDir: join(repoRoot, '.shipgate/never-used') };
+    for (const [name, e] of Object.entries(c.environments)) expect(() => deployProviderFor(name, e.deploy, ctx), name).not.toThrow();
+  });
 });
+
