@@ -65,4 +65,23 @@ describe('rollback', () => {
     const w = world();
     await expect(rollbackEnvironment(w, 'production', { force: false, actor: { via: 'cli', id: 'ana' } })).rejects.toMatchObject({ code: 'SHIPGATE_ROLLBACK_NOTHING' });
   });
+
+  it('right after the first release (README\'s "then try"), the hint says what is needed: a previous release to go back to', async () => {
+    const w = world();
+    const first = await w.store.create({
+      _id: newReleaseId(), repo: 'notes', sha: 'abc', ref: 'main', version: '1.0.0', path: ['production'], target: 'production',
+      requester: { person: 'sam', identity: { via: 'cli', id: 'sam' } }, status: 'succeeded', stages: [], approvals: [],
+      deployments: { production: { slot: 'blue', url: 'http://127.0.0.1:4200' } },
+    });
+    const err = await rollbackEnvironment(w, 'production', { force: false, actor: { via: 'cli', id: 'ana' } }).catch((e: unknown) => e);
+    expect(presentError(err)).toMatch(new RegExp(`SHIPGATE_ROLLBACK_NOTHING: cannot roll back production: release ${first._id} replaced nothing`));
+    expect(presentError(err)).toMatch(/hint: rollback needs a previous release to roll back to[\s\S]*after the next one \(shipgate release --to production\), shipgate rollback production switches back/);
+    expect(w.target()).toBe('http://127.0.0.1:4201');
+  });
+
+  it('an environment without dns: the hint names the settings rollback needs', async () => {
+    const w = world();
+    const err = await rollbackEnvironment(w, 'staging', { force: false, actor: { via: 'cli', id: 'ana' } }).catch((e: unknown) => e);
+    expect(presentError(err)).toMatch(/cannot roll back staging: it has no dns to switch[\s\S]*hint: .*give staging slots \(deploy\.slots\) and dns/);
+  });
 });

@@ -10,8 +10,11 @@ import type { Identity } from './types.ts';
 
 export const rollbackErrors = defineErrors({
   SHIPGATE_ROLLBACK_NOTHING: {
-    message: (d: { env: string; why: string }) => `cannot roll back ${d.env}: ${d.why}`,
-    hint: () => 'rollback switches DNS back to the slot the last release replaced; it needs a slotted environment with dns',
+    message: (d: { env: string; why: string; need: 'dns' | 'previous' }) => `cannot roll back ${d.env}: ${d.why}`,
+    hint: (d: { env: string; need: 'dns' | 'previous' }) =>
+      d.need === 'dns'
+        ? `rollback switches the public host back to the slot the last release replaced: give ${d.env} slots (deploy.slots) and dns in .github/shipgate.yml`
+        : `rollback needs a previous release to roll back to: the slot the last successful release to ${d.env} replaced (it stays up). The first release there replaces nothing — after the next one (shipgate release --to ${d.env}), shipgate rollback ${d.env} switches back to the version live before it`,
     docs: 'releases.md#rollback',
   },
   SHIPGATE_ROLLBACK_BREAKING: {
@@ -25,10 +28,10 @@ export const rollbackErrors = defineErrors({
 
 export async function rollbackEnvironment(system: Pick<ReleaseSystem, 'store' | 'audit' | 'runtimes'>, env: string, opts: { force: boolean; actor: Identity }): Promise<{ message: string }> {
   const rt = system.runtimes[env];
-  if (!rt?.dns) throw rollbackErrors.SHIPGATE_ROLLBACK_NOTHING({ env, why: 'it has no dns to switch' });
+  if (!rt?.dns) throw rollbackErrors.SHIPGATE_ROLLBACK_NOTHING({ env, why: 'it has no dns to switch', need: 'dns' });
   const [live] = await system.store.releases.find({ target: env, status: 'succeeded' }).sort({ finishedAt: -1 }).limit(1).toArray();
   const d = live?.deployments[env];
-  if (!live || !d?.previousUrl) throw rollbackErrors.SHIPGATE_ROLLBACK_NOTHING({ env, why: live ? `release ${live._id} replaced nothing` : 'nothing was released there yet' });
+  if (!live || !d?.previousUrl) throw rollbackErrors.SHIPGATE_ROLLBACK_NOTHING({ env, why: live ? `release ${live._id} replaced nothing (it was the first there)` : 'nothing was released there yet', need: 'previous' });
   const breaking = live.targetPlan?.breaking ?? [];
   if (breaking.length && !opts.force) {
     throw rollbackErrors.SHIPGATE_ROLLBACK_BREAKING({ env, release: live._id, migrations: breaking, ...(live.backups?.[env] ? { backup: live.backups[env] } : {}) });

@@ -16,11 +16,12 @@ export async function environmentStates(system: Pick<ReleaseSystem, 'store' | 'r
   const out: EnvironmentState[] = [];
   const active = await system.store.list({ active: true, limit: 50 });
   for (const [env, rt] of Object.entries(system.runtimes)) {
-    // The newest release whose deploy (or, behind DNS, cutover) on env passed and that was not rolled back (filtered here:
-    // FerretDB's $elemMatch takes only operator expressions).
-    const recent = await system.store.releases.find({ path: env, status: { $ne: 'rolled_back' } }).sort({ updatedAt: -1 }).limit(50).toArray();
+    // The newest release whose deploy (or, behind DNS, cutover) on env passed and that was not rolled back *on env*
+    // (filtered here: FerretDB's $elemMatch takes only operator expressions). A rollback switches back its
+    // release's target only: a release rolled back on production still runs on staging.
+    const recent = await system.store.releases.find({ path: env }).sort({ updatedAt: -1 }).limit(50).toArray();
     const liveStage = rt.dns ? 'cutover' : 'deploy';
-    const last = recent.find((r) => r.stages.some((s) => s.env === env && s.name === liveStage && s.status === 'passed'));
+    const last = recent.find((r) => !(r.status === 'rolled_back' && r.target === env) && r.stages.some((s) => s.env === env && s.name === liveStage && s.status === 'passed'));
     const lock = await readEnvironmentLock(system.store.db, env);
     const flight = active.find((r: ReleaseRecord) => r.path.includes(env) && r.stages.some((s) => s.env === env && s.status !== 'passed'));
     const d = last?.deployments[env];
