@@ -23,12 +23,16 @@ import { deployProviderFor, dnsFor, type ProviderContext } from './providers.ts'
 import { migrateStages, planEnvironment, summarizePlan } from './stages/migrate.ts';
 import { cutoverStages, deployStage, verifyStage } from './stages/deploy.ts';
 import type { EnvironmentRuntime, StageWiring } from './stages/runtime.ts';
+import type { DeployProvider } from '../deploy/types.ts';
+import { inRepo } from '../repo.ts';
+import { toShipgateError } from '../errors.ts';
 import { buildGates } from './gates.ts';
 import type { Identity, ReleaseRecord } from './types.ts';
 
 export interface ReleaseSystemOptions {
   config: ShipgateConfig;
   env: EnvVars;
+  /** The user's repository (findWorkspace().root): the config's relative paths resolve against it. */
   repoRoot: string;
   localStateDir: string;
   storeClient: MongoClient;
@@ -69,6 +73,11 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
   const ctx: ProviderContext = { config, env: opts.env, repoRoot: opts.repoRoot, localStateDir: opts.localStateDir };
   const clients: MongoClient[] = [];
 
+  // Providers are built when their environment is first used, never up front: a staging job has
+  // only staging's secrets, and `status` none. Those built are closed with the system.
+  const built: object[] = [];
+  const onBuilt = (p: object) => void built.push(p);
+  const migrationsDir = inRepo({ root: opts.repoRoot }, config.migrations.dir);
   const runtimes: Record<string, EnvironmentRuntime> = {};
   for (const name of releasePath(config)) {
     const e = environmentByName(config, name);
@@ -79,13 +88,20 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
       const dbName = e.database.name ?? dbNameFromUri(uri, `${config.app.name}${name}`.replace(/[^A-Za-z0-9]/g, ''));
       return { uri, dbName };
     };
-    runtimes[name] = {
+    let deploy: DeployProvider | undefined;
+    const rt: EnvironmentRuntime = {
       name,
       protected: e.protected,
       backup: e.database.backup,
       ...('slots' in e.deploy && e.deploy.slots ? { slots: e.deploy.slots } : {}),
-      deploy: deployProviderFor(name, e.deploy, ctx),
-      ...(e.dns ? { dns: dnsFor(name, e.dns, ctx) } : {}),
+      get deploy() {
+        if (!deploy) {
+          deploy = deployProviderFor(name, e.deploy, ctx);
+          onBuilt(deploy);
+        }
+        return deploy;
+      },
+      ...(e.dns ? { dns: dnsFor(name, e.dns, ctx, onBuilt) } : {}),
       appEnv: () => {
         const { uri: u, dbName } = dbUri();
         return { MONGODB_URI: mongoUriWithDb(u, dbName) };
@@ -95,22 +111,25 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
           const { uri: u, dbName } = dbUri();
           const client = await connectMongo(u, { source: e.database.uriEnv, timeoutMs: 10_000 });
           clients.push(client);
-          return openMigrationTarget({ client, dbName, dir: config.migrations.dir, changelogCollection: config.migrations.changelogCollection, label: name });
+          return openMigrationTarget({ client, dbName, dir: migrationsDir, changelogCollection: config.migrations.changelogCollection, label: name });
         })()),
     };
+    runtimes[name] = rt;
   }
 
   const wiring: StageWiring = { environments: runtimes, gates: buildGates(config, opts.repoRoot), actor: opts.actor };
   const stages: StageSpec[] = [];
   for (const name of releasePath(config)) {
     const rt = runtimes[name]!;
-    stages.push(...migrateStages(rt, wiring, policy));
-    stages.push(deployStage(rt, () => lastLive(store, rt.name)));
+    const envStages: StageSpec[] = [];
+    envStages.push(...migrateStages(rt, wiring, policy));
+    envStages.push(deployStage(rt, () => lastLive(store, rt.name)));
     const { health, smoke, load } = wiring.gates;
-    if (health) stages.push(verifyStage(rt, health));
-    if (smoke) stages.push(verifyStage(rt, smoke));
-    if (load && !rt.protected) stages.push(verifyStage(rt, load));
-    stages.push(...cutoverStages(rt, wiring, audit));
+    if (health) envStages.push(verifyStage(rt, health));
+    if (smoke) envStages.push(verifyStage(rt, smoke));
+    if (load && !rt.protected) envStages.push(verifyStage(rt, load));
+    envStages.push(...cutoverStages(rt, wiring, audit));
+    stages.push(...envStages.map((spec) => (spec.writes ? providersFirst(rt, spec) : spec)));
   }
 
   return {
@@ -143,7 +162,37 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
       return release;
     },
     async close() {
-      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+      await Promise.all([
+        ...clients.map((c) => c.close().catch(() => undefined)),
+        // Only providers that were built; none of today's holds a connection, a future one may.
+        ...built.map(async (p) => {
+          const close = (p as { close?: unknown }).close;
+          if (typeof close === 'function') await Promise.resolve(close.call(p)).catch(() => undefined);
+        }),
+      ]);
+    },
+  };
+}
+
+/**
+ * A stage that writes to env first builds env's providers: a missing provider secret (say production's
+ * Cloudflare token) fails the release before the first write there — its backup or migrations — not
+ * half-way, after the database changed. Fail closed: the stage errs with SHIPGATE_ENV_MISSING naming
+ * the variable and the environment; it is never skipped.
+ */
+function providersFirst(rt: EnvironmentRuntime, spec: StageSpec): StageSpec {
+  return {
+    ...spec,
+    async run(ctx) {
+      const startedAt = new Date().toISOString();
+      try {
+        void rt.deploy;
+        void rt.dns?.provider;
+      } catch (err) {
+        const e = toShipgateError(err);
+        return { gate: spec.name, status: 'error', summary: `${e.code}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`, details: '', metrics: {}, startedAt, durationMs: 0 };
+      }
+      return spec.run(ctx);
     },
   };
 }

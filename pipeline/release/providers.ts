@@ -11,6 +11,7 @@ import { createRailwayProvider } from '../deploy/railway.ts';
 import { createCommandProvider } from '../deploy/command.ts';
 import { createWebhookProvider } from '../deploy/webhook.ts';
 import type { DeployProvider } from '../deploy/types.ts';
+import type { DnsProvider } from '../dns/types.ts';
 import { createLocalDnsProvider } from '../dns/local.ts';
 import { createCloudflareDns } from '../dns/cloudflare.ts';
 import type { EnvironmentRuntime } from './stages/runtime.ts';
@@ -74,24 +75,45 @@ export function deployProviderFor(envName: string, d: DeployConfig, ctx: Provide
   }
 }
 
-export function dnsFor(envName: string, dns: DnsConfig, ctx: ProviderContext): NonNullable<EnvironmentRuntime['dns']> {
+/**
+ * An environment's DNS wiring. Where the public host is and how a slot's URL maps to a record come
+ * from the config alone; the provider (and so its secrets: a Cloudflare token, a zone id) is built
+ * on first use of `provider` — a staging job or `shipgate status` never needs production's secrets.
+ * A missing secret then fails that use with SHIPGATE_ENV_MISSING naming the variable and the environment.
+ */
+export function dnsFor(envName: string, dns: DnsConfig, ctx: ProviderContext, onBuilt: (provider: object) => void = () => undefined): NonNullable<EnvironmentRuntime['dns']> {
   switch (dns.provider) {
     case 'local': {
       const listenPort = dns.listenPort ?? LOCAL_ROUTER_PORT;
-      const provider = createLocalDnsProvider({ stateDir: ctx.localStateDir, listenPort });
-      return { provider, host: provider.host, publicUrl: provider.host, targetFor: (url) => url, urlFor: (target) => target };
+      const host = `http://127.0.0.1:${listenPort}`;
+      return withLazyProvider({ host, publicUrl: host, targetFor: (url: string) => url, urlFor: (target: string) => target }, () => {
+        const provider = createLocalDnsProvider({ stateDir: ctx.localStateDir, listenPort });
+        onBuilt(provider);
+        return provider;
+      });
     }
     case 'cloudflare': {
-      const provider = createCloudflareDns({
-        token: resolveEnvSecret(ctx.env, dns.tokenEnv, `Cloudflare API token for ${envName}`),
-        zoneId: resolveEnvSecret(ctx.env, dns.zoneEnv, `Cloudflare zone id for ${envName}`),
-        recordName: dns.record,
-        ...(dns.proxied !== undefined ? { proxied: dns.proxied } : {}),
-        ...(dns.ttl !== undefined ? { ttl: dns.ttl } : {}),
-      });
       const publicUrl = ctx.config.environments[envName]?.url ?? `https://${dns.record}`;
       // A CNAME points at the slot's host name; the slot's URL is rebuilt from it for rollbacks.
-      return { provider, host: dns.record, publicUrl, targetFor: (url) => new URL(url).hostname, urlFor: (target) => `https://${target}` };
+      return withLazyProvider({ host: dns.record, publicUrl, targetFor: (url: string) => new URL(url).hostname, urlFor: (target: string) => `https://${target}` }, () => {
+        const provider = createCloudflareDns({
+          token: resolveEnvSecret(ctx.env, dns.tokenEnv, `Cloudflare API token for ${envName}`),
+          zoneId: resolveEnvSecret(ctx.env, dns.zoneEnv, `Cloudflare zone id for ${envName}`),
+          recordName: dns.record,
+          ...(dns.proxied !== undefined ? { proxied: dns.proxied } : {}),
+          ...(dns.ttl !== undefined ? { ttl: dns.ttl } : {}),
+        });
+        onBuilt(provider);
+        return provider;
+      });
     }
   }
+}
+
+type DnsWiring = NonNullable<EnvironmentRuntime['dns']>;
+
+/** `routing` plus a `provider` built on first read and kept; a build that throws is retried on the next read. */
+function withLazyProvider(routing: Omit<DnsWiring, 'provider'>, build: () => DnsProvider): DnsWiring {
+  let provider: DnsProvider | undefined;
+  return Object.defineProperty({ ...routing }, 'provider', { enumerable: true, get: () => (provider ??= build()) }) as DnsWiring;
 }

@@ -14,9 +14,13 @@ export interface EnvironmentRuntime {
   migrationTarget(): Promise<MigrationTarget>;
   /** Environment variables the deployed app gets (MONGODB_URI …). Secret values. */
   appEnv(): Record<string, string>;
-  deploy: DeployProvider;
+  /**
+   * The environment's deploy provider, built on first read (and kept): its secrets are needed only
+   * when a stage of this environment deploys. A missing one fails that stage (SHIPGATE_ENV_MISSING).
+   */
+  readonly deploy: DeployProvider;
   slots?: readonly string[];
-  /** Public host switched at go-live. */
+  /** Public host switched at go-live. `provider` is built on first read, like `deploy`; the rest comes from the config. */
   dns?: { provider: DnsProvider; host: string; publicUrl: string; targetFor(url: string): string; urlFor(target: string): string };
   backup: boolean;
 }
