@@ -12,6 +12,7 @@ import { toJobSummary } from '../../../pipeline/gates/render.ts';
 import { renderReleaseMarkdown } from '../../../pipeline/release/render.ts';
 import type { ReleaseRecord } from '../../../pipeline/release/types.ts';
 import { redactText } from '../../../pipeline/secrets/redact.ts';
+import { actionWorkspace } from './session.ts';
 
 export async function reportRelease(release: ReleaseRecord, ran: readonly string[], heading?: string): Promise<void> {
   core.setOutput('release-id', release._id);
@@ -36,7 +37,7 @@ async function registerTypeScriptLoader(): Promise<void> {
     async () => [(await import('tsx/esm/api')) as Api, (await import('tsx/cjs/api')) as Api],
     // The workflow's own checkout (`npm i -D tsx`): its ESM entry points, found from its package.json.
     async () => {
-      const pkg = createRequire(join(process.env.GITHUB_WORKSPACE ?? process.cwd(), 'package.json')).resolve('tsx/package.json');
+      const pkg = createRequire(join(actionWorkspace().root, 'package.json')).resolve('tsx/package.json');
       const at = (p: string) => pathToFileURL(join(dirname(pkg), p)).href;
       return [(await import(at('dist/esm/api/index.mjs'))) as Api, (await import(at('dist/cjs/api/index.mjs'))) as Api];
     },

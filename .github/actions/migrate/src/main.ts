@@ -8,15 +8,16 @@ import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { Octokit } from '@octokit/rest';
-import { loadConfig, DEFAULT_CONFIG_FILE } from '../../../../pipeline/config/load.ts';
+import { loadConfig } from '../../../../pipeline/config/load.ts';
 import { releasePath, environmentByName } from '../../../../pipeline/config/lookup.ts';
 import { connectMongo, dbNameFromUri } from '../../../../pipeline/mongo/connect.ts';
 import { openMigrationTarget } from '../../../../pipeline/migrate/target.ts';
 import { registerSecret } from '../../../../pipeline/secrets/redact.ts';
+import { inRepo } from '../../../../pipeline/repo.ts';
 import { collectMigrationCheck } from '../../../../bot/github/migration-check-collect.ts';
 import { list, readInputs } from '../../lib/inputs.ts';
 import { runAction } from '../../lib/report.ts';
-import { openActionSession } from '../../lib/session.ts';
+import { actionWorkspace, openActionSession } from '../../lib/session.ts';
 import { runStagesAndReport } from '../../lib/stage-action.ts';
 
 const STEPS: Record<string, string[]> = { plan: ['migrate-plan'], rehearse: ['migrate-rehearse'], apply: ['backup', 'migrate-apply'] };
@@ -32,8 +33,9 @@ const Inputs = z.object({
 
 async function prCheck(input: z.infer<typeof Inputs>): Promise<void> {
   const env = process.env;
-  const cwd = env.GITHUB_WORKSPACE ?? process.cwd();
-  const config = await loadConfig({ file: input.config ?? DEFAULT_CONFIG_FILE, cwd });
+  const workspace = actionWorkspace({ ...(input.config ? { config: input.config } : {}), env });
+  const cwd = workspace.root;
+  const config = await loadConfig({ file: workspace.configFile, cwd });
   const event = env.GITHUB_EVENT_PATH ? (JSON.parse(await readFile(env.GITHUB_EVENT_PATH, 'utf8')) as { pull_request?: { head: { sha: string }; base: { ref: string } } }) : {};
   const baseRef = input['base-ref'] ?? (event.pull_request ? `origin/${event.pull_request.base.ref}` : 'origin/main');
   const headSha = event.pull_request?.head.sha ?? env.GITHUB_SHA ?? '';
@@ -43,7 +45,7 @@ async function prCheck(input: z.infer<typeof Inputs>): Promise<void> {
   registerSecret(uri);
   const client = uri ? await connectMongo(uri, { source: uriEnv as string, timeoutMs: 15_000 }) : undefined;
   try {
-    const staging = client && uri ? openMigrationTarget({ client, dbName: dbNameFromUri(uri, `${config.app.name}${stagingName}`.replace(/[^A-Za-z0-9]/g, '')), dir: config.migrations.dir, changelogCollection: config.migrations.changelogCollection, label: stagingName }) : undefined;
+    const staging = client && uri ? openMigrationTarget({ client, dbName: dbNameFromUri(uri, `${config.app.name}${stagingName}`.replace(/[^A-Za-z0-9]/g, '')), dir: inRepo(workspace, config.migrations.dir), changelogCollection: config.migrations.changelogCollection, label: stagingName }) : undefined;
     const check = await collectMigrationCheck({ repoDir: cwd, dir: config.migrations.dir, baseRef, ...(staging ? { staging } : { noStagingReason: `${uriEnv ?? 'the staging database variable'} is not set for this run` }) });
     core.setOutput('conclusion', check.conclusion);
     await core.summary.addRaw(`## ${input['check-name']}: ${check.title}\n\n${check.summary}`, true).write();

@@ -35,7 +35,7 @@ await runAction(async () => {
     const state = (await environmentStates(s.system)).find((e) => e.env === input.environment);
     const url = input.url ?? state?.publicUrl ?? s.config.environments[input.environment]?.url ?? state?.live?.url;
     if (!url) throw new Error(`no URL for ${input.environment}: set the url input or environments.${input.environment}.url in the config`);
-    const gates = buildGates(s.config, process.env.GITHUB_WORKSPACE ?? process.cwd());
+    const gates = buildGates(s.config, s.workspace.root);
     const results: GateResult[] = [];
     for (const name of list(input.gates)) {
       const gate = gates[name as (typeof GATES)[number]];
