@@ -29,6 +29,7 @@ const demo = async () => (await import('./demo.ts')).demoCommands;
 const gates = async () => (await import('./gates.ts')).gatesCommands;
 const setup = async () => (await import('./setup.ts')).setupCommands;
 const releases = async () => (await import('./releases.ts')).releasesCommands;
+const init = async () => (await import('./init.ts')).initCommands;
 
 export const commandEntries: CommandEntry[] = [
   { name: 'config', description: 'work with the Shipgate config file (.github/shipgate.yml)', load: config },
@@ -47,6 +48,7 @@ export const commandEntries: CommandEntry[] = [
   { name: 'health', options: true, description: 'poll a health endpoint until it answers healthy (2xx, JSON, db up, expected version) N times in a row', load: gates },
   { name: 'smoke', options: true, description: 'run smoke suites (vitest files) against a deployment; every test listed with status and duration', load: gates },
   { name: 'load', options: true, description: 'load-test a deployment (built-in engine or k6) and check k6-syntax thresholds', load: gates },
+  { name: 'init', options: true, description: 'set Shipgate up in this repository: .github/shipgate.yml, caller workflows, example migration, smoke suite, load profile', load: init },
   { name: 'setup', options: true, description: 'build the embedded MongoDB-compatible server (FerretDB) for local releases, once (needs Go)', load: setup },
 ];
 
