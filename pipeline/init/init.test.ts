@@ -84,11 +84,23 @@ describe('shipgate init --yes', () => {
     expect(again.stderr).toContain('--force');
     expect(await snapshot(repo)).toEqual(before);
     expect(existsSync(join(repo, '.github/workflows/promote.yml')), 'not even the missing file').toBe(false);
+    await writeFile(join(repo, 'load/widgets.profile.json'), '{ "mine": true }');
 
     const forced = await runShipgate([...BASE, '--force'], {}, { cwd: repo });
     expect(forced.code, forced.stderr).toBe(0);
     expect(await readFile(join(repo, '.github/shipgate.yml'), 'utf8')).toContain('name: widgets');
     expect(existsSync(join(repo, '.github/workflows/promote.yml'))).toBe(true);
+    expect(await readFile(join(repo, 'load/widgets.profile.json'), 'utf8')).toContain('widgets-read');
+  });
+
+  it('keeps an existing load script or profile of the repository (the config points at it)', async () => {
+    await mkdir(join(repo, 'load'), { recursive: true });
+    await writeFile(join(repo, 'load/widgets.profile.json'), '{ "mine": true }');
+    const r = await runShipgate(BASE, {}, { cwd: repo });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(join(repo, 'load/widgets.profile.json'), 'utf8')).toBe('{ "mine": true }');
+    expect(r.stdout).toContain('skipped load/widgets.profile.json');
+    expect(existsSync(join(repo, 'load/widgets.k6.js'))).toBe(true);
   });
 
   it('keeps the repository\'s own migrations and smoke tests (no example next to them)', async () => {

@@ -389,19 +389,35 @@ export function checklistOf(a: InitAnswers): string[] {
 export interface InitResult {
   written: string[];
   skipped: InitPlan['skipped'];
-  /** Files that exist and would be overwritten (then nothing was written, unless force). */
+  /** Files that exist: without force, the config/workflows that stopped everything; with force, those overwritten. */
   conflicts: string[];
   checklist: string[];
 }
 
-/** Writes the plan; on any conflict without `force` writes nothing and returns the conflicts. */
+/**
+ * Writes the plan. The config and the workflows are never overwritten without `force`: when any of
+ * them exists, nothing at all is written and the conflicts are returned. An example file (load
+ * script and profile) that exists is the repository's own: it is kept (listed as skipped) unless `force`.
+ */
 export async function writeInit(ws: Pick<Workspace, 'root'>, plan: InitPlan, opts: { force?: boolean } = {}): Promise<InitResult> {
-  const conflicts = plan.files.filter((f) => existsSync(inRepo(ws, f.path))).map((f) => f.path);
-  if (conflicts.length && !opts.force) return { written: [], skipped: plan.skipped, conflicts, checklist: plan.checklist };
-  for (const f of plan.files) {
+  const exists = (f: PlannedFile) => existsSync(inRepo(ws, f.path));
+  const conflicts = plan.files.filter((f) => f.kind !== 'example' && exists(f)).map((f) => f.path);
+  const skipped = [...plan.skipped];
+  if (conflicts.length && !opts.force) return { written: [], skipped, conflicts, checklist: plan.checklist };
+  const overwritten: string[] = [...conflicts];
+  const toWrite = plan.files.filter((f) => {
+    if (f.kind !== 'example' || !exists(f)) return true;
+    if (opts.force) {
+      overwritten.push(f.path);
+      return true;
+    }
+    skipped.push({ path: f.path, why: 'exists: kept yours (--force overwrites it)' });
+    return false;
+  });
+  for (const f of toWrite) {
     const abs = inRepo(ws, f.path);
     await mkdir(dirname(abs), { recursive: true });
     await writeFile(abs, f.content);
   }
-  return { written: plan.files.map((f) => relative(ws.root, inRepo(ws, f.path))), skipped: plan.skipped, conflicts, checklist: plan.checklist };
+  return { written: toWrite.map((f) => relative(ws.root, inRepo(ws, f.path))), skipped, conflicts: overwritten, checklist: plan.checklist };
 }

@@ -91,6 +91,7 @@ export const initCommands: CommandModule = {
           for (const c of out.conflicts) console.error(`  ${c}`);
           console.error('Nothing was written. init would write:');
           for (const f of plan.files) console.error(`  ${f.path}${out.conflicts.includes(f.path) ? '  (exists)' : ''}`);
+          for (const s of out.skipped) console.error(`  (not ${s.path}: ${s.why})`);
           throw coreErrors.SHIPGATE_USAGE({ problem: `${out.conflicts.length} file(s) exist; nothing was written`, usage: 'shipgate init --force … to overwrite them (or move them away first)' });
         }
         console.log(`Wrote in ${ws.root}:`);
