@@ -4,13 +4,15 @@
  * the app's own manifest, asks for — with the by-hand table naming the same permissions and events.
  */
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '../mongo/embedded.ts';
 import { parseConfigText } from '../config/load.ts';
 import { Command } from 'commander';
 import { commandEntries, type CommandModule } from '../cli/commands/index.ts';
+import { answersFrom, defaultsFor, planInit } from '../init/init.ts';
 
 const read = (file: string) => readFileSync(join(repoRoot, file), 'utf8');
 
@@ -60,7 +62,18 @@ describe('docs/getting-started.md', () => {
     const withIds = `app: { name: widgets, start: node server.js }\n${(railway ?? '').replaceAll('<project id>', '3f2b9c1e-8a4d-4f6b-9e2a-1c5d7b8a9f01')}people: [{ name: ana }]\napproval: { approvers: [ana] }\n`;
     expect(() => parseConfigText(withIds, 'getting-started part 2')).not.toThrow();
     expect(() => parseConfigText(withIds.replace(/projectId: [\w-]+, /g, ''), 'no projectId')).toThrow(/is a service name, not a Railway id/);
-    expect(JSON.parse(blocks('json')[0] ?? '')).toMatchObject({ requests: [{ method: 'GET', path: '/widgets' }] });
+  });
+
+  it('shows the config and the files `shipgate init` writes for the flags it gives', () => {
+    const root = mkdtempSync(join(tmpdir(), 'sg-getting-started-'));
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'widgets', version: '1.0.0', type: 'module' }));
+    const flags = /npx shipgate init --yes --start "node server.js" --people dev,ana --approvers ana\n/;
+    expect(doc).toMatch(flags);
+    const plan = planInit({ root }, answersFrom({ start: 'node server.js', people: 'dev,ana', approvers: 'ana' }, defaultsFor(root)));
+    const config = plan.files.find((f) => f.path === '.github/shipgate.yml')!.content;
+    expect(parse(blocks('yaml')[0] ?? '')).toEqual(parse(config));
+    const wrote = /Wrote in [^\n]*\n((?: {2}\S+\n)+)/.exec(doc)?.[1] ?? '';
+    expect(wrote.trim().split(/\s+/)).toEqual(plan.files.map((f) => f.path));
   });
 
   it('every `npx shipgate …` line names a command, subcommand and options the CLI has', async () => {
