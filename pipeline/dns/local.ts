@@ -29,7 +29,9 @@ export interface LocalDnsOptions {
 // TypeScript sources it runs through tsx.
 const compiled = !import.meta.url.endsWith('.ts');
 const routerMain = fileURLToPath(new URL(compiled ? './router-main.js' : './router-main.ts', import.meta.url));
-const loaderArgs = compiled ? [] : ['--import', import.meta.resolve('tsx')];
+// Resolved when a router starts, not at import: a published action's bundle (no node_modules next
+// to it on a runner) imports this module and must still load.
+const loaderArgs = (): string[] => (compiled ? [] : ['--import', import.meta.resolve('tsx')]);
 
 async function controlCall(router: LocalRouterRecord, method: 'GET' | 'PUT', path: string, body?: object): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`http://127.0.0.1:${router.controlPort}${path}`, {
@@ -77,7 +79,7 @@ export function createLocalDnsProvider(input: LocalDnsOptions): DnsProvider & { 
     await mkdir(join(opts.stateDir, 'logs'), { recursive: true });
     const logStart = await stat(logFile).then((s) => s.size, () => 0);
     const fd = openSync(logFile, 'a');
-    const args = [...loaderArgs, routerMain, '--listen', String(opts.listenPort), '--control', String(opts.controlPort ?? 0), '--state', opts.stateDir, '--log', logFile];
+    const args = [...loaderArgs(), routerMain, '--listen', String(opts.listenPort), '--control', String(opts.controlPort ?? 0), '--state', opts.stateDir, '--log', logFile];
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
     closeSync(fd);
     let exited: string | null = null;

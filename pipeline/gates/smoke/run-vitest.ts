@@ -57,13 +57,21 @@ export async function includeGlobs(suites: readonly string[], cwd: string): Prom
   return out;
 }
 
-/** vitest's executable, from Shipgate's own dependency (found wherever the package manager put it). */
-function vitestBin(): string {
-  try {
-    return join(dirname(createRequire(join(shipgateHome, 'package.json')).resolve('vitest/package.json')), 'vitest.mjs');
-  } catch {
-    return join(shipgateHome, 'node_modules/vitest/vitest.mjs');
+/**
+ * Where vitest and the smoke config come from: Shipgate's own package when its dependencies are
+ * installed (the checkout, or node_modules/shipgate); else — the published action's checkout on a
+ * runner, which has no node_modules — the shipgate package the user's repository installed
+ * (`npm ci` with shipgate as a devDependency).
+ */
+function smokeHome(cwd: string): { home: string; vitest: string } {
+  for (const home of [shipgateHome, join(cwd, 'node_modules/shipgate')]) {
+    try {
+      return { home, vitest: join(dirname(createRequire(join(home, 'package.json')).resolve('vitest/package.json')), 'vitest.mjs') };
+    } catch {
+      /* not there: the next candidate */
+    }
   }
+  return { home: shipgateHome, vitest: join(shipgateHome, 'node_modules/vitest/vitest.mjs') };
 }
 
 export async function runVitest(opts: VitestRunOptions): Promise<VitestRun> {
@@ -72,9 +80,10 @@ export async function runVitest(opts: VitestRunOptions): Promise<VitestRun> {
   const dir = await mkdtemp(join(tmpdir(), 'shipgate-smoke-'));
   const reportFile = join(dir, 'report.json');
   // vitest and the smoke config come with Shipgate; the suites live in `cwd` (the app's repository).
+  const { home, vitest } = smokeHome(cwd);
   const args = [
-    vitestBin(), 'run',
-    '--config', join(shipgateHome, 'smoke/vitest.smoke.config.ts'), '--root', cwd,
+    vitest, 'run',
+    '--config', join(home, 'smoke/vitest.smoke.config.ts'), '--root', cwd,
     '--reporter=json', '--outputFile', reportFile, '--reporter=default',
     '--retry', String(Math.max(0, opts.retries ?? 0)),
   ];
