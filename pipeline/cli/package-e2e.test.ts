@@ -18,7 +18,9 @@ import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } f
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createServer } from 'node:net';
 import { MongoClient } from 'mongodb';
+import { parseDocument } from 'yaml';
 import { shipgateHome } from '../repo.ts';
 import { findFerretdb } from '../mongo/embedded.ts';
 
@@ -78,18 +80,19 @@ createServer(async (req, res) => {
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
-// A TypeScript migration typed with the package's export: needs tsx, loaded lazily by the CLI.
-const MIGRATION_0001 = `import type { MigrationContext } from 'shipgate/migrate';
+// The user's own TypeScript migration, typed with the package's export: needs tsx, which the
+// compiled CLI registers only when it meets a .ts file.
+const CREATE_WIDGETS = `import type { MigrationContext } from 'shipgate/migrate';
 import type { Db } from 'mongodb';
 
 export async function up(db: Db, _ctx: MigrationContext): Promise<void> {
-  await db.collection('widgets').insertOne({ name: 'sprocket', from: 'widgets-0001' });
+  await db.collection('widgets').insertOne({ name: 'sprocket', from: 'widgets-0002' });
 }
 `;
 
 const ADD_INDEX = "await db.collection('widgets').createIndex({ name: 1 }, { name: 'widgets_by_name' });";
 
-// The user's smoke suite, in JavaScript, with the package's smoke client.
+// The user's smoke suite, in JavaScript, with the package's smoke client (beside init's skeleton).
 const SMOKE = `import { test, expect } from 'vitest';
 import { api } from 'shipgate/smoke';
 
@@ -116,37 +119,16 @@ const PROFILE = {
   thresholds: { http_req_failed: ['rate<0.01'], http_req_duration: ['p(90)<4321'] },
 };
 
-const CONFIG = `app: { name: widgets, start: node server.js }
-migrations: { dir: migrations, changelogCollection: widget_migrations }
-environments:
-  staging:
-    deploy: { provider: process }
-    database: { uriEnv: STAGING_MONGODB_URI }
-  production:
-    protected: true
-    deploy: { provider: process, slots: [blue, green] }
-    database: { uriEnv: PRODUCTION_MONGODB_URI }
-    dns: { provider: local }
-gates:
-  health: { path: /health, expectVersion: true, consecutive: 2, interval: 200ms, timeout: 60s }
-  smoke: { suites: [checks/smoke], retries: 0 }
-  load: { engine: builtin, profile: checks/load/widgets.profile.json }
-people:
-  - { name: dev }
-  - { name: ana }
-approval: { approvers: [ana], minApprovals: 1, expiresAfter: 1h }
-`;
+// `shipgate init` for this repository (everything else: its defaults).
+const INIT_FLAGS = [
+  '--start', 'node server.js', '--migrations', 'migrations', '--changelog-collection', 'widget_migrations',
+  '--smoke', 'checks/smoke', '--load-dir', 'checks/load', '--people', 'dev,ana', '--approvers', 'ana', '--language', 'ts',
+];
 
+/** The service before Shipgate: a package.json, its server, a .gitignore. */
 async function writeUserRepo(dir: string): Promise<void> {
-  await mkdir(join(dir, 'migrations'), { recursive: true });
-  await mkdir(join(dir, 'checks/smoke'), { recursive: true });
-  await mkdir(join(dir, 'checks/load'), { recursive: true });
-  await mkdir(join(dir, '.github'), { recursive: true });
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'widgets', version: '1.0.0', private: true, type: 'module', dependencies: { mongodb: '^7.9.0' } }, null, 2));
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'widgets', version: '1.0.0', private: true, type: 'module', scripts: { start: 'node server.js' }, dependencies: { mongodb: '^7.9.0' } }, null, 2));
   await writeFile(join(dir, 'server.js'), SERVER);
-  await writeFile(join(dir, 'migrations/0001-create-widgets.ts'), MIGRATION_0001);
-  await writeFile(join(dir, 'checks/smoke/widgets.test.js'), SMOKE);
-  await writeFile(join(dir, 'checks/load/widgets.profile.json'), JSON.stringify(PROFILE, null, 2));
   await writeFile(join(dir, '.gitignore'), 'node_modules/\n.shipgate/\n');
 }
 
@@ -154,6 +136,22 @@ async function git(...args: string[]): Promise<string> {
   const r = await sh('git', ['-c', 'user.email=dev@example.com', '-c', 'user.name=dev', ...args]);
   if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.out}`);
   return r.out;
+}
+
+/** The first of `n` consecutive free loopback ports. */
+async function freePortRun(n: number): Promise<number> {
+  const free = (port: number) => new Promise<boolean>((done) => {
+    const srv = createServer();
+    srv.once('error', () => done(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => done(true)));
+  });
+  for (let tries = 0; tries < 50; tries++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) ok = await free(base + i);
+    if (ok) return base;
+  }
+  throw new Error(`no ${n} consecutive free ports`);
 }
 
 /** The checkout's working tree (tracked and new files, not ignored ones) copied to `dir`, node_modules linked. */
@@ -246,8 +244,28 @@ describe('Shipgate installed from its tarball into another repository', () => {
     expect(loaded.filter((u) => u.includes('/node_modules/tsx/'))).toEqual([]);
     expect(loaded.filter((u) => /\/dist\/pipeline\/(release|cli\/commands\/(?!index))/.test(u))).toEqual([]);
 
-    // 4. init (the config for this repository), then config check finds the repository's paths.
-    await writeFile(join(repo, '.github/shipgate.yml'), CONFIG);
+    // 4. init writes the config, workflows, an example migration, a smoke skeleton, a k6 script and
+    // a profile; the user then adds their own migration and smoke test and tunes the profile (the
+    // built-in engine: a k6 on PATH would otherwise run the script instead).
+    const init = await shipgate(['init', '--yes', ...INIT_FLAGS]);
+    expect(init.code, init.out).toBe(0);
+    for (const f of ['.github/shipgate.yml', '.github/workflows/release.yml', '.github/workflows/promote.yml', 'migrations/0001-example.ts', 'checks/load/widgets.profile.json']) {
+      expect(existsSync(join(repo, f)), `init wrote ${f}\n${init.out}`).toBe(true);
+    }
+    // Ports of its own (the defaults 4000/4100/4200 may be taken on a shared machine).
+    const ports = await freePortRun(4);
+    const doc = parseDocument(await readFile(join(repo, '.github/shipgate.yml'), 'utf8'));
+    doc.setIn(['environments', 'staging', 'deploy', 'basePort'], ports);
+    doc.setIn(['environments', 'production', 'deploy', 'basePort'], ports + 1);
+    doc.setIn(['environments', 'production', 'dns', 'listenPort'], ports + 3);
+    expect(doc.getIn(['gates', 'load', 'engine'])).toBe('auto');
+    doc.setIn(['gates', 'load', 'engine'], 'builtin');
+    await writeFile(join(repo, '.github/shipgate.yml'), doc.toString());
+    await writeFile(join(repo, 'migrations/0002-create-widgets.ts'), CREATE_WIDGETS);
+    await writeFile(join(repo, 'checks/smoke/widgets-data.test.js'), SMOKE);
+    await writeFile(join(repo, 'checks/load/widgets.profile.json'), JSON.stringify(PROFILE, null, 2));
+
+    // config check finds the repository's own paths.
     const check = await shipgate(['config', 'check']);
     expect(check.code, check.out).toBe(0);
     expect(check.out).toContain('checks/smoke');
@@ -258,13 +276,13 @@ describe('Shipgate installed from its tarball into another repository', () => {
     const create = await shipgate(['migrate', 'create', 'add-index']);
     expect(create.code, create.out).toBe(0);
     const migrations = (await readdir(join(repo, 'migrations'))).sort();
-    expect(migrations).toEqual(['0001-create-widgets.ts', '0002-add-index.ts']);
-    const created = await readFile(join(repo, 'migrations/0002-add-index.ts'), 'utf8');
+    expect(migrations).toEqual(['0001-example.ts', '0002-create-widgets.ts', '0003-add-index.ts']);
+    const created = await readFile(join(repo, 'migrations/0003-add-index.ts'), 'utf8');
     expect(created).toContain("from 'shipgate/migrate'");
     // The template's first statement (up() comes first; whatever its log line says) gets a real one.
     const todo = /^(\s*)ctx\.log\([^\n]*\);$/m;
     expect(created, 'a ctx.log(…) line in the template\'s up() to replace').toMatch(todo);
-    await writeFile(join(repo, 'migrations/0002-add-index.ts'), created.replace(todo, `$1${ADD_INDEX}`));
+    await writeFile(join(repo, 'migrations/0003-add-index.ts'), created.replace(todo, `$1${ADD_INDEX}`));
     await git('add', '-A');
     await git('commit', '-qm', 'widgets with Shipgate');
 
@@ -272,7 +290,7 @@ describe('Shipgate installed from its tarball into another repository', () => {
     const release = await shipgate(['release', '--to', 'production', '--as', 'dev', '--approve-as', 'ana'], 5 * 60_000);
     expect(release.code, release.out).toBe(0);
     expect(release.out).toMatch(/succeeded/);
-    expect(release.out).toContain('0001-create-widgets');
+    expect(release.out).toContain('0002-create-widgets');
 
     // State is in the user's repository; the installed package and the checkout got nothing.
     const stateDir = join(repo, '.shipgate/local');
@@ -295,6 +313,7 @@ describe('Shipgate installed from its tarball into another repository', () => {
       return found;
     };
     const smoke = JSON.stringify(stage('production/smoke'));
+    expect(smoke).toContain('widgets answers its health check'); // init's skeleton (TypeScript)
     expect(smoke).toContain('widgets answers its own health check');
     expect(smoke).toContain('widgets lists the sprocket its migration made');
     expect(smoke).not.toMatch(/notes/i);
@@ -308,9 +327,9 @@ describe('Shipgate installed from its tarball into another repository', () => {
     try {
       const prod = client.db('widgetsproduction');
       const applied = (await prod.collection('widget_migrations').find({}).toArray()).map((d) => String(d._id ?? d.id)).sort();
-      expect(applied.join(' ')).toMatch(/0001-create-widgets.*0002-add-index/);
+      expect(applied).toEqual(['0001-example', '0002-create-widgets', '0003-add-index']);
       expect((await prod.collection('widgets').indexes()).map((i) => i.name)).toContain('widgets_by_name');
-      expect(await prod.collection('widgets').countDocuments({ from: 'widgets-0001' })).toBe(1);
+      expect(await prod.collection('widgets').countDocuments({ from: 'widgets-0002' })).toBe(1);
     } finally {
       await client.close();
     }
