@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `shipgate` command. An installed package runs the compiled JavaScript in dist/ (built by
 // `npm pack`'s prepack, see tools/build-dist.mjs): no TypeScript loader for Shipgate's own code.
-// A checkout without dist/ runs the TypeScript sources through tsx. Either way, user migrations
+// A checkout (its TypeScript sources are here) always runs the sources through tsx, even when a
+// dist/ was built in it: a stale build must never run instead of the code being edited. Either way, user migrations
 // written in TypeScript load: pipeline/user-code.ts registers tsx when the first one is imported.
 import { existsSync } from 'node:fs';
 import module from 'node:module';
@@ -11,7 +12,8 @@ module.enableCompileCache?.();
 
 const dist = new URL('../dist/pipeline/cli/main.js', import.meta.url);
 let cli;
-if (existsSync(dist)) {
+const sources = new URL('../pipeline/cli/main.ts', import.meta.url);
+if (existsSync(dist) && !existsSync(sources)) {
   cli = await import(dist.href);
 } else {
   const esm = await import('tsx/esm/api');
