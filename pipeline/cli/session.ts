@@ -6,16 +6,13 @@
  * the embedded defaults of a local release. Nothing resolves against where Shipgate is installed.
  */
 import { existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import type { Db, MongoClient } from 'mongodb';
 import { loadConfig } from '../config/load.ts';
 import type { ShipgateConfig } from '../config/schema.ts';
 import { connectMongo, dbNameFromUri, mongoUriWithDb } from '../mongo/connect.ts';
 import { findWorkspace, stateDirOf, type Workspace } from '../repo.ts';
 import { buildReleaseSystem, type ReleaseSystem } from '../release/factory.ts';
-import type { Identity } from '../release/types.ts';
 import { ensureLocalDatabase } from '../local/database.ts';
-import { coreErrors } from '../errors.ts';
 
 export interface SessionOptions {
   /** -f/--config: the config file (relative to `cwd`); default: .github/shipgate.yml of the repository around `cwd`. */
@@ -50,20 +47,9 @@ export function localStateDir(env: Record<string, string | undefined> = process.
   return stateDirOf(findWorkspace(opts), env);
 }
 
-/**
- * Who the CLI acts as: `--as`, else $SHIPGATE_AS, else — inside GitHub Actions — the GitHub login
- * in $GITHUB_ACTOR (set by GitHub: whoever triggered the run), else the OS user name. An
- * assertion, not authentication: see docs/cli.md#trust-model.
- */
-export function cliIdentity(as?: string, env: Record<string, string | undefined> = process.env): Identity {
-  const named = as ?? env.SHIPGATE_AS;
-  if (named !== undefined) {
-    if (!named.trim()) throw coreErrors.SHIPGATE_USAGE({ problem: `${as !== undefined ? '--as' : 'SHIPGATE_AS'} is empty`, usage: '--as <person> (a name from people in .github/shipgate.yml)' });
-    return { via: 'cli', id: named.trim() };
-  }
-  if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_ACTOR) return { via: 'github', id: env.GITHUB_ACTOR };
-  return { via: 'cli', id: userInfo().username };
-}
+import { cliIdentity } from './identity.ts';
+
+export { cliIdentity };
 
 /** The env vars a local release uses: each unset database URI of a `process` env → the embedded server. */
 export function localDefaults(config: ShipgateConfig, serverUri: string, env: Record<string, string | undefined>): Record<string, string | undefined> {

@@ -11,19 +11,19 @@
  *   protected environment whose variable or database the target is (protection.ts), plus
  *   `--protected`;
  * - the acting person: `--as`, else $SHIPGATE_AS, else $GITHUB_ACTOR inside GitHub Actions, else
- *   the OS user (the rule of the whole CLI: session.ts cliIdentity), and for commands that write,
+ *   the OS user (the rule of the whole CLI: pipeline/cli/identity.ts), and for commands that write,
  *   the environment's deployer rule (who may release to it: release/authorize.ts).
  * Kept free of the release engine (and of the config parser when there is no config) so
  * `shipgate migrate` starts fast.
  */
 import { existsSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { MongoClient } from 'mongodb';
 import type { ShipgateConfig } from '../config/schema.ts';
 import { parseDuration } from '../config/duration.ts';
 import { coreErrors } from '../errors.ts';
 import { connectMongo, dbNameFromUri, mongoUriWithDb } from '../mongo/connect.ts';
+import { cliIdentity } from '../cli/identity.ts';
 import { findWorkspace, inRepo, stateDirOf, type Workspace } from '../repo.ts';
 import type { Identity } from '../release/types.ts';
 import { registerSecret } from '../secrets/redact.ts';
@@ -77,17 +77,6 @@ function usage(problem: string, use: string): Error {
   return coreErrors.SHIPGATE_USAGE({ problem, usage: use });
 }
 
-/** The CLI-wide identity rule (same as pipeline/cli/session.ts cliIdentity, which loads the release engine; migrate-cli.test.ts compares them). */
-export function migrateIdentity(as: string | undefined, env: Record<string, string | undefined>): Identity {
-  const named = as ?? env.SHIPGATE_AS;
-  if (named !== undefined) {
-    if (!named.trim()) throw usage(`${as !== undefined ? '--as' : 'SHIPGATE_AS'} is empty`, '--as <person> (a name from people in .github/shipgate.yml)');
-    return { via: 'cli', id: named.trim() };
-  }
-  if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_ACTOR) return { via: 'github', id: env.GITHUB_ACTOR };
-  return { via: 'cli', id: userInfo().username };
-}
-
 /** The workspace and its config: a named file must exist; the default one may be absent (flags alone). */
 async function workspaceConfig(config: string | undefined, cwd: string): Promise<{ workspace: Workspace; config?: ShipgateConfig }> {
   if (config === '') throw usage('--config is empty', '-f, --config <file> (e.g. .github/shipgate.yml)');
@@ -111,7 +100,7 @@ export async function resolveMigrate(flags: MigrateFlags, opts: { writing: boole
   if (flags.changelog !== undefined && !COLLECTION.test(flags.changelog)) throw usage('--changelog must be a collection name (letters, digits and _)', opts.use);
   if (flags.dir === '') throw usage('--dir is empty', opts.use);
   if (flags.timeout !== undefined && parseDuration(flags.timeout) === undefined) throw usage('--timeout must be a duration such as 10s', opts.use);
-  const identity = migrateIdentity(flags.as ?? flags.actor, env);
+  const identity = cliIdentity(flags.as ?? flags.actor, env);
   const { workspace, config } = await workspaceConfig(flags.config, cwd);
   const notes: string[] = [];
   let envName: string | undefined;

@@ -11,9 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../mongo/embedded.ts';
 import { useTestDatabase } from '../testing/mongo.ts';
-import { cliIdentity } from '../cli/session.ts';
 import { applyMigrations } from './apply.ts';
-import { migrateIdentity } from './cli-target.ts';
 import { openMigrationTarget } from './target.ts';
 import { js, snapshotDb } from './test-helpers.ts';
 
@@ -150,15 +148,6 @@ describe('shipgate migrate, config-driven', () => {
     expect(missing.stderr).toContain('SHIPGATE_CONFIG_NOT_FOUND');
     const unknown = await shipgate(['migrate', 'status', '--env', 'qa'], root, env);
     expect(unknown.stderr).toContain('SHIPGATE_CONFIG_UNKNOWN_ENV');
-  });
-
-  it("the identity rule is the CLI's (session.ts cliIdentity)", () => {
-    for (const [as, env] of [
-      ['ana', {}], [undefined, { SHIPGATE_AS: 'raj' }], [undefined, { GITHUB_ACTIONS: 'true', GITHUB_ACTOR: 'octo' }], [undefined, {}], [' sam ', { SHIPGATE_AS: 'x' }],
-    ] as Array<[string | undefined, Record<string, string>]>) {
-      expect(migrateIdentity(as, env)).toEqual(cliIdentity(as, env));
-    }
-    expect(() => migrateIdentity('', {})).toThrow(/--as is empty/);
   });
 
   it('without --env or a config, the one-off flags still work (and no folder outside the repository is guessed)', async () => {
