@@ -1,5 +1,5 @@
 /**
- * Rollback knows the database. The DNS provider here is a small in-test implementation of our
+ * Rollback knows the database. The DNS provider is testing/recording-dns.ts, an in-memory
  * DnsProvider interface (the real local router is exercised in e2e tests); the store is real.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,26 +8,16 @@ import { ReleaseStore, newReleaseId } from './store.ts';
 import { AuditLog } from './audit.ts';
 import { rollbackEnvironment } from './rollback.ts';
 import { presentError } from '../errors.ts';
-import type { DnsProvider } from '../dns/types.ts';
-import type { EnvironmentRuntime } from './stages/runtime.ts';
+import { recordingDns } from './testing/recording-dns.ts';
 
 const t = useTestDatabase('rollback');
 
 function world() {
-  let target: string | null = 'http://127.0.0.1:4201';
-  const dns: DnsProvider = {
-    name: 'recording',
-    current: async () => target,
-    switch: async (_h, to) => {
-      const previous = target;
-      target = to;
-      return { previous };
-    },
-  };
+  const dns = recordingDns('http://127.0.0.1:4201');
   const db = t.client.db(t.freshName('rb'));
   const store = new ReleaseStore(db);
   const runtimes = {
-    production: { name: 'production', dns: { provider: dns, host: 'http://127.0.0.1:4000', publicUrl: 'http://127.0.0.1:4000', targetFor: (u: string) => u, urlFor: (x: string) => x } } as unknown as EnvironmentRuntime,
+    production: dns.runtime('production'),
   };
   const live = (breaking: string[]) =>
     store.create({
@@ -37,7 +27,7 @@ function world() {
       targetPlan: { env: 'production', digest: 'd', pending: breaking, lines: [], approximate: false, irreversible: [], breaking },
       backups: { production: 'sgbackupx' },
     });
-  return { store, audit: new AuditLog(db), runtimes, target: () => target, live };
+  return { store, audit: new AuditLog(db), runtimes, target: () => dns.target, live };
 }
 
 describe('rollback', () => {

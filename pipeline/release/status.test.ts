@@ -1,7 +1,7 @@
 /**
  * `shipgate status` after a rollback: a rollback switches back its release's target only, so the
  * environments before it on the path still run that release. The store is real (FerretDB); the
- * DNS provider is a small in-test implementation of DnsProvider, as in rollback.test.ts.
+ * DNS provider is testing/recording-dns.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../testing/mongo.ts';
@@ -9,7 +9,7 @@ import { ReleaseStore, newReleaseId } from './store.ts';
 import { AuditLog } from './audit.ts';
 import { rollbackEnvironment } from './rollback.ts';
 import { environmentStates } from './status.ts';
-import type { DnsProvider } from '../dns/types.ts';
+import { recordingDns } from './testing/recording-dns.ts';
 import type { EnvironmentRuntime } from './stages/runtime.ts';
 import type { StageRecord } from './types.ts';
 
@@ -19,22 +19,13 @@ const passed = (env: string, name: string): StageRecord => ({ key: `${env}/${nam
 
 describe('status after a production rollback', () => {
   it('production shows the release before the rolled-back one; staging still shows the rolled-back release, which runs there', async () => {
-    let target: string | null = null;
-    const dns: DnsProvider = {
-      name: 'recording',
-      current: async () => target,
-      switch: async (_h, to) => {
-        const previous = target;
-        target = to;
-        return { previous };
-      },
-    };
+    const dns = recordingDns(null);
     const db = t.client.db(t.freshName('st'));
     const store = new ReleaseStore(db);
     await store.init();
     const runtimes = {
       staging: { name: 'staging', protected: false } as unknown as EnvironmentRuntime,
-      production: { name: 'production', protected: true, dns: { provider: dns, host: 'http://127.0.0.1:4000', publicUrl: 'http://127.0.0.1:4000', targetFor: (u: string) => u, urlFor: (x: string) => x } } as unknown as EnvironmentRuntime,
+      production: dns.runtime('production', { protected: true }),
     };
     const release = (version: string, prod: { slot: string; url: string; previousUrl?: string }, finishedAt: string) =>
       store.create({
@@ -44,16 +35,16 @@ describe('status after a production rollback', () => {
         deployments: { staging: { url: `http://127.0.0.1:41${version.replace(/\./g, '')}` }, production: prod },
       });
     const r1 = await release('1.0.0', { slot: 'blue', url: 'http://127.0.0.1:4200' }, '2026-12-01T10:00:00.000Z');
-    target = 'http://127.0.0.1:4200';
+    dns.target = 'http://127.0.0.1:4200';
     const r2 = await release('1.1.0', { slot: 'green', url: 'http://127.0.0.1:4201', previousUrl: 'http://127.0.0.1:4200' }, '2026-12-02T10:00:00.000Z');
-    target = 'http://127.0.0.1:4201';
+    dns.target = 'http://127.0.0.1:4201';
     const system = { store, audit: new AuditLog(db), runtimes };
 
     const before = await environmentStates(system);
     expect(before.map((s) => [s.env, s.live?.release])).toEqual([['staging', r2._id], ['production', r2._id]]);
 
     await rollbackEnvironment(system, 'production', { force: false, actor: { via: 'cli', id: 'ana' } });
-    expect(target).toBe('http://127.0.0.1:4200');
+    expect(dns.target).toBe('http://127.0.0.1:4200');
     const after = await environmentStates(system);
     expect(after.find((s) => s.env === 'production')?.live).toMatchObject({ release: r1._id, version: '1.0.0', slot: 'blue' });
     // Staging was not rolled back: 1.1.0 still runs there.
