@@ -1,6 +1,6 @@
 /**
  * Rollback knows the database. The DNS provider is testing/recording-dns.ts, an in-memory
- * DnsProvider interface (the real local router is exercised in e2e tests); the store is real.
+ * implementation of DnsProvider (the real local router is exercised in e2e tests); the store is real.
  */
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../testing/mongo.ts';
