@@ -14,8 +14,8 @@ import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { createServer } from 'node:net';
 import { portAccepts } from '../local/process-group.ts';
+import { freePort } from '../local/ports.ts';
 import { coreErrors } from '../errors.ts';
 import { shipgateHome } from '../repo.ts';
 
@@ -105,17 +105,8 @@ export interface StartEmbeddedMongoOptions {
   logFile?: string;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolvePort(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
+/** A free loopback port below the ephemeral range (pipeline/local/ports.ts). */
+export { freePort };
 
 export async function startEmbeddedMongo(opts: StartEmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
   const binary = opts.binary ?? findFerretdb();

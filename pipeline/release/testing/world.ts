@@ -3,13 +3,13 @@
  * provider, the real local router as DNS, real gates, real migrations on the test run's database
  * server, and a config written to a temp folder — nothing faked. Ports are free loopback ports.
  */
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { MongoClient } from 'mongodb';
 import { parseConfigText } from '../../config/load.ts';
-import { freePort, repoRoot } from '../../mongo/embedded.ts';
+import { repoRoot } from '../../mongo/embedded.ts';
+import { quietPort as quietPortBelowEphemeral } from '../../local/ports.ts';
 import { mongoUriWithDb } from '../../mongo/connect.ts';
 import { buildReleaseSystem, type ReleaseSystem } from '../factory.ts';
 import { stopAllLocal } from '../../deploy/process.ts';
@@ -104,36 +104,5 @@ export async function createReleaseWorld(opts: WorldOptions): Promise<World> {
   return world;
 }
 
-/** True when a server can listen on 127.0.0.1:`port` right now. */
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolvePromise) => {
-    const srv = createServer();
-    srv.once('error', () => resolvePromise(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolvePromise(true)));
-  });
-}
-
-/**
- * `span` consecutive free loopback ports BELOW the kernel's ephemeral range. The apps of a world
- * start tens of seconds after their ports are picked; a port from the ephemeral range (what
- * freePort() hands out) can meanwhile become the local port of any outgoing connection on the
- * machine — and stays blocked for a minute in TIME_WAIT after it closes — so the app's listen
- * failed with EADDRINUSE ("the app for production/blue exited during start-up") on busy machines.
- * Below the range, only an explicit listen can take a port.
- */
-export async function quietPort(span: number, taken: Set<number>): Promise<number> {
-  const low = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').then((t) => Number(t.trim().split(/\s+/)[0]), () => 32768);
-  const bottom = 10_000;
-  const top = (Number.isInteger(low) ? Math.min(low, 32768) : 32768) - span;
-  if (top - bottom < 1000) return freePort(); // an unusual range: fall back to any free port
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = bottom + Math.floor(Math.random() * (top - bottom));
-    const ports = Array.from({ length: span }, (_, i) => base + i);
-    if (ports.some((p) => taken.has(p))) continue;
-    if ((await Promise.all(ports.map(canListen))).every(Boolean)) {
-      ports.forEach((p) => taken.add(p));
-      return base;
-    }
-  }
-  throw new Error(`no ${span} free consecutive loopback port(s) between ${bottom} and ${top + span}`);
-}
+/** `span` consecutive quiet loopback ports (pipeline/local/ports.ts); kept for the world's callers. */
+export const quietPort = (span: number, taken: Set<number>): Promise<number> => quietPortBelowEphemeral(span, taken);
