@@ -15,12 +15,29 @@
  * - `POST /repos/{o}/{r}/actions/workflows/{workflow}/dispatches` (`ref`, ≤ 25 inputs) → 204; the
  *   dispatch is recorded with the credential that made it and creates a run whose `actor` is what
  *   GitHub would report: `<app-slug>[bot]` for an installation token, the owner of a static token;
- * - issues: list (`state`, `labels`), create, update, comment.
+ * - issues: list (`state`, `labels`), create, update, comment; `GET /repos/{o}/{r}` (`default_branch`).
+ *
+ * The contract: every request is first matched against GitHub's own OpenAPI description
+ * (github-contract.ts, cut from @octokit/openapi): no operation → 404 `Not Found`; a body or
+ * parameter outside the operation's schema → 422 `Invalid request.` — both recorded in
+ * `violations`, which tests assert empty. On top of the schema, what GitHub checks that the schema
+ * cannot say: a dispatch's `ref` must name a branch or tag of the repository (a commit SHA gets 422
+ * "No ref found for: <ref>", github/docs#590), and its inputs must be the ones the workflow file
+ * declares under `on.workflow_dispatch.inputs` ("Unexpected inputs provided: [\"x\"]", a required
+ * one missing: "Required input 'x' not provided"), read from the real workflow YAML (`workflowsDir`).
+ * Rate limits (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api):
+ * `rateLimitNext()` answers the next requests with the primary limit (403, `x-ratelimit-remaining: 0`,
+ * `x-ratelimit-reset`) or a secondary limit (403 or 429 with `retry-after`), GitHub's messages.
  * Every request is recorded (authorization masked). Used only by tests and the local demo.
  */
 import { createPublicKey, verify } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { shipgateHome } from '../../repo.ts';
+import { checkAgainstContract, invalidRequestMessage } from './github-contract.ts';
 import { sendJson, startFakeServer, type FakeRequest, type FakeServer, type RecordedRequest } from './http-fake.ts';
 
 export interface GithubFakeOptions {
@@ -43,6 +60,29 @@ export interface GithubFakeOptions {
   installationTokenTtlMs?: number;
   /** The fake's clock (default Date.now): JWT windows and token expiry are judged by it. */
   now?: () => number;
+  /**
+   * Branches and tags per repository (owner/name); others: the default branch only. A dispatch's
+   * `ref` must be one of them (`refs/heads/…` / `refs/tags/…` accepted too).
+   */
+  repos?: Record<string, { defaultBranch?: string; branches?: string[]; tags?: string[] }>;
+  /** The default branch of repositories not in `repos` (default `main`). */
+  defaultBranch?: string;
+  /** Where the dispatched workflow files are read from (default: Shipgate's own .github/workflows). */
+  workflowsDir?: string;
+  /** Answer each accepted dispatch only after this long (a slow GitHub). */
+  dispatchDelayMs?: number;
+}
+
+/** A request the vendor's contract does not allow, with GitHub's answer. */
+export interface ContractViolation { method: string; path: string; status: number; message: string }
+
+export interface RateLimitSpec {
+  /** How many requests in a row are refused (default 1). */
+  count?: number;
+  /** primary: 403 + x-ratelimit-remaining 0 + x-ratelimit-reset; secondary: 403 + retry-after; secondary-429: 429 + retry-after. */
+  kind: 'primary' | 'secondary' | 'secondary-429';
+  /** retry-after (secondary) or seconds until x-ratelimit-reset (primary); default 1. */
+  seconds?: number;
 }
 
 /** What the fake knows of each installation token it issued. */
@@ -67,6 +107,8 @@ export interface FakeDispatch {
   credential: { kind: 'installation'; installationId: number; token: string } | { kind: 'static'; owner: string };
   /** The run it created; `actor` there is what GitHub reports as github.actor. */
   runId: number;
+  /** When the fake answered it (ms since the epoch). */
+  answeredAt: number;
 }
 
 export interface FakeIssue { number: number; title: string; body: string; state: 'open' | 'closed'; labels: string[] }
@@ -84,6 +126,12 @@ export interface GithubFake extends FakeServer {
   issued: IssuedToken[];
   /** Requests the fake refused for their credentials (JWT or token), with GitHub's message. */
   refused: Array<{ method: string; path: string; status: number; message: string }>;
+  /** Requests outside GitHub's contract (no such operation, schema, dispatch ref/inputs), with GitHub's answer. */
+  violations: ContractViolation[];
+  /** Requests answered with a rate limit. */
+  limited: Array<{ method: string; path: string; status: number; kind: RateLimitSpec['kind'] }>;
+  /** Answers the next requests with GitHub's rate-limit responses. */
+  rateLimitNext(spec: RateLimitSpec): void;
   /** Makes every issued installation token invalid (as if revoked or expired). */
   revokeInstallationTokens(): void;
   addRun(run: Partial<FakeRun> & { id: number }): FakeRun;
@@ -117,8 +165,18 @@ function checkJwt(token: string, opts: GithubFakeOptions, nowMs: number): { ok: 
   return { ok: true, claims: parsed };
 }
 
-const error = (res: ServerResponse, status: number, message: string) =>
-  sendJson(res, status, { message, documentation_url: 'https://docs.github.com/rest', status: String(status) });
+const error = (res: ServerResponse, status: number, message: string, documentationUrl = 'https://docs.github.com/rest') =>
+  sendJson(res, status, { message, documentation_url: documentationUrl, status: String(status) });
+
+/** A workflow file's declared dispatch inputs, as GitHub reads them; undefined: no workflow_dispatch trigger. */
+function dispatchInputsOf(yamlText: string): Record<string, { required: boolean; hasDefault: boolean }> | undefined {
+  const doc = parseYaml(yamlText) as { on?: unknown } | null;
+  const on = doc?.on;
+  const triggers = typeof on === 'string' ? { [on]: null } : Array.isArray(on) ? Object.fromEntries(on.map((t) => [String(t), null])) : (on as Record<string, unknown> | undefined) ?? {};
+  if (!('workflow_dispatch' in triggers)) return undefined;
+  const inputs = ((triggers.workflow_dispatch ?? {}) as { inputs?: Record<string, { required?: unknown; default?: unknown } | null> }).inputs ?? {};
+  return Object.fromEntries(Object.entries(inputs).map(([name, spec]) => [name, { required: spec?.required === true, hasDefault: spec?.default !== undefined }]));
+}
 
 export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<GithubFake> {
   const installationTokens: string[] = [];
@@ -129,7 +187,20 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
   const dispatches: GithubFake['dispatches'] = [];
   const issued: IssuedToken[] = [];
   const refused: GithubFake['refused'] = [];
+  const violations: ContractViolation[] = [];
+  const limited: GithubFake['limited'] = [];
+  let limits: Array<Required<RateLimitSpec>> = [];
   const now = opts.now ?? Date.now;
+  const workflowsDir = opts.workflowsDir ?? join(shipgateHome, '.github', 'workflows');
+  const repoInfo = (owner: string, repo: string) => {
+    const hit = Object.entries(opts.repos ?? {}).find(([name]) => name.toLowerCase() === `${owner}/${repo}`.toLowerCase())?.[1];
+    const defaultBranch = hit?.defaultBranch ?? opts.defaultBranch ?? 'main';
+    return { defaultBranch, branches: [...new Set([defaultBranch, ...(hit?.branches ?? [])])], tags: hit?.tags ?? [] };
+  };
+  const violate = (req: FakeRequest, res: ServerResponse, status: number, message: string, docs?: string) => {
+    violations.push({ method: req.method, path: req.path, status, message });
+    error(res, status, message, docs);
+  };
   const slug = opts.appSlug ?? 'shipgate';
   const ALL_PERMISSIONS: Record<string, string> = { actions: 'write', checks: 'write', deployments: 'write', issues: 'write', metadata: 'read' };
   let nextId = 1000;
@@ -161,6 +232,23 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
 
   const handler = async (req: FakeRequest, res: ServerResponse) => {
     const { method, path } = req;
+    const limit = limits[0];
+    if (limit) {
+      if (--limit.count <= 0) limits = limits.slice(1);
+      limited.push({ method, path, status: limit.kind === 'secondary-429' ? 429 : 403, kind: limit.kind });
+      if (limit.kind === 'primary') {
+        res.setHeader('x-ratelimit-limit', '5000');
+        res.setHeader('x-ratelimit-remaining', '0');
+        res.setHeader('x-ratelimit-used', '5000');
+        res.setHeader('x-ratelimit-reset', String(Math.floor(now() / 1000) + limit.seconds));
+        return error(res, 403, 'API rate limit exceeded for installation ID 1. If you reach out to GitHub Support for help, please include the request ID.', 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api');
+      }
+      res.setHeader('retry-after', String(limit.seconds));
+      return error(res, limit.kind === 'secondary-429' ? 429 : 403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.', 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits');
+    }
+    const contract = checkAgainstContract(method, path, req.query, req.body);
+    if (!contract) return violate(req, res, 404, 'Not Found');
+    if (contract.problems.length > 0) return violate(req, res, 422, invalidRequestMessage(contract.problems), contract.operation.docs);
     const body = (req.body ?? {}) as Record<string, unknown>;
     let m: RegExpExecArray | null;
     const appJwt = () => checkJwt(bearer(req) ?? '', opts, now());
@@ -212,6 +300,10 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
       credential = credentialFor(bearer(req), `${m[1]}/${m[2]}`);
       if (!credential) return refuse(req, res, 401, 'Bad credentials');
     }
+    if ((m = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path)) && method === 'GET') {
+      const info = repoInfo(m[1]!, m[2]!);
+      return sendJson(res, 200, { id: 1, name: m[2], full_name: `${m[1]}/${m[2]}`, private: true, owner: { login: m[1] }, default_branch: info.defaultBranch, html_url: `https://github.com/${m[1]}/${m[2]}` });
+    }
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/check-runs$/.exec(path)) && method === 'POST') {
       const problem = checkRunProblem(body);
       if (problem) return error(res, 422, problem);
@@ -251,16 +343,35 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
     }
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/actions\/workflows\/([^/]+)\/dispatches$/.exec(path)) && method === 'POST') {
       const inputs = (body.inputs ?? {}) as Record<string, unknown>;
-      if (typeof body.ref !== 'string') return error(res, 422, 'ref is required');
-      if (Object.keys(inputs).length > 25) return error(res, 422, 'inputs are too large (maximum 25)');
-      if (Object.values(inputs).some((v) => typeof v !== 'string')) return error(res, 422, 'inputs must be strings');
+      const docs = 'https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event';
       // GitHub: a dispatch by an App needs the installation token's actions: write.
       if (credential?.kind === 'installation' && issued.find((i) => i.token === credential.token)?.permissions.actions !== 'write') return error(res, 403, 'Resource not accessible by integration');
       const workflow = decodeURIComponent(m[3]!);
+      let workflowText: string;
+      try {
+        if (!/^[\w.-]+\.ya?ml$/.test(workflow)) throw new Error('not a file name');
+        workflowText = readFileSync(join(workflowsDir, workflow), 'utf8');
+      } catch {
+        return violate(req, res, 404, 'Not Found', docs);
+      }
+      const declared = dispatchInputsOf(workflowText);
+      if (!declared) return violate(req, res, 422, "Workflow does not have 'workflow_dispatch' trigger", docs);
+      // The ref names the branch or tag whose workflow file runs; GitHub refuses a commit SHA.
+      const info = repoInfo(m[1]!, m[2]!);
+      const ref = String(body.ref);
+      const name = ref.replace(/^refs\/(heads|tags)\//, '');
+      const known = ref.startsWith('refs/tags/') ? info.tags.includes(name) : ref.startsWith('refs/heads/') ? info.branches.includes(name) : info.branches.includes(name) || info.tags.includes(name);
+      if (!known) return violate(req, res, 422, `No ref found for: ${ref}`, docs);
+      const unexpected = Object.keys(inputs).filter((k) => !(k in declared));
+      if (unexpected.length > 0) return violate(req, res, 422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`, docs);
+      const missing = Object.entries(declared).find(([k, d]) => d.required && !d.hasDefault && (inputs[k] === undefined || inputs[k] === ''));
+      if (missing) return violate(req, res, 422, `Required input '${missing[0]}' not provided`, docs);
+      if (Object.values(inputs).some((v) => typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')) return violate(req, res, 422, invalidRequestMessage(['For \'properties/inputs\', input values must be strings, numbers or booleans.']), docs);
       const actor = credential?.kind === 'installation' ? `${slug}[bot]` : credential?.owner ?? 'octocat';
       const runId = nextId++;
       runs.set(runId, { id: runId, name: workflow.replace(/\.ya?ml$/, ''), display_title: workflow, status: 'queued', conclusion: null, html_url: `https://github.com/${m[1]}/${m[2]}/actions/runs/${runId}`, event: 'workflow_dispatch', actor: { login: actor }, triggering_actor: { login: actor } });
-      dispatches.push({ owner: m[1]!, repo: m[2]!, workflow, ref: body.ref, inputs: inputs as Record<string, string>, credential: credential!, runId });
+      if (opts.dispatchDelayMs) await new Promise((r) => setTimeout(r, opts.dispatchDelayMs));
+      dispatches.push({ owner: m[1]!, repo: m[2]!, workflow, ref, inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, String(v)])), credential: credential!, runId, answeredAt: Date.now() });
       res.writeHead(204).end();
       return;
     }
@@ -295,7 +406,10 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
   const server = await startFakeServer(handler);
   return {
     ...server,
-    installationTokens, issues, runs, rules, checkRuns, dispatches, issued, refused,
+    installationTokens, issues, runs, rules, checkRuns, dispatches, issued, refused, violations, limited,
+    rateLimitNext(spec) {
+      limits.push({ count: spec.count ?? 1, kind: spec.kind, seconds: spec.seconds ?? 1 });
+    },
     revokeInstallationTokens() {
       for (const t of issued) t.expiresAt = 0;
     },
