@@ -5,7 +5,8 @@
  * pipeline/testing/fakes/contracts/github-openapi.json: for each operation its method, path
  * template, parameters and request-body JSON Schema ($refs resolved, examples dropped) and the
  * response statuses GitHub documents. The fake validates every request against it; the test
- * contracts/github-openapi.test.ts re-runs this cut and fails when the file drifts.
+ * pipeline/testing/fakes/contracts/github-openapi.test.ts re-runs this cut and fails when the file
+ * drifts (anything but `vendoredOn`), e.g. after an upgrade of @octokit/openapi: run this script again.
  *
  *   node tools/vendor-github-openapi.mjs          # rewrite the file
  *   node tools/vendor-github-openapi.mjs --print  # print what it would write
@@ -37,7 +38,7 @@ export const OPERATIONS = [
 
 const DROP = new Set(['examples', 'example', 'description', 'title', 'externalDocs']);
 
-export function cut(spec, pkgVersion) {
+export function cut(spec, pkgVersion, vendoredOn = new Date().toISOString().slice(0, 10)) {
   // `names`: node is a map of names (properties, patternProperties), whose keys are data, not keywords.
   const resolve = (node, seen = [], names = false) => {
     if (Array.isArray(node)) return node.map((n) => resolve(n, seen));
@@ -72,16 +73,21 @@ export function cut(spec, pkgVersion) {
   });
   return {
     source: `@octokit/openapi ${pkgVersion}, generated/api.github.com.json (GitHub's REST API description ${spec.info.version}); cut by tools/vendor-github-openapi.mjs`,
+    package: '@octokit/openapi',
+    version: pkgVersion,
+    // The day this file was cut (the drift test compares everything else).
+    vendoredOn,
     operations,
   };
 }
 
-export function build() {
+/** The file's text as this script writes it; `vendoredOn` defaults to today. */
+export function build(vendoredOn) {
   const require = createRequire(import.meta.url);
   const pkgDir = dirname(require.resolve('@octokit/openapi/package.json'));
   const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
   const spec = JSON.parse(readFileSync(join(pkgDir, 'generated', 'api.github.com.json'), 'utf8'));
-  return `${JSON.stringify(cut(spec, pkg.version), null, 1)}\n`;
+  return `${JSON.stringify(cut(spec, pkg.version, vendoredOn), null, 1)}\n`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -76,7 +76,8 @@ function coerce(value: string, schema: Record<string, unknown>): unknown {
 function describe(e: ErrorObject, data: unknown): string {
   const where = e.instancePath ? `For '${e.instancePath.slice(1).split('/').map((k) => (/^\d+$/.test(k) ? `items/${k}` : `properties/${k}`)).join('/')}', ` : '';
   const value = e.instancePath ? e.instancePath.slice(1).split('/').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), data) : data;
-  const shown = JSON.stringify(value)?.slice(0, 80) ?? 'null';
+  // GitHub's validator is Ruby: null is shown as nil.
+  const shown = value === null || value === undefined ? 'nil' : JSON.stringify(value).slice(0, 80);
   switch (e.keyword) {
     case 'required':
       return `${where}"${String(e.params.missingProperty)}" wasn't supplied.`;

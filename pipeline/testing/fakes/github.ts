@@ -21,10 +21,20 @@
  * (github-contract.ts, cut from @octokit/openapi): no operation → 404 `Not Found`; a body or
  * parameter outside the operation's schema → 422 `Invalid request.` — both recorded in
  * `violations`, which tests assert empty. On top of the schema, what GitHub checks that the schema
- * cannot say: a dispatch's `ref` must name a branch or tag of the repository (a commit SHA gets 422
- * "No ref found for: <ref>", github/docs#590), and its inputs must be the ones the workflow file
- * declares under `on.workflow_dispatch.inputs` ("Unexpected inputs provided: [\"x\"]", a required
- * one missing: "Required input 'x' not provided"), read from the real workflow YAML (`workflowsDir`).
+ * cannot say: a dispatch's `ref` must name a branch or tag of the repository — the operation's
+ * description: "The git reference for the workflow. The reference can be a branch or tag name." —
+ * and its inputs must be the ones the workflow file declares under `on.workflow_dispatch.inputs`,
+ * read from the real workflow YAML (`workflowsDir`). GitHub's 422 messages, as reported from the
+ * live API (GitHub does not document them):
+ * - `No ref found for: <ref>` — a SHA or unknown ref (convictional/trigger-workflow-and-wait#44;
+ *   day8/re-frame2#9287: `gh workflow run --ref <github.sha>` → "HTTP 422: No ref found for: <sha>");
+ * - `Unexpected inputs provided: ["x"]` (convictional/trigger-workflow-and-wait#4,
+ *   peter-evans/slash-command-dispatch#115);
+ * - `Required input 'x' not provided` (backstage/backstage#18511);
+ * - `Workflow does not have 'workflow_dispatch' trigger` (elastic/terraform-provider-elasticstack#1829).
+ * Schema messages follow GitHub's "Invalid request.\n\nFor 'properties/body', nil is not a string."
+ * Sizes the schema does not carry, from GitHub's docs: a protection-rule status report ≤ 1024
+ * characters and ≤ 10 per run.
  * Rate limits (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api):
  * `rateLimitNext()` answers the next requests with the primary limit (403, `x-ratelimit-remaining: 0`,
  * `x-ratelimit-reset`) or a secondary limit (403 or 429 with `retry-after`), GitHub's messages.
@@ -39,6 +49,27 @@ import { parse as parseYaml } from 'yaml';
 import { shipgateHome } from '../../repo.ts';
 import { checkAgainstContract, invalidRequestMessage } from './github-contract.ts';
 import { sendJson, startFakeServer, type FakeRequest, type FakeServer, type RecordedRequest } from './http-fake.ts';
+
+/**
+ * The operations this fake serves (method, GitHub's path template). tools/vendor-github-openapi.mjs
+ * cuts exactly these out of GitHub's OpenAPI description; contracts/github-openapi.test.ts keeps
+ * the two lists equal.
+ */
+export const GITHUB_FAKE_OPERATIONS: ReadonlyArray<readonly [method: string, path: string]> = [
+  ['GET', '/app'],
+  ['POST', '/app/installations/{installation_id}/access_tokens'],
+  ['GET', '/repos/{owner}/{repo}'],
+  ['GET', '/repos/{owner}/{repo}/installation'],
+  ['POST', '/repos/{owner}/{repo}/check-runs'],
+  ['PATCH', '/repos/{owner}/{repo}/check-runs/{check_run_id}'],
+  ['GET', '/repos/{owner}/{repo}/actions/runs/{run_id}'],
+  ['POST', '/repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule'],
+  ['POST', '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches'],
+  ['GET', '/repos/{owner}/{repo}/issues'],
+  ['POST', '/repos/{owner}/{repo}/issues'],
+  ['PATCH', '/repos/{owner}/{repo}/issues/{issue_number}'],
+  ['POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments'],
+];
 
 export interface GithubFakeOptions {
   /** The app's public key (PEM): JWTs on /app endpoints are verified with it (RS256). */
@@ -266,7 +297,7 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
       let repositories = holds;
       if (body.repositories !== undefined) {
         const names = body.repositories;
-        if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) return error(res, 422, 'repositories must be an array of repository names');
+        if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) return violate(req, res, 422, 'repositories must be an array of repository names');
         // GitHub: names without the owner, each in the installation's account.
         const wanted = (names as string[]).map((n) => n.toLowerCase());
         const full = holds.includes('*') ? wanted.map((n) => `*/${n}`) : wanted.map((n) => holds.find((h) => h.split('/')[1] === n));
@@ -306,14 +337,14 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
     }
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/check-runs$/.exec(path)) && method === 'POST') {
       const problem = checkRunProblem(body);
-      if (problem) return error(res, 422, problem);
+      if (problem) return violate(req, res, 422, problem);
       const id = nextId++;
       checkRuns.push({ id, body });
       return sendJson(res, 201, { id, head_sha: body.head_sha, name: body.name, status: body.status ?? 'queued', conclusion: body.conclusion ?? null, html_url: `https://github.com/${m[1]}/${m[2]}/runs/${id}`, output: body.output ?? {} });
     }
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/check-runs\/(\d+)$/.exec(path)) && method === 'PATCH') {
       const problem = checkRunProblem(body, true);
-      if (problem) return error(res, 422, problem);
+      if (problem) return violate(req, res, 422, problem);
       const run = checkRuns.find((c) => c.id === Number(m![3]));
       if (!run) return error(res, 404, 'Not Found');
       run.body = { ...run.body, ...body };
@@ -321,19 +352,19 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
     }
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(path)) && method === 'POST') {
       const runId = Number(m[3]);
-      if (typeof body.environment_name !== 'string' || !body.environment_name) return error(res, 422, 'environment_name is required');
+      if (typeof body.environment_name !== 'string' || !body.environment_name) return violate(req, res, 422, 'environment_name is required');
       const rule = rules.get(runId) ?? { reports: [] };
       rules.set(runId, rule);
       if (rule.decision) return error(res, 422, 'The deployment protection rule has already been decided');
       if (body.state === undefined) {
         const comment = String(body.comment ?? '');
-        if (!comment) return error(res, 422, 'comment is required for a status report');
-        if (comment.length > 1024) return error(res, 422, 'comment is too long (maximum is 1024 characters)');
-        if (rule.reports.length >= 10) return error(res, 422, 'at most 10 status reports per deployment');
+        if (!comment) return violate(req, res, 422, 'comment is required for a status report');
+        if (comment.length > 1024) return violate(req, res, 422, 'comment is too long (maximum is 1024 characters)');
+        if (rule.reports.length >= 10) return violate(req, res, 422, 'at most 10 status reports per deployment');
         rule.reports.push(comment);
       } else if (body.state === 'approved' || body.state === 'rejected') {
         rule.decision = { state: body.state, comment: String(body.comment ?? ''), environment: body.environment_name };
-      } else return error(res, 422, `state must be approved or rejected, got ${String(body.state)}`);
+      } else return violate(req, res, 422, `state must be approved or rejected, got ${String(body.state)}`);
       res.writeHead(204).end();
       return;
     }
@@ -382,7 +413,7 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
         return sendJson(res, 200, issues.filter((i) => (state === 'all' || i.state === state) && labels.every((l) => i.labels.includes(l))).map(issueJson(m[1]!, m[2]!)));
       }
       if (method === 'POST') {
-        if (typeof body.title !== 'string' || !body.title) return error(res, 422, 'title is required');
+        if (typeof body.title !== 'string' || !body.title) return violate(req, res, 422, 'title is required');
         const issue: FakeIssue = { number: issues.length + 1, title: body.title, body: String(body.body ?? ''), state: 'open', labels: (body.labels as string[] | undefined) ?? [] };
         issues.push(issue);
         return sendJson(res, 201, issueJson(m[1]!, m[2]!)(issue));
