@@ -16,12 +16,14 @@
  * are registered with the redactor and never logged.
  *
  * `installationOctokit(...)` returns an `@octokit/rest` Octokit whose every request carries such a
- * token (an Octokit auth strategy), so the dispatch code is the same as with any Octokit.
+ * token (an Octokit auth strategy), so the dispatch code is the same as with any Octokit. Every
+ * client here comes from octokit.ts: it waits out GitHub's rate limits within a bound.
  */
 import { createSign } from 'node:crypto';
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import { registerSecret } from '../../pipeline/secrets/redact.ts';
 import { githubErrors } from './errors.ts';
+import { createGithubClient, type GithubClientOptions } from './octokit.ts';
 
 export interface AppCredentials {
   appId: string;
@@ -29,6 +31,8 @@ export interface AppCredentials {
   privateKey: string;
   /** GitHub's REST API (default https://api.github.com). */
   baseUrl?: string;
+  /** Rate limits: where the waiting lines go, and the bound on retries (octokit.ts). */
+  rateLimit?: Pick<GithubClientOptions, 'log' | 'maxRetries' | 'maxWaitSeconds'>;
 }
 
 export interface InstallationTarget extends AppCredentials {
@@ -62,7 +66,7 @@ export function appJwt(app: Pick<AppCredentials, 'appId' | 'privateKey'>, nowMs 
 
 /** The app's bot login, `<slug>[bot]` (GET /app with an App JWT): what GitHub reports as the actor of its dispatches. */
 export async function appBotLogin(app: AppCredentials, nowMs = Date.now()): Promise<string> {
-  const plain = new Octokit({ ...(app.baseUrl ? { baseUrl: app.baseUrl } : {}), request: { retries: 0 } });
+  const plain = createGithubClient({ ...(app.baseUrl ? { baseUrl: app.baseUrl } : {}), ...app.rateLimit });
   const { data } = await plain.request('GET /app', { headers: { authorization: `bearer ${appJwt(app, nowMs)}` } });
   if (!data?.slug) throw new Error('GET /app answered without a slug');
   return `${data.slug}[bot]`;
@@ -72,7 +76,7 @@ export async function appBotLogin(app: AppCredentials, nowMs = Date.now()): Prom
 export function installationTokens(target: InstallationTarget): { get(): Promise<InstallationToken>; drop(token: string): void } {
   const now = target.now ?? Date.now;
   const refreshBeforeMs = target.refreshBeforeMs ?? 5 * 60_000;
-  const plain = new Octokit({ ...(target.baseUrl ? { baseUrl: target.baseUrl } : {}), request: { retries: 0 } });
+  const plain = createGithubClient({ ...(target.baseUrl ? { baseUrl: target.baseUrl } : {}), ...target.rateLimit });
   const repository = `${target.owner}/${target.repo}`;
   let installationId: number | undefined;
   let current: InstallationToken | undefined;
@@ -162,9 +166,9 @@ function installationAuthStrategy(target: InstallationTarget) {
 /** An Octokit that authenticates every request with the App's installation token for owner/repo. */
 export function installationOctokit(target: InstallationTarget): Octokit {
   registerSecret(target.privateKey);
-  return new Octokit({
+  return createGithubClient({
     authStrategy: (_opts: unknown) => installationAuthStrategy(target),
     ...(target.baseUrl ? { baseUrl: target.baseUrl } : {}),
-    request: { retries: 0 },
+    ...target.rateLimit,
   });
 }

@@ -114,6 +114,8 @@ export interface RateLimitSpec {
   kind: 'primary' | 'secondary' | 'secondary-429';
   /** retry-after (secondary) or seconds until x-ratelimit-reset (primary); default 1. */
   seconds?: number;
+  /** Only requests whose `METHOD /path` matches are limited (default: every request). */
+  match?: RegExp;
 }
 
 /** What the fake knows of each installation token it issued. */
@@ -220,7 +222,7 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
   const refused: GithubFake['refused'] = [];
   const violations: ContractViolation[] = [];
   const limited: GithubFake['limited'] = [];
-  let limits: Array<Required<RateLimitSpec>> = [];
+  let limits: Array<Required<Omit<RateLimitSpec, 'match'>> & Pick<RateLimitSpec, 'match'>> = [];
   const now = opts.now ?? Date.now;
   const workflowsDir = opts.workflowsDir ?? join(shipgateHome, '.github', 'workflows');
   const repoInfo = (owner: string, repo: string) => {
@@ -263,9 +265,9 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
 
   const handler = async (req: FakeRequest, res: ServerResponse) => {
     const { method, path } = req;
-    const limit = limits[0];
+    const limit = limits.find((l) => !l.match || l.match.test(`${method} ${path}`));
     if (limit) {
-      if (--limit.count <= 0) limits = limits.slice(1);
+      if (--limit.count <= 0) limits = limits.filter((l) => l !== limit);
       limited.push({ method, path, status: limit.kind === 'secondary-429' ? 429 : 403, kind: limit.kind });
       if (limit.kind === 'primary') {
         res.setHeader('x-ratelimit-limit', '5000');
@@ -439,7 +441,7 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
     ...server,
     installationTokens, issues, runs, rules, checkRuns, dispatches, issued, refused, violations, limited,
     rateLimitNext(spec) {
-      limits.push({ count: spec.count ?? 1, kind: spec.kind, seconds: spec.seconds ?? 1 });
+      limits.push({ count: spec.count ?? 1, kind: spec.kind, seconds: spec.seconds ?? 1, ...(spec.match ? { match: spec.match } : {}) });
     },
     revokeInstallationTokens() {
       for (const t of issued) t.expiresAt = 0;

@@ -7,7 +7,7 @@
 import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { Octokit } from '@octokit/rest';
+import { createGithubClient } from '../../../../bot/github/octokit.ts';
 import { loadConfig } from '../../../../pipeline/config/load.ts';
 import { releasePath, environmentByName } from '../../../../pipeline/config/lookup.ts';
 import { connectMongo, dbNameFromUri } from '../../../../pipeline/mongo/connect.ts';
@@ -57,7 +57,7 @@ async function prCheck(input: z.infer<typeof Inputs>): Promise<void> {
     const token = input['github-token'] ?? env.GITHUB_TOKEN;
     const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
     if (token && owner && repo && headSha) {
-      const octokit = new Octokit({ auth: token, ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}) });
+      const octokit = createGithubClient({ auth: token, ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}), log: (line) => core.info(line) });
       try {
         const res = await octokit.rest.checks.create({ owner, repo, name: input['check-name'], head_sha: headSha, status: 'completed', conclusion: check.conclusion, output: { title: check.title, summary: check.summary.slice(0, 65_000), annotations: check.annotations } });
         core.setOutput('check-run-id', String(res.data.id));

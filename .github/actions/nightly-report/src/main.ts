@@ -4,7 +4,7 @@
  * webhook when `slack-webhook-url` is given, built by the bot's smoke-report formatter.
  */
 import * as core from '@actions/core';
-import { Octokit } from '@octokit/rest';
+import { createGithubClient } from '../../../../bot/github/octokit.ts';
 import { z } from 'zod';
 import { reportNightly, type EnvResult } from '../../../../bot/github/nightly.ts';
 import { registerSecret } from '../../../../pipeline/secrets/redact.ts';
@@ -36,7 +36,7 @@ await runAction(async () => {
     { env: 'staging', status: input['staging-status'], summary: input['staging-summary'] },
     { env: 'production', status: input['production-status'], summary: input['production-summary'] },
   ];
-  const octokit = new Octokit({ auth: input['github-token'], ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}) });
+  const octokit = createGithubClient({ auth: input['github-token'], ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}), log: (line) => core.info(line) });
   const s = await openActionSession({ ...(input.config ? { config: input.config } : {}) });
   try {
     const out = await reportNightly({ request: (route, params) => octokit.request(route, params), owner, repo, db: s.system.store.db, results, runUrl });
