@@ -208,7 +208,10 @@ describe('bot/main.ts', () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
     const pat = 'ghp_personalmain0000000000000000000000';
     const gh = await startGithubFake({ appPublicKey: publicKey, appId: 7070, appSlug: 'shipgate', installations: { 11: ['acme/notes'], 99: ['evil/other'] }, tokens: [pat], tokenOwners: { [pat]: 'ana-dev' } });
-    cleanup.push(() => gh.close());
+    cleanup.push(async () => {
+      expect(gh.violations, 'requests outside GitHub\'s contract').toEqual([]);
+      await gh.close();
+    });
     const port = await freePort();
     const b = bot({
       ...(await baseEnv({ slack: { channel: '#deploys', mode: 'github' } })), PORT: String(port),

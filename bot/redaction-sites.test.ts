@@ -124,7 +124,10 @@ describe('GitHub side', () => {
     const world = await createQuickWorld({ client: t.client, serverUri: t.uri, freshName: (p) => t.freshName(p) });
     cleanup.push(() => world.close());
     const fake = await startGithubFake({ appPublicKey: publicKey, appId: 77 });
-    cleanup.push(() => fake.close());
+    cleanup.push(async () => {
+    expect(fake.violations, 'requests outside GitHub\'s contract').toEqual([]);
+    await fake.close();
+  });
     const handler = createGithubWebhookHandler({ appId: 77, privateKey, webhookSecret, baseUrl: fake.url, system: world.system, notifier: silentNotifier, mode: 'protection-rule', log });
     const release = await world.releaseToApproval('5.0.0');
     await linkRunToRelease(world.system.store.db, { repo: 'octo-org/notes', runId: 77001, release: release._id });

@@ -33,6 +33,7 @@ beforeAll(async () => {
   world = await createQuickWorld({ client: t.client, serverUri: t.uri, freshName: (p) => t.freshName(p) });
 }, 300_000);
 afterAll(async () => {
+  expect(fake?.violations ?? [], 'requests outside GitHub\'s contract').toEqual([]);
   await fake?.close();
   await world?.close();
   if (bundles) await rm(bundles, { recursive: true, force: true });

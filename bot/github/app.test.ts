@@ -50,11 +50,14 @@ async function ruleFor(release: ReleaseRecord, opts: { link?: boolean } = {}) {
 
 beforeAll(async () => {
   world = await createQuickWorld({ client: t.client, serverUri: t.uri, freshName: (p) => t.freshName(p) });
-  fake = await startGithubFake({ appPublicKey: publicKey, appId: 4242 });
+  // The default branch is not `main`, and releases may name a commit: promote.yml must still be dispatched on a branch.
+  fake = await startGithubFake({ appPublicKey: publicKey, appId: 4242, repos: { 'octo-org/notes': { defaultBranch: 'trunk' } } });
   handler = createGithubWebhookHandler({ appId: 4242, privateKey, webhookSecret: SECRET, baseUrl: fake.url, system: world.system, notifier, mode: 'protection-rule', logLevel: 'fatal' });
   server = await startBotServer({ githubHandler: handler });
 }, 120_000);
 afterAll(async () => {
+  // Nothing the app sent broke GitHub's contract (OpenAPI operation, dispatch ref and inputs).
+  expect(fake?.violations ?? []).toEqual([]);
   await server?.close();
   await fake?.close();
   await world?.close();
@@ -210,7 +213,7 @@ describe('dispatch mode (any plan)', () => {
     await dispatcher.onReleaseDecision(r._id);
     await dispatcher.keeper.pollDecisions();
     const sent = fake.dispatches.filter((d) => d.inputs.release === r._id);
-    expect(sent).toEqual([expect.objectContaining({ owner: 'octo-org', repo: 'notes', workflow: 'promote.yml', ref: 'main', inputs: { release: r._id }, credential: expect.objectContaining({ kind: 'installation' }) })]);
+    expect(sent).toEqual([expect.objectContaining({ owner: 'octo-org', repo: 'notes', workflow: 'promote.yml', ref: 'trunk', inputs: { release: r._id }, credential: expect.objectContaining({ kind: 'installation' }) })]);
     // The installation bound to the release (its first delivery), then an installation token; never the key on the wire.
     expect(fake.calls('POST', /^\/app\/installations\/1\/access_tokens$/).length).toBeGreaterThan(0);
     expect(fake.requests.every((q) => !q.rawBody.includes('PRIVATE KEY') && !JSON.stringify(q.headers).includes('ghs_'))).toBe(true);

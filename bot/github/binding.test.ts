@@ -58,6 +58,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   for (const s of servers) await s.close();
+  expect(fake?.violations ?? [], 'requests outside GitHub\'s contract').toEqual([]);
   await fake?.close();
   await world?.close();
 });

@@ -2,6 +2,12 @@
  * Starting a workflow run: `POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches`
  * with a ref and at most 25 string inputs (GitHub's limits). Used by the Slack side in GitHub mode
  * (release.yml) and by the bot after an approval (promote.yml). Needs `actions: write`.
+ *
+ * The dispatch `ref` is the branch or tag whose workflow file runs, and GitHub accepts only a
+ * branch or tag name there: a commit SHA is answered 422 "No ref found for: <sha>" (the REST
+ * reference: "The reference can be a branch or tag name"; github/docs#590). So a release of a
+ * commit runs the default branch's workflow and names the commit in an input the workflow checks
+ * out (release.yml: `ref`; promote.yml checks out the approved commit from the store).
  */
 import type { Octokit } from '@octokit/rest';
 import { defineErrors } from '../../pipeline/errors.ts';
@@ -15,11 +21,42 @@ export const dispatchErrors = defineErrors({
         : d.status === 403
           ? 'the GitHub App needs the "Actions: write" permission'
           : d.status === 422
-            ? 'the workflow must have a workflow_dispatch trigger whose inputs match, and the ref must exist'
+            ? 'the workflow must have a workflow_dispatch trigger declaring the inputs Shipgate sends (docs/github.md#workflows), and the branch it runs on must exist'
             : 'see the GitHub API response above',
     docs: 'github.md#permissions',
   },
+  SHIPGATE_DISPATCH_SHORT_SHA: {
+    message: (d: { ref: string }) => `"${d.ref}" looks like a short commit SHA: GitHub Actions cannot start a workflow on a commit, and a short SHA cannot be checked out reliably`,
+    hint: () => 'give the full 40-character commit SHA (git rev-parse <ref>), or a branch or tag name',
+    docs: 'github.md#which-commit-a-release-runs',
+  },
 });
+
+/** A full commit SHA (what the release workflow checks out when it is given one). */
+export const FULL_SHA = /^[0-9a-f]{40}$/i;
+const SHORT_SHA = /^[0-9a-f]{7,39}$/i;
+
+/** The repository's default branch (`GET /repos/{owner}/{repo}`; needs only metadata: read). */
+export async function defaultBranchOf(octokit: Octokit, owner: string, repo: string): Promise<string> {
+  try {
+    const { data } = await octokit.rest.repos.get({ owner, repo });
+    return data.default_branch;
+  } catch (err) {
+    const e = err as { status?: number; message?: string };
+    throw dispatchErrors.SHIPGATE_DISPATCH_FAILED({ workflow: 'the workflow', repo: `${owner}/${repo}`, status: e.status ?? 'error', reason: `could not read the default branch: ${e.message ?? String(err)}` }, err);
+  }
+}
+
+/**
+ * The branch or tag a release of `ref` is dispatched on: a branch or tag name runs its own
+ * workflow file; a full commit SHA runs the default branch's, which checks the commit out from
+ * the `ref` input. A short SHA is refused (ambiguous and not checkout-able by SHA alone).
+ */
+export async function workflowRefFor(octokit: Octokit, owner: string, repo: string, ref: string): Promise<string> {
+  if (FULL_SHA.test(ref)) return defaultBranchOf(octokit, owner, repo);
+  if (SHORT_SHA.test(ref)) throw dispatchErrors.SHIPGATE_DISPATCH_SHORT_SHA({ ref });
+  return ref;
+}
 
 export interface DispatchRequest {
   owner: string;

@@ -46,6 +46,7 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(async () => {
   await server?.close();
+  expect(fake?.violations ?? [], 'requests outside GitHub\'s contract').toEqual([]);
   await fake?.close();
   await world?.close();
   if (bundles) await rm(bundles, { recursive: true, force: true });

@@ -30,7 +30,10 @@ beforeAll(async () => {
     tokens: [PAT], tokenOwners: { [PAT]: 'ana-dev' },
   });
 });
-afterAll(async () => fake?.close());
+afterAll(async () => {
+  expect(fake?.violations ?? [], 'requests outside GitHub\'s contract').toEqual([]);
+  await fake?.close();
+});
 
 const target = (over: Partial<Parameters<typeof installationOctokit>[0]> = {}) => ({ appId: String(APP_ID), privateKey, owner: 'acme', repo: 'notes', baseUrl: fake.url, now, ...over });
 

@@ -31,7 +31,10 @@ it('never logs the private key, the webhook secret or an installation token', as
   const world = await createQuickWorld({ client: t.client, serverUri: t.uri, freshName: (p) => t.freshName(p) });
   cleanup.push(() => world.close());
   const fake = await startGithubFake({ appPublicKey: publicKey, appId: 31 });
-  cleanup.push(() => fake.close());
+  cleanup.push(async () => {
+    expect(fake.violations, 'requests outside GitHub\'s contract').toEqual([]);
+    await fake.close();
+  });
   const handler = createGithubWebhookHandler({ appId: 31, privateKey, webhookSecret: secret, baseUrl: fake.url, system: world.system, notifier: silentNotifier, mode: 'protection-rule', log });
   const server = await startBotServer({ githubHandler: handler });
   cleanup.push(() => server.close());

@@ -61,6 +61,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await server?.close();
+  expect(fake?.violations ?? [], 'requests outside GitHub\'s contract').toEqual([]);
   await fake?.close();
   await world?.close();
 });

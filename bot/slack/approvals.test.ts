@@ -13,20 +13,22 @@ import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
 import type { ReleaseRecord } from '../../pipeline/release/types.ts';
 import { ACTION_APPROVE, ACTION_REJECT, REASON_BLOCK, REASON_INPUT, REJECT_MODAL } from './blocks.ts';
 import { buttonClickBody, postSigned, startSlackHarness, viewSubmissionBody, type SlackHarness } from './testing/harness.ts';
-import { PEOPLE, awaitingApproval, slackTestSystem, startGithubDispatchFake, type GithubFake } from './testing/fixtures.ts';
+import { PEOPLE, awaitingApproval, slackTestSystem, startGithubDispatchFake, type GithubDispatchFake } from './testing/fixtures.ts';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 const t = useTestDatabase('slackapprove');
 let system: ReleaseSystem;
 let h: SlackHarness;
-let gh: GithubFake;
+let gh: GithubDispatchFake;
 
 beforeAll(async () => {
   system = await slackTestSystem({ client: t.client, dbName: t.dbName, mode: 'github', stateDir: await mkdtemp(join(tmpdir(), 'sg-slack-')) });
-  gh = await startGithubDispatchFake();
+  gh = await startGithubDispatchFake({ repos: { 'acme/notes': { defaultBranch: 'trunk' } } });
   h = await startSlackHarness({ system, github: { octokit: new Octokit({ auth: 'ghs_testtoken0000000000000000', baseUrl: gh.url, request: { retries: 0 } }), owner: 'acme', repo: 'notes' } });
 });
 afterAll(async () => {
+  // Nothing any test sent broke GitHub's contract (OpenAPI operation, dispatch ref and inputs).
+  expect(gh?.github.violations ?? []).toEqual([]);
   await h?.close();
   await gh?.close();
   await system?.close();
@@ -42,7 +44,7 @@ interface Posted {
 }
 
 /** A release awaiting approval (each test its own: one release per environment is not enforced on records). */
-async function requestApproval(opts: { requester?: string; digest?: string } = {}): Promise<Posted> {
+async function requestApproval(opts: { requester?: string; digest?: string; ref?: string } = {}): Promise<Posted> {
   const release = await awaitingApproval(system, opts);
   await h.bot.notifier.approvalRequested(release);
   const msg = [...h.fake.messages.values()].find((m) => JSON.stringify(m.blocks ?? []).includes(release._id) && m.channel === h.fake.channelId('#deploy-approvals'));
@@ -79,8 +81,8 @@ describe('the approval request', () => {
 });
 
 describe('Approve', () => {
-  it('by an approver: recorded through the engine, the message shows who decided and when, promote.yml is dispatched', async () => {
-    const p = await requestApproval();
+  it('by an approver: recorded through the engine, the message shows who decided and when, promote.yml is dispatched on the default branch (the release named a commit)', async () => {
+    const p = await requestApproval({ ref: 'abc1234def5678900000000000000000000000000'.slice(0, 40) });
     const { answer, updates } = await click(p, PEOPLE.ana);
     expect(answer).toContain(`your approval of \`${p.release._id}\` is recorded: approved by ana`);
     const r = await system.store.get(p.release._id);
@@ -91,7 +93,7 @@ describe('Approve', () => {
     expect(blocks).toContain('*Approved* by ana (<@U012ABC>) at ');
     expect(blocks).not.toContain('"Approve"');
     await h.fake.waitFor(() => gh.dispatches().some((d) => d.inputs.release === p.release._id));
-    expect(gh.dispatches().find((d) => d.inputs.release === p.release._id)).toEqual({ workflow: 'promote.yml', ref: 'main', inputs: { release: p.release._id } });
+    expect(gh.dispatches().find((d) => d.inputs.release === p.release._id)).toEqual({ workflow: 'promote.yml', ref: 'trunk', inputs: { release: p.release._id } });
   });
 
   it('a second click (double click) is answered "already approved" and records nothing more', async () => {

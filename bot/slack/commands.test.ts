@@ -12,17 +12,17 @@ import { useTestDatabase } from '../../pipeline/testing/mongo.ts';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
 import { readEnvironmentLock } from '../../pipeline/release/locks.ts';
 import { BOT_TOKEN, SIGNING_SECRET, buttonClickBody, postSigned, slackSignature, slashCommandBody, startSlackHarness, viewSubmissionBody, type SlackHarness } from './testing/harness.ts';
-import { DEPLOY_GROUP, PEOPLE, slackTestSystem, startGithubDispatchFake, type GithubFake } from './testing/fixtures.ts';
+import { DEPLOY_GROUP, PEOPLE, slackTestSystem, startGithubDispatchFake, type GithubDispatchFake } from './testing/fixtures.ts';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 const t = useTestDatabase('slackcmd');
 let system: ReleaseSystem;
 let h: SlackHarness;
-let gh: GithubFake;
+let gh: GithubDispatchFake;
 
 beforeAll(async () => {
   system = await slackTestSystem({ client: t.client, dbName: t.dbName, mode: 'github', stateDir: await mkdtemp(join(tmpdir(), 'sg-slack-')) });
-  gh = await startGithubDispatchFake({ delayMs: 3500 });
+  gh = await startGithubDispatchFake({ delayMs: 3500, repos: { 'acme/notes': { defaultBranch: 'trunk', branches: ['main'], tags: ['v1.4.0'] } } });
   h = await startSlackHarness({
     system,
     github: { octokit: new Octokit({ auth: 'ghs_testtoken0000000000000000', baseUrl: gh.url, request: { retries: 0 } }), owner: 'acme', repo: 'notes' },
@@ -30,6 +30,8 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  // Nothing any test sent broke GitHub's contract (OpenAPI operation, dispatch ref and inputs).
+  expect(gh?.github.violations ?? []).toEqual([]);
   await h?.close();
   await gh?.close();
   await system?.close();
@@ -75,6 +77,23 @@ describe('/deploy subcommands', () => {
     expect(text).toContain('release.yml dispatched in acme/notes');
     expect(gh.dispatches().slice(before)).toEqual([{ workflow: 'release.yml', ref: 'v1.4.0', inputs: { environment: 'staging', ref: 'v1.4.0', requester: 'slack:U034DEF' } }]);
     expect(cmd.res.receivedAt).toBeLessThan(gh.answeredAt.at(-1)!);
+  });
+
+  it('a commit SHA is released from the default branch\'s workflow, which checks the commit out: GitHub dispatches only on a branch or tag', async () => {
+    const sha = 'c0ffee1234567890abcdef1234567890abcdef12';
+    const before = gh.dispatches().length;
+    const cmd = await deploy(`staging ${sha}`, PEOPLE.raj);
+    expect(await answerOf(cmd)).toContain('release.yml dispatched in acme/notes');
+    expect(gh.dispatches().slice(before)).toEqual([{ workflow: 'release.yml', ref: 'trunk', inputs: { environment: 'staging', ref: sha, requester: 'slack:U034DEF' } }]);
+  });
+
+  it('a short SHA is refused before anything is dispatched, asking for the full SHA or a branch', async () => {
+    const before = gh.dispatches().length;
+    const cmd = await deploy('staging c0ffee12', PEOPLE.raj);
+    const text = await answerOf(cmd);
+    expect(text).toContain('SHIPGATE_DISPATCH_SHORT_SHA');
+    expect(text).toContain('full 40-character commit SHA');
+    expect(gh.dispatches().length).toBe(before);
   });
 
   it('production by a member of the deployer group (asked of Slack with usergroups.users.list)', async () => {

@@ -14,7 +14,7 @@
 import type { Octokit } from '@octokit/rest';
 import { hostname } from 'node:os';
 import { isPidAlive } from '../../pipeline/local/process-group.ts';
-import { dispatchWorkflow } from '../github/dispatch.ts';
+import { dispatchWorkflow, workflowRefFor } from '../github/dispatch.ts';
 import { releasePath } from '../../pipeline/config/lookup.ts';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
 import { assertMayRelease } from '../../pipeline/release/authorize.ts';
@@ -146,8 +146,10 @@ export function githubStarter(opts: GithubStarterOptions): ReleaseStarter {
       assertMayRelease({ people: config.people, environments: config.environments, path: upTo, identity: req.requester, ...(req.slackGroups ? { slackGroups: req.slackGroups } : {}) });
       for (const env of upTo) await assertEnvironmentFree(opts.system.store.db, env);
       const workflow = config.github.releaseWorkflow;
+      // GitHub runs a dispatch on a branch or tag only: a commit runs the default branch's workflow, which checks out `inputs.ref`.
+      const on = await workflowRefFor(opts.github.octokit, opts.github.owner, opts.github.repo, req.ref);
       await dispatchWorkflow(opts.github.octokit, {
-        owner: opts.github.owner, repo: opts.github.repo, workflow, ref: req.ref,
+        owner: opts.github.owner, repo: opts.github.repo, workflow, ref: on,
         inputs: { environment: req.env, ref: req.ref, requester: `${req.requester.via}:${req.requester.id}` },
       });
       return { message: answers.workflowDispatched({ workflow, repo: `${opts.github.owner}/${opts.github.repo}`, ref: req.ref, env: req.env }) };

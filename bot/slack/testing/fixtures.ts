@@ -9,7 +9,8 @@ import { parseConfigText } from '../../../pipeline/config/load.ts';
 import { buildReleaseSystem, type ReleaseSystem } from '../../../pipeline/release/factory.ts';
 import type { GateResult } from '../../../pipeline/gates/types.ts';
 import type { ReleaseRecord } from '../../../pipeline/release/types.ts';
-import { startFakeServer, type FakeServer } from '../../../pipeline/testing/fakes/http-fake.ts';
+import type { FakeServer } from '../../../pipeline/testing/fakes/http-fake.ts';
+import { startGithubFake, type GithubFake, type GithubFakeOptions } from '../../../pipeline/testing/fakes/github.ts';
 
 export const PEOPLE = { ana: 'U012ABC', raj: 'U034DEF', sam: 'U056GHI', eve: 'U078JKL', gus: 'U090GRP' } as const;
 export const DEPLOY_GROUP = 'S0DEPLOYERS';
@@ -51,8 +52,8 @@ export function gate(gateName: string, status: GateResult['status'], summary: st
 }
 
 /** Brings a fresh release to awaiting_approval the way the runner does: staging passed, a plan, a digest. */
-export async function awaitingApproval(system: ReleaseSystem, opts: { requester?: string; version?: string; digest?: string } = {}): Promise<ReleaseRecord> {
-  const r = await system.createRelease({ to: 'production', ref: 'main', sha: 'abc1234def5678900000000000000000000000000', version: opts.version ?? '1.4.0', requester: { via: 'slack', id: opts.requester ?? PEOPLE.sam } });
+export async function awaitingApproval(system: ReleaseSystem, opts: { requester?: string; version?: string; digest?: string; ref?: string } = {}): Promise<ReleaseRecord> {
+  const r = await system.createRelease({ to: 'production', ref: opts.ref ?? 'main', sha: 'abc1234def5678900000000000000000000000000', version: opts.version ?? '1.4.0', requester: { via: 'slack', id: opts.requester ?? PEOPLE.sam } });
   return system.store.update(r, (x) => {
     for (const s of x.stages.filter((st) => st.env === 'staging')) {
       s.status = 'passed';
@@ -69,32 +70,28 @@ export async function awaitingApproval(system: ReleaseSystem, opts: { requester?
   });
 }
 
-export interface GithubFake extends FakeServer {
+export interface GithubDispatchFake extends FakeServer {
   dispatches(): Array<{ workflow: string; ref: string; inputs: Record<string, string> }>;
   /** Time each dispatch was answered. */
   answeredAt: number[];
+  /** The GitHub fake underneath (contract violations, repos, rate limits). */
+  github: GithubFake;
 }
 
-/** GitHub's `POST /repos/{owner}/{repo}/actions/workflows/{id}/dispatches` → 204, optionally slow. */
-export async function startGithubDispatchFake(opts: { delayMs?: number } = {}): Promise<GithubFake> {
-  const answeredAt: number[] = [];
-  const server = await startFakeServer(async (req, res) => {
-    const m = /^\/repos\/[^/]+\/[^/]+\/actions\/workflows\/([^/]+)\/dispatches$/.exec(req.path);
-    if (req.method !== 'POST' || !m) {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: 'Not Found' }));
-      return;
-    }
-    if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
-    answeredAt.push(Date.now());
-    res.writeHead(204);
-    res.end();
-  });
-  return Object.assign(server, {
-    answeredAt,
-    dispatches: () =>
-      server.requests
-        .filter((r) => r.path.endsWith('/dispatches'))
-        .map((r) => ({ workflow: decodeURIComponent(r.path.split('/')[6] ?? ''), ...(r.body as { ref: string; inputs: Record<string, string> }) })),
-  });
+/**
+ * The GitHub fake (pipeline/testing/fakes/github.ts, GitHub's OpenAPI contract and dispatch rules)
+ * accepting static `tokens`, its dispatches in the shape these tests compare; optionally slow.
+ */
+export async function startGithubDispatchFake(opts: { delayMs?: number; tokens?: string[]; repos?: GithubFakeOptions['repos'] } = {}): Promise<GithubDispatchFake> {
+  const github = await startGithubFake({ tokens: opts.tokens ?? ['ghs_testtoken0000000000000000', 'ghs_bench000000000000000000'], ...(opts.delayMs ? { dispatchDelayMs: opts.delayMs } : {}), ...(opts.repos ? { repos: opts.repos } : {}) });
+  return {
+    url: github.url,
+    requests: github.requests,
+    close: () => github.close(),
+    github,
+    get answeredAt() {
+      return github.dispatches.map((d) => d.answeredAt);
+    },
+    dispatches: () => github.dispatches.map((d) => ({ workflow: d.workflow, ref: d.ref, inputs: d.inputs })),
+  };
 }
