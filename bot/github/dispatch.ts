@@ -28,7 +28,7 @@ export const dispatchErrors = defineErrors({
   SHIPGATE_DISPATCH_SHORT_SHA: {
     message: (d: { ref: string }) => `"${d.ref}" looks like a short commit SHA: GitHub Actions cannot start a workflow on a commit, and a short SHA cannot be checked out reliably`,
     hint: () => 'give the full 40-character commit SHA (git rev-parse <ref>), or a branch or tag name',
-    docs: 'github.md#which-commit-a-release-runs',
+    docs: 'github.md#which-commit-runs',
   },
 });
 
@@ -42,9 +42,14 @@ export async function defaultBranchOf(octokit: Octokit, owner: string, repo: str
     const { data } = await octokit.rest.repos.get({ owner, repo });
     return data.default_branch;
   } catch (err) {
-    const e = err as { status?: number; message?: string };
-    throw dispatchErrors.SHIPGATE_DISPATCH_FAILED({ workflow: 'the workflow', repo: `${owner}/${repo}`, status: e.status ?? 'error', reason: `could not read the default branch: ${e.message ?? String(err)}` }, err);
+    throw asDispatchError(err, 'the workflow', `${owner}/${repo}`, 'could not read the default branch: ');
   }
+}
+
+/** GitHub's answer (or the auth's error, kept as the cause) as SHIPGATE_DISPATCH_FAILED; its hint reads the status. */
+function asDispatchError(err: unknown, workflow: string, repo: string, prefix = ''): Error {
+  const e = err as { status?: number; message?: string };
+  return dispatchErrors.SHIPGATE_DISPATCH_FAILED({ workflow, repo, status: e.status ?? 'error', reason: `${prefix}${e.message ?? String(err)}` }, err);
 }
 
 /**
@@ -72,7 +77,16 @@ export async function dispatchWorkflow(octokit: Octokit, req: DispatchRequest): 
   try {
     await octokit.rest.actions.createWorkflowDispatch({ owner: req.owner, repo: req.repo, workflow_id: req.workflow, ref: req.ref, inputs: req.inputs });
   } catch (err) {
-    const e = err as { status?: number; message?: string };
-    throw dispatchErrors.SHIPGATE_DISPATCH_FAILED({ workflow: req.workflow, repo: `${req.owner}/${req.repo}`, status: e.status ?? 'error', reason: e.message ?? String(err) }, err);
+    throw asDispatchError(err, req.workflow, `${req.owner}/${req.repo}`);
   }
+}
+
+/**
+ * Starts promote.yml for an approved release: on the default branch (GitHub dispatches only on a
+ * branch or tag, and release.ref may be a commit); promote.yml checks out the approved commit
+ * from the store itself. Used by the GitHub app (rule-keeper.ts) and the Slack bot (app.ts).
+ */
+export async function dispatchPromote(octokit: Octokit, req: { owner: string; repo: string; workflow: string; release: string }): Promise<void> {
+  const ref = await defaultBranchOf(octokit, req.owner, req.repo);
+  await dispatchWorkflow(octokit, { owner: req.owner, repo: req.repo, workflow: req.workflow, ref, inputs: { release: req.release } });
 }

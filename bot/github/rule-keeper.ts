@@ -17,7 +17,7 @@ import type { ReleaseRecord } from '../../pipeline/release/types.ts';
 import { redactText } from '../../pipeline/secrets/redact.ts';
 import type { ReleaseNotifier } from '../notify.ts';
 import { approvalForCurrentDigest } from './approval-check.ts';
-import { defaultBranchOf, dispatchWorkflow } from './dispatch.ts';
+import { dispatchPromote } from './dispatch.ts';
 import { approvalComment, failedGates, gatesReport, planReport, rejectionComment } from './evidence.ts';
 import { approvalState } from '../../pipeline/release/approvals.ts';
 import { checkEventOrigin, releaseRepository } from './binding.ts';
@@ -183,8 +183,7 @@ export function createRuleKeeper(deps: RuleKeeperDeps) {
         if (!owner || !repo) throw new Error(`release ${release._id} has repo "${release.repo}", not owner/name; set the bot's GitHub repository`);
         const bound = await bindingOf(db, release._id);
         const { octokit } = await deps.installationClient({ ...(bound ? { installationId: bound.installationId } : {}), owner, repo });
-        // promote.yml runs on the default branch (GitHub dispatches only on a branch or tag; release.ref may be a commit) and checks out the approved commit itself.
-        await dispatchWorkflow(octokit as Octokit, { owner, repo, workflow: deps.promoteWorkflow, ref: await defaultBranchOf(octokit as Octokit, owner, repo), inputs: { release: release._id } });
+        await dispatchPromote(octokit as Octokit, { owner, repo, workflow: deps.promoteWorkflow, release: release._id });
       } catch (err) {
         await forgetDispatch(db, release._id, check.digest);
         throw err;

@@ -13,7 +13,7 @@ import { SLACK_PATHS } from '../http/slack-edge.ts';
 import { registerSecret, redactText } from '../../pipeline/secrets/redact.ts';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
 import { resolveCommit } from '../../pipeline/cli/git.ts';
-import { defaultBranchOf, dispatchWorkflow } from '../github/dispatch.ts';
+import { dispatchPromote } from '../github/dispatch.ts';
 import type { ReleaseRecord } from '../../pipeline/release/types.ts';
 import { registerDeployCommand } from './deploy-command.ts';
 import { registerApprovalActions } from './approval-actions.ts';
@@ -142,8 +142,7 @@ export function createSlackBot(opts: SlackAppOptions): SlackBot {
       ? {
           onApproved: async (release) => {
             const gh = opts.github as GithubAccess;
-            // On the default branch: GitHub dispatches only on a branch or tag (release.ref may be a commit); promote.yml checks out the approved commit.
-            await dispatchWorkflow(gh.octokit, { owner: gh.owner, repo: gh.repo, workflow: system.config.github.promoteWorkflow, ref: await defaultBranchOf(gh.octokit, gh.owner, gh.repo), inputs: { release: release._id } });
+            await dispatchPromote(gh.octokit, { owner: gh.owner, repo: gh.repo, workflow: system.config.github.promoteWorkflow, release: release._id });
           },
         }
       : {}),

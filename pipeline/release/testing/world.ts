@@ -9,7 +9,10 @@ import { stringify } from 'yaml';
 import type { MongoClient } from 'mongodb';
 import { parseConfigText } from '../../config/load.ts';
 import { repoRoot } from '../../mongo/embedded.ts';
-import { quietPort as quietPortBelowEphemeral } from '../../local/ports.ts';
+import { quietPort } from '../../local/ports.ts';
+
+/** Free loopback ports below the ephemeral range (pipeline/local/ports.ts), re-exported for the world's callers. */
+export { quietPort };
 import { mongoUriWithDb } from '../../mongo/connect.ts';
 import { buildReleaseSystem, type ReleaseSystem } from '../factory.ts';
 import { stopAllLocal } from '../../deploy/process.ts';
@@ -104,5 +107,3 @@ export async function createReleaseWorld(opts: WorldOptions): Promise<World> {
   return world;
 }
 
-/** `span` consecutive quiet loopback ports (pipeline/local/ports.ts); kept for the world's callers. */
-export const quietPort = (span: number, taken: Set<number>): Promise<number> => quietPortBelowEphemeral(span, taken);
