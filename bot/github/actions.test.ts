@@ -81,6 +81,39 @@ describe('migrate action, step check (pull request)', () => {
     expect(run.summary).toContain('Shipgate migrations');
     expect(run.log).toMatch(/::warning [^\n]*file=app\/migrations\/0004-drop-tags.ts,line=2,endLine=2::drops a collection/);
   });
+
+  it('57 findings: 10 errors and 10 warnings inline (what GitHub shows per step), the rest in the job summary, all 57 on the check run', async () => {
+    const added: string[] = [];
+    for (let i = 5; i < 17; i++) added.push(`${String(i).padStart(4, '0')}-no-up-${i}.ts`);
+    for (const name of added) await writeFile(join(repo, 'app/migrations', name), `export const description = 'forgot the body';\n`);
+    const drops: string[] = [];
+    for (let i = 17; i < 61; i++) drops.push(`${String(i).padStart(4, '0')}-drop-${i}.ts`);
+    for (const name of drops) await writeFile(join(repo, 'app/migrations', name), `export async function up(db) {\n  await db.collection('c${name.slice(0, 4)}').drop();\n}\n`);
+    try {
+      const run = await runActionProcess(bundles, 'migrate', {
+        inputs: { step: 'check', 'base-ref': 'main', 'github-token': TOKEN },
+        env: workflowEnv({ GITHUB_WORKSPACE: repo, GITHUB_EVENT_PATH: join(repo, 'event.json') }),
+        cwd: repo,
+      });
+      expect(run.outputs.conclusion).toBe('failure');
+      const errors = run.log.split('\n').filter((l) => l.startsWith('::error '));
+      const warnings = run.log.split('\n').filter((l) => l.startsWith('::warning ') && l.includes('file='));
+      expect(errors).toHaveLength(10);
+      expect(warnings).toHaveLength(10);
+      // Errors come first in importance; the 12 no-up files are all errors.
+      expect(errors.every((l) => l.includes('does not export an up'))).toBe(true);
+      expect(run.summary).toContain('### 37 more findings not annotated inline');
+      expect(run.summary).toContain('GitHub shows at most 10 error and 10 warning annotations per step');
+      expect(run.summary).toContain('(2 errors, 35 warnings)');
+      for (const name of [...added.slice(10), ...drops.slice(10)]) expect(run.summary).toContain(`app/migrations/${name}`);
+      const posted = fake.checkRuns.at(-1)!.body as { output: { annotations: Array<{ path: string; annotation_level: string }> } };
+      expect(posted.output.annotations).toHaveLength(57);
+      expect(new Set(posted.output.annotations.map((a) => a.path)).size).toBe(57);
+      expect(posted.output.annotations.slice(0, 12).every((a) => a.annotation_level === 'failure')).toBe(true);
+    } finally {
+      for (const name of [...added, ...drops]) await rm(join(repo, 'app/migrations', name), { force: true });
+    }
+  });
 });
 
 describe('nightly-report action', () => {

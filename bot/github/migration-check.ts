@@ -78,7 +78,7 @@ export function buildMigrationCheck(input: MigrationCheckInput): MigrationCheck 
   const parts = [renderLintMarkdown(input.lint)];
   if (input.plan) parts.push(renderPlanMarkdown(input.plan));
   if (input.planNote) parts.push(`### Migration plan\n\n${input.planNote}`);
-  const annotations = input.lint.findings.slice(0, 50).map((f): CheckAnnotation => {
+  const annotations = [...input.lint.findings].sort((a, b) => rank(a) - rank(b)).map((f): CheckAnnotation => {
     const line = lineOf(f, input.sources[f.file]);
     return {
       path: `${input.dir.replace(/\/$/, '')}/${f.file}`, start_line: line, end_line: line,
@@ -88,4 +88,46 @@ export function buildMigrationCheck(input: MigrationCheckInput): MigrationCheck 
     };
   });
   return { conclusion, title, summary: parts.join('\n\n'), annotations };
+}
+
+/** Most important first: errors, then data that cannot come back, then the rest (stable within). */
+function rank(f: LintFinding): number {
+  if (f.severity === 'error') return 0;
+  if (f.rule === 'irreversible') return 1;
+  if (f.rule === 'destructive') return /database|collection|without a filter/.test(f.message) ? 2 : 3;
+  return 4;
+}
+
+/**
+ * GitHub shows at most 10 error and 10 warning annotations made by workflow commands
+ * (`core.error`/`core.warning`) per step, and drops the rest without a word. The check run takes
+ * 50 annotations a request (more are added by updating it: GitHub appends them).
+ */
+export const STEP_ANNOTATION_LIMIT = 10;
+export const CHECK_RUN_ANNOTATIONS_PER_REQUEST = 50;
+
+/** The annotations a step can show inline (the first 10 of each level, already in order of importance), and the rest. */
+export function splitStepAnnotations(annotations: readonly CheckAnnotation[]): { inline: CheckAnnotation[]; rest: CheckAnnotation[] } {
+  const seen = { notice: 0, warning: 0, failure: 0 };
+  const inline: CheckAnnotation[] = [];
+  const rest: CheckAnnotation[] = [];
+  for (const a of annotations) (seen[a.annotation_level]++ < STEP_ANNOTATION_LIMIT ? inline : rest).push(a);
+  return { inline, rest };
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+
+/** The job-summary section for the annotations a step could not show inline (empty when none). */
+export function renderAnnotationOverflow(rest: readonly CheckAnnotation[]): string {
+  if (rest.length === 0) return '';
+  const errors = rest.filter((a) => a.annotation_level === 'failure').length;
+  return [
+    `### ${rest.length} more finding${rest.length === 1 ? '' : 's'} not annotated inline`,
+    '',
+    `GitHub shows at most ${STEP_ANNOTATION_LIMIT} error and ${STEP_ANNOTATION_LIMIT} warning annotations per step; the most important are annotated above, these are the rest (${errors} error${errors === 1 ? '' : 's'}, ${rest.length - errors} warning${rest.length - errors === 1 ? '' : 's'}). The check run, when it could be published, carries all of them.`,
+    '',
+    '| File | Line | Level | Finding |',
+    '|---|---|---|---|',
+    ...rest.map((a) => `| \`${cell(a.path)}\` | ${a.start_line} | ${a.annotation_level === 'failure' ? 'error' : a.annotation_level} | ${cell(a.title)}: ${cell(a.message)} |`),
+  ].join('\n');
 }

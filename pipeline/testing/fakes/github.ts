@@ -8,7 +8,8 @@
  *   (optional `repositories` / `permissions` narrowing; answers `{ token, expires_at }`, a token
  *   that expires after an hour and reaches only its installation's repositories);
  *   tokens the fake did not issue, expired or outside their repositories get 401 "Bad credentials";
- * - check runs: `POST /repos/{o}/{r}/check-runs`, `PATCH …/check-runs/{id}` (≤ 50 annotations a request);
+ * - check runs: `POST /repos/{o}/{r}/check-runs`, `PATCH …/check-runs/{id}` (≤ 50 annotations a request;
+ *   an update's annotations are appended, as GitHub does);
  * - deployment protection rules: `POST /repos/{o}/{r}/actions/runs/{run_id}/deployment_protection_rule`
  *   (`environment_name`, optional `state` approved|rejected, `comment`; without state a status report
  *   of ≤ 1024 chars, ≤ 10 per run); `GET /repos/{o}/{r}/actions/runs/{run_id}`;
@@ -349,7 +350,10 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
       if (problem) return violate(req, res, 422, problem);
       const run = checkRuns.find((c) => c.id === Number(m![3]));
       if (!run) return error(res, 404, 'Not Found');
-      run.body = { ...run.body, ...body };
+      // GitHub appends an update's annotations to those the run already has ("Update a check run").
+      const before = (run.body.output as { annotations?: unknown[] } | undefined)?.annotations ?? [];
+      const output = body.output as { annotations?: unknown[] } | undefined;
+      run.body = { ...run.body, ...body, ...(output ? { output: { ...output, annotations: [...before, ...(output.annotations ?? [])] } } : {}) };
       return sendJson(res, 200, { id: run.id, ...run.body });
     }
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(path)) && method === 'POST') {
