@@ -80,7 +80,9 @@ const dns = z.discriminatedUnion('provider', [
     ttl: z
       .number()
       .int()
-      .refine((n) => n === 1 || (n >= 60 && n <= 86400), { error: withHint('must be 1 (automatic) or 60–86400 seconds', 'Cloudflare accepts ttl 1 or 60..86400') })
+      .refine((n) => n === 1 || (n >= 30 && n <= 86400), {
+        error: withHint('must be 1 (automatic) or 30–86400 seconds', 'Cloudflare accepts ttl 1 or 60..86400, and from 30 on Enterprise zones only'),
+      })
       .optional(),
   }),
 ]);

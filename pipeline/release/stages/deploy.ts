@@ -70,12 +70,12 @@ export function cutoverStages(rt: EnvironmentRuntime, wiring: StageWiring, audit
   if (!dns) return [];
   const cutover: StageSpec = {
     env: rt.name, name: 'cutover', writes: true, rerunnable: true,
-    run: ({ release }) =>
+    run: ({ release, signal, progress }) =>
       runGuarded('cutover', async (): Promise<Outcome> => {
         const url = release.deployments[rt.name]?.url;
         if (!url) throw new Error(`no deployment recorded for ${rt.name}`);
         const target = dns.targetFor(url);
-        const { previous } = await dns.provider.switch(dns.host, target);
+        const { previous } = await dns.provider.switch(dns.host, target, { signal, progress });
         await audit.append({ type: 'dns.cutover', release: release._id, env: rt.name, data: { host: dns.host, from: previous, to: target } });
         return {
           status: 'passed',
@@ -92,21 +92,23 @@ export function cutoverStages(rt: EnvironmentRuntime, wiring: StageWiring, audit
       if (!gate) return { gate: 'verify-public', status: 'error', summary: 'no health gate configured to verify the public host', details: '', metrics: {}, startedAt: new Date().toISOString(), durationMs: 0 };
       const result = await gate.run({ url: dns.publicUrl, version: release.version, signal, progress: (e) => progress(e.message) });
       if (result.status === 'passed') return { ...result, gate: 'verify-public', summary: `${dns.publicUrl} serves ${release.version}: ${result.summary}` };
-      return switchBack(rt, release, audit, { ...result, gate: 'verify-public' });
+      return switchBack(rt, release, audit, { ...result, gate: 'verify-public' }, progress);
     },
   };
   return [cutover, verify];
 }
 
 /** After a failed public check: point the host back where it was, and say so. */
-async function switchBack(rt: EnvironmentRuntime, release: ReleaseRecord, audit: AuditLog, failed: GateResult): Promise<GateResult> {
+async function switchBack(rt: EnvironmentRuntime, release: ReleaseRecord, audit: AuditLog, failed: GateResult, progress: (message: string) => void): Promise<GateResult> {
   const dns = rt.dns!;
   const previousUrl = release.deployments[rt.name]?.previousUrl;
   if (!previousUrl) {
     return { ...failed, summary: `${failed.summary}; no previous deployment to switch back to` };
   }
   const back = dns.targetFor(previousUrl);
-  await dns.provider.switch(dns.host, back);
+  // No abort signal: giving up half-way here leaves the public host on the failed version; the
+  // provider keeps retrying rate limits until its own bound, reporting each wait.
+  await dns.provider.switch(dns.host, back, { progress });
   await audit.append({ type: 'dns.rollback', release: release._id, env: rt.name, data: { host: dns.host, to: back, reason: failed.summary } });
   const breaking = release.targetPlan?.breaking ?? [];
   return {
