@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createRailwayProvider, railwayState, type RailwayProviderOptions } from './railway.ts';
 import { startRailwayFake, type RailwayFake, type RailwayTokenKind } from '../testing/fakes/railway.ts';
 import { isShipgateError, presentError } from '../errors.ts';
@@ -13,9 +13,30 @@ const SVC_BLUE = '5e1d2c3b-4a59-4687-9abc-0d1e2f3a4b02';
 const SVC_GREEN = '5e1d2c3b-4a59-4687-9abc-0d1e2f3a4b03';
 const ENV_PROD = 'e0e1e2e3-a4b5-4c6d-8e7f-0a1b2c3d4e01';
 const fakes: RailwayFake[] = [];
+const started: RailwayFake[] = [];
 afterEach(async () => {
+  started.push(...fakes);
   await Promise.all(fakes.splice(0).map((f) => f.close()));
 });
+afterAll(() => {
+  // Every operation Shipgate sent is inside Railway's schema (tests that provoke violations take them out).
+  expect(started.flatMap((f) => f.violations)).toEqual([]);
+});
+
+/** A virtual clock: sleeping advances time at once, so hour-long Retry-Afters take no real time. */
+function virtualClock() {
+  let t = Date.parse('2026-12-05T10:00:00Z');
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => t,
+    sleep: async (ms: number) => {
+      slept.push(ms);
+      t += ms;
+      await Promise.resolve();
+    },
+  };
+}
 
 async function setup(kind: RailwayTokenKind = 'account', over: Partial<RailwayProviderOptions> = {}, fakeToken = TOKEN) {
   const fake = await startRailwayFake({ token: fakeToken, tokenKind: kind, projectTokenScope: { projectId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c01', environmentId: ENV_PROD } });
@@ -154,13 +175,59 @@ describe('railway provider against the loopback fake', () => {
     expect(fake.requests.filter((r) => r.path === '/graphql/v2')).toHaveLength(2 + 3);
   });
 
-  it('caps a long Retry-After at maxRetryAfterMs instead of hanging', async () => {
-    const { fake, provider } = await setup('account', { maxRetryAfterMs: 50 });
-    fake.rateLimitNext(1, 3600);
-    fake.scriptNextDeploys({ statuses: ['SUCCESS'] });
-    const d = await provider.deploy(request([]));
-    expect(d.id).toMatch(/^dep-/);
-    expect(fake.requests[0]?.path).toBe('/graphql/v2');
+  it('waits out a Retry-After longer than a minute (the old cap) while the deploy deadline allows, saying so (finding 10)', async () => {
+    const clock = virtualClock();
+    const { fake, provider } = await setup('account', { clock, timeoutMs: 15 * 60_000 });
+    fake.scriptNextDeploys({ statuses: ['BUILDING', 'BUILDING', 'SUCCESS'] });
+    const progress: string[] = [];
+    let limitedOnce = false;
+    const d = await provider.deploy(request(progress, {
+      progress: (m) => {
+        progress.push(m);
+        if (m.endsWith('BUILDING') && !limitedOnce) {
+          limitedOnce = true;
+          fake.rateLimitNext(1, 600);
+        }
+      },
+    }));
+    expect(d.data.status).toBe('SUCCESS');
+    expect(fake.limited).toBe(1);
+    expect(clock.slept).toContain(600_000);
+    expect(progress.join('\n')).toMatch(/rate-limited on deployment .*waiting 600 s until 10:1\d:\d\d UTC \(deadline 10:15:00 UTC\); a deployment already started keeps running/);
+  });
+
+  it('polls with backoff: a 15-minute BUILDING costs a bounded number of requests, not one per 3 s (finding 10)', async () => {
+    const clock = virtualClock();
+    const { fake, provider } = await setup('account', { clock, pollIntervalMs: 3000, timeoutMs: 15 * 60_000 });
+    fake.scriptNextDeploys({ statuses: ['BUILDING'] });
+    const err = await caught(provider.deploy(request([])));
+    expect(err.code).toBe('SHIPGATE_RAILWAY_DEPLOY_TIMEOUT');
+    const reads = fake.calls('deployment').length;
+    // 3 s growing by half to 30 s: about 38 reads in 15 minutes (every 3 s would be 300).
+    expect(reads).toBeLessThanOrEqual(45);
+    expect(Math.max(...clock.slept)).toBe(30_000);
+  });
+
+  it('stops at the request budget with an error saying the deployment may still be running (finding 10)', async () => {
+    const clock = virtualClock();
+    const { fake, provider } = await setup('account', { clock, requestBudget: 10, timeoutMs: 60 * 60_000 });
+    fake.scriptNextDeploys({ statuses: ['BUILDING'] });
+    const err = await caught(provider.deploy(request([])));
+    expect(err.code).toBe('SHIPGATE_RAILWAY_STILL_RUNNING');
+    expect(fake.requests).toHaveLength(10);
+    expect(err.message).toMatch(/last seen BUILDING\): this release spent its Railway request budget \(10 requests/);
+    expect(presentError(err)).toContain('railway deployment list');
+  });
+
+  it('past the deadline, a rate limit ends with "may still be running" and how to check, not a failed deploy (finding 10)', async () => {
+    const clock = virtualClock();
+    const { fake, provider } = await setup('account', { clock, timeoutMs: 15 * 60_000 });
+    fake.scriptNextDeploys({ statuses: ['BUILDING'] });
+    const err = await caught(provider.deploy(request([], { progress: (m) => { if (m.endsWith('BUILDING')) fake.rateLimitNext(100, 3600); } })));
+    expect(err.code).toBe('SHIPGATE_RAILWAY_STILL_RUNNING');
+    expect(err.message).toMatch(/^stopped watching Railway deployment dep-\d+ \(last seen BUILDING\): Railway rate-limited the status reads \(Retry-After 3600 s\) past the deploy deadline \(15m\); the deployment may still be running on Railway$/);
+    expect(presentError(err)).toContain('Railway dashboard');
+    expect(fake.limited).toBe(1); // an hour's wait that cannot fit is not retried in a loop
   });
 
   it('reads Retry-After as seconds or as an HTTP date', () => {
@@ -170,15 +237,6 @@ describe('railway provider against the loopback fake', () => {
     expect(parseRetryAfter('Mon, 30 Nov 2026 08:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter(null, now)).toBeNull();
     expect(parseRetryAfter('soon', now)).toBeNull();
-  });
-
-  it('gives up after the bounded number of 429s', async () => {
-    const { fake, provider } = await setup('account', { maxRateLimitRetries: 2 });
-    fake.rateLimitNext(10, 0);
-    const err = await caught(provider.deploy(request([])));
-    expect(err.code).toBe('SHIPGATE_RAILWAY_RATE_LIMITED');
-    expect(err.message).toContain('3 times');
-    expect(fake.requests).toHaveLength(3);
   });
 
   it('surfaces a GraphQL error message', async () => {
@@ -216,7 +274,7 @@ describe('railway provider against the loopback fake', () => {
     fake.seedDeployment({ id: 'dep-crashed', serviceId: SVC_API, environmentId: ENV_PROD, status: 'CRASHED' });
     const d = await provider.deploy(request([]));
     expect(d.data.previousDeploymentId).toBe('dep-live');
-    expect(fake.calls('deployments')).toEqual([{ input: { serviceId: SVC_API, environmentId: ENV_PROD, status: { in: ['SUCCESS'] } }, first: 20 }]);
+    expect(fake.calls('deployments')).toEqual([{ input: { serviceId: SVC_API, environmentId: ENV_PROD, status: { in: ['SUCCESS', 'REMOVED'] } }, first: 20 }]);
   });
 
   it('picks the newest SUCCESS by createdAt, whatever order Railway lists deployments in', async () => {
@@ -230,6 +288,45 @@ describe('railway provider against the loopback fake', () => {
     expect(d.data.previousDeploymentId).toBe('dep-live');
   });
 
+  it('if replaced deployments turn REMOVED, the fallback after a crash picks the newest REMOVED that can roll back (finding 14)', async () => {
+    const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'account', replacedBecome: 'REMOVED', deploymentsOrder: 'oldest-first' });
+    fakes.push(fake);
+    const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'account', serviceId: SVC_API, environmentId: ENV_PROD, pollIntervalMs: 20 });
+    fake.seedDeployment({ id: 'dep-ancient', serviceId: SVC_API, environmentId: ENV_PROD, status: 'REMOVED', canRollback: false });
+    fake.seedDeployment({ id: 'dep-old', serviceId: SVC_API, environmentId: ENV_PROD, status: 'SUCCESS' });
+    const first = await provider.deploy(request([]));
+    expect(first.data.previousDeploymentId).toBe('dep-old');
+    expect(fake.deployments.get('dep-old')!.statuses).toEqual(['REMOVED']); // replaced by the first release
+    const live = fake.deployments.get(first.id)!;
+    live.statuses = ['CRASHED']; // …which then crashed at runtime: no SUCCESS deployment is left
+    live.step = 0;
+    const second = await provider.deploy(request([]));
+    expect(second.data.previousDeploymentId).toBe('dep-old');
+    await provider.rollback!(second);
+    expect(fake.calls('deploymentRollback')).toEqual([{ id: 'dep-old' }]);
+  });
+
+  it('if replaced deployments turn REMOVED, rolling back to the one live before the release still works (finding 14)', async () => {
+    const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'account', replacedBecome: 'REMOVED' });
+    fakes.push(fake);
+    const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'account', serviceId: SVC_API, environmentId: ENV_PROD, pollIntervalMs: 20 });
+    fake.seedDeployment({ id: 'dep-live', serviceId: SVC_API, environmentId: ENV_PROD, status: 'SUCCESS' });
+    const d = await provider.deploy(request([]));
+    expect(d.data.previousDeploymentId).toBe('dep-live');
+    expect(fake.deployments.get('dep-live')!.statuses).toEqual(['REMOVED']);
+    await provider.rollback!(d);
+    expect(fake.calls('deploymentRollback')).toEqual([{ id: 'dep-live' }]);
+  });
+
+  it('prefers a deployment that can roll back over a newer one that cannot (finding 14)', async () => {
+    const { fake, provider } = await setup();
+    fake.seedDeployment({ id: 'dep-rollbackable', serviceId: SVC_API, environmentId: ENV_PROD, status: 'REMOVED', canRollback: true });
+    fake.seedDeployment({ id: 'dep-expired', serviceId: SVC_API, environmentId: ENV_PROD, status: 'SUCCESS', canRollback: false });
+    fake.seedDeployment({ id: 'dep-crashed', serviceId: SVC_API, environmentId: ENV_PROD, status: 'CRASHED' });
+    const d = await provider.deploy(request([]));
+    expect(d.data.previousDeploymentId).toBe('dep-rollbackable');
+  });
+
   it('refuses to roll back without a recorded previous deployment', async () => {
     const { fake, provider } = await setup();
     fake.seedDeployment({ id: 'dep-crashed', serviceId: SVC_API, environmentId: ENV_PROD, status: 'CRASHED' });
@@ -238,6 +335,15 @@ describe('railway provider against the loopback fake', () => {
     const err = await caught(provider.rollback!(d));
     expect(err.code).toBe('SHIPGATE_RAILWAY_NO_PREVIOUS');
     expect(fake.calls('deploymentRollback')).toEqual([]);
+  });
+
+  it('status() of a deployment Railway does not know is unknown: deployment(id) is non-null, "not found" is a GraphQL error (finding 13)', async () => {
+    const { fake, provider } = await setup();
+    const d = await provider.deploy(request([]));
+    fake.deployments.delete(d.id);
+    expect(await provider.status(d)).toEqual({ state: 'unknown', detail: `deployment ${d.id} not found on Railway (Deployment not found)` });
+    fake.failNext('Internal server error');
+    expect((await caught(provider.status(d))).code).toBe('SHIPGATE_RAILWAY_GRAPHQL');
   });
 
   it('reports status from Railway', async () => {
@@ -403,7 +509,9 @@ describe('railway services and environment by name or id (projectId)', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
       body: JSON.stringify({ query: 'query Q($id: String!) { deployment(id: $id) { id status domain } }', variables: { id: 'x' } }),
     });
-    expect(await res.json()).toMatchObject({ errors: [{ message: 'Cannot query field "domain" on type "Deployment".' }] });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ errors: [{ message: expect.stringMatching(/^Cannot query field "domain" on type "Deployment"\./), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
+    expect(fake.violations.splice(0)).toEqual([{ operation: 'Q', messages: [expect.stringContaining('Cannot query field "domain"')] }]);
   });
 });
 

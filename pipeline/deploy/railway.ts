@@ -4,17 +4,21 @@
  * for rollback when it is SUCCESS), `serviceInstanceDeployV2(serviceId, environmentId,
  * commitSha)` → deployment id, then poll `deployment(id)` until SUCCESS or a failure status,
  * reporting each status change. Blue/green slots map to one Railway service each.
+ * Railway's API quota is per hour (100 Free, 1000 Hobby, 10000 Pro), so polling backs off from
+ * `pollIntervalMs` (3 s) by half again each unchanged read up to `maxPollIntervalMs` (30 s), stops
+ * at `requestBudget` requests for the whole provider (one release), and a 429 is waited out until
+ * the deploy deadline: Shipgate never reports a deploy as failed while Railway may still be running it.
  * Services and the environment are Railway ids, or names when `projectId` is given: then one
  * `project(id)` read (before the first deploy) resolves the names and checks that every id is in
  * that project (railway-ids.ts). Without projectId every one of them must be an id.
  */
 import { z } from 'zod';
 import { formatDuration } from '../config/duration.ts';
+import { defineErrors, isShipgateError } from '../errors.ts';
 import { registerSecret } from '../secrets/redact.ts';
 import { deployErrors } from './errors.ts';
-import { railwayGql, type RailwayTransport } from './railway-gql.ts';
+import { railwayGql, realClock, type RailwayClock, type RailwayOperation, type RailwayTransport } from './railway-gql.ts';
 import { isRailwayId, railwayIdErrors, resolveRailwayRef, type RailwayNamed, type RailwayProjectView } from './railway-ids.ts';
-import { sleep } from './remote-wait.ts';
 import type { DeployProvider, DeployRequest, Deployment, DeploymentState } from './types.ts';
 
 const optionsSchema = z.object({
@@ -27,14 +31,30 @@ const optionsSchema = z.object({
   environmentId: z.string().min(1),
   slotServices: z.record(z.string(), z.string().min(1)).optional(),
   projectId: z.string().refine(isRailwayId, 'must be a Railway project id (a UUID: project → Settings → General, or `railway status --json`)').optional(),
+  /** First wait between two status reads; each read that sees no change waits half again as long, up to maxPollIntervalMs. */
   pollIntervalMs: z.number().int().positive().default(3000),
+  maxPollIntervalMs: z.number().int().positive().default(30_000),
+  /** Deploy deadline: status polling and rate-limit waits end there. */
   timeoutMs: z.number().int().positive().default(15 * 60_000),
   requestTimeoutMs: z.number().int().positive().default(30_000),
-  maxRateLimitRetries: z.number().int().min(0).default(5),
-  maxRetryAfterMs: z.number().int().positive().default(60_000),
+  /** Requests this provider (one release) may spend on status polling: a quarter of Hobby's 1000 an hour. */
+  requestBudget: z.number().int().positive().default(250),
+  /** The wait after a 429 that has no Retry-After. */
+  defaultRetryAfterMs: z.number().int().positive().default(60_000),
 });
 
-export type RailwayProviderOptions = z.input<typeof optionsSchema> & { fetch?: typeof globalThis.fetch };
+export type RailwayProviderOptions = z.input<typeof optionsSchema> & { fetch?: typeof globalThis.fetch; clock?: RailwayClock };
+
+export const railwayPollErrors = defineErrors({
+  SHIPGATE_RAILWAY_STILL_RUNNING: {
+    message: (d: { deploymentId: string; status: string; why: string }) =>
+      `stopped watching Railway deployment ${d.deploymentId} (last seen ${d.status}): ${d.why}; the deployment may still be running on Railway`,
+    hint: (d: { deploymentId: string }) =>
+      `check it before retrying: Railway dashboard → service → Deployments (deployment ${d.deploymentId}), or \`railway deployment list\` / \`railway status\` in a folder linked to the project; ` +
+      'polling backs off to 30 s and a release spends at most requestBudget requests (Railway allows 100/h on Free, 1000/h on Hobby)',
+    docs: 'providers.md#railway-limits',
+  },
+});
 
 export const RAILWAY_FAILED = ['CRASHED', 'FAILED', 'REMOVED', 'SKIPPED'] as const;
 
@@ -53,26 +73,7 @@ export function railwayState(status: string): DeploymentState {
   }
 }
 
-const Q_INSTANCE = `query ShipgateServiceInstance($serviceId: String!, $environmentId: String!) {
-  serviceInstance(serviceId: $serviceId, environmentId: $environmentId) { latestDeployment { id status } }
-}`;
-const M_DEPLOY = `mutation ShipgateDeploy($serviceId: String!, $environmentId: String!, $commitSha: String) {
-  serviceInstanceDeployV2(serviceId: $serviceId, environmentId: $environmentId, commitSha: $commitSha)
-}`;
-const Q_DEPLOYMENT = `query ShipgateDeployment($id: String!) {
-  deployment(id: $id) { id status url staticUrl canRollback }
-}`;
-const Q_DEPLOYMENTS = `query ShipgateDeployments($input: DeploymentListInput!, $first: Int) {
-  deployments(input: $input, first: $first) { edges { node { id status createdAt } } }
-}`;
-const Q_PROJECT = `query ShipgateProject($id: String!) {
-  project(id: $id) { id services { edges { node { id name } } } environments { edges { node { id name } } } }
-}`;
-const Q_PROJECT_TOKEN = `query ShipgateProjectToken { projectToken { projectId environmentId } }`;
-const M_ROLLBACK = `mutation ShipgateRollback($id: String!) { deploymentRollback(id: $id) }`;
-const M_STOP = `mutation ShipgateStop($id: String!) { deploymentStop(id: $id) }`;
-
-interface RailwayDeploymentView { id: string; status: string; url: string | null; staticUrl: string | null; canRollback?: boolean }
+interface RailwayDeploymentView { id: string; status: string; url: string | null; staticUrl: string | null; canRollback: boolean }
 
 function httpsUrl(d: RailwayDeploymentView): string | null {
   const raw = d.staticUrl || d.url;
@@ -105,12 +106,15 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
     token: o.token,
     tokenKind: o.tokenKind,
     fetch: options.fetch ?? globalThis.fetch,
+    clock: options.clock ?? realClock,
     requestTimeoutMs: o.requestTimeoutMs,
-    maxRateLimitRetries: o.maxRateLimitRetries,
-    maxRetryAfterMs: o.maxRetryAfterMs,
+    defaultRetryAfterMs: o.defaultRetryAfterMs,
+    sent: { count: 0 },
   };
-  const gql = <T>(operation: string, query: string, variables: Record<string, unknown>, signal?: AbortSignal) =>
-    railwayGql<T>(transport, { operation, query, variables, signal });
+  const clock = transport.clock;
+  /** One operation; rate-limit waits end at `deadline` (default: the deploy timeout from now). */
+  const gql = <T>(operation: RailwayOperation, variables: Record<string, unknown>, at: { signal?: AbortSignal | undefined; deadline?: number; progress?: ((l: string) => void) | undefined } = {}) =>
+    railwayGql<T>(transport, { operation, variables, signal: at.signal, progress: at.progress, deadline: at.deadline ?? clock.now() + o.timeoutMs });
 
   /** The configured value (id or name) of the slot's service; unknown slots are refused before any API call. */
   const serviceRefFor = (slot: string | undefined): { key: string; value: string } => {
@@ -124,7 +128,7 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
   let project: Promise<RailwayProjectView> | undefined;
   const readProject = (projectId: string, signal?: AbortSignal): Promise<RailwayProjectView> => {
     project ??= gql<{ project: { services: { edges: Array<{ node: RailwayNamed }> }; environments: { edges: Array<{ node: RailwayNamed }> } } }>(
-      'project', Q_PROJECT, { id: projectId }, signal,
+      'project', { id: projectId }, { signal },
     ).then(
       (d) => ({ services: d.project.services.edges.map((e) => e.node), environments: d.project.environments.edges.map((e) => e.node) }),
       (err: unknown) => {
@@ -138,7 +142,7 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
   /** What a project token is scoped to, read once (a failed read is retried by the next deploy). */
   let tokenScope: Promise<{ projectId: string; environmentId: string }> | undefined;
   const readTokenScope = (signal?: AbortSignal) => {
-    tokenScope ??= gql<{ projectToken: { projectId: string; environmentId: string } }>('projectToken', Q_PROJECT_TOKEN, {}, signal).then(
+    tokenScope ??= gql<{ projectToken: { projectId: string; environmentId: string } }>('projectToken', {}, { signal }).then(
       (d) => d.projectToken,
       (err: unknown) => {
         tokenScope = undefined;
@@ -177,43 +181,58 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
     return ids;
   }
 
-  const readDeployment = async (id: string, signal?: AbortSignal) =>
-    (await gql<{ deployment: RailwayDeploymentView | null }>('deployment', Q_DEPLOYMENT, { id }, signal)).deployment;
+  /** `deployment(id)` is non-null in Railway's schema: an unknown id is a GraphQL error, never null. */
+  const readDeployment = async (id: string, at: { signal?: AbortSignal | undefined; deadline?: number; progress?: ((l: string) => void) | undefined } = {}) =>
+    (await gql<{ deployment: RailwayDeploymentView }>('deployment', { id }, at)).deployment;
 
-  async function waitForTerminal(id: string, serviceId: string, req: DeployRequest): Promise<RailwayDeploymentView> {
-    const deadline = Date.now() + o.timeoutMs;
+  async function waitForTerminal(id: string, serviceId: string, req: DeployRequest, deadline: number): Promise<RailwayDeploymentView> {
     let last = '';
+    let interval = o.pollIntervalMs;
+    const stillRunning = (why: string) => railwayPollErrors.SHIPGATE_RAILWAY_STILL_RUNNING({ deploymentId: id, status: last || 'not read yet', why });
     for (;;) {
-      const d = await readDeployment(id, req.signal);
-      if (!d) throw deployErrors.SHIPGATE_RAILWAY_GRAPHQL({ operation: 'deployment', messages: [`deployment ${id} not found`] });
+      if (transport.sent.count >= o.requestBudget)
+        throw stillRunning(`this release spent its Railway request budget (${o.requestBudget} requests, option requestBudget)`);
+      let d: RailwayDeploymentView;
+      try {
+        d = await readDeployment(id, { signal: req.signal, deadline, progress: req.progress });
+      } catch (err) {
+        if (isShipgateError(err) && err.code === 'SHIPGATE_RAILWAY_RATE_LIMITED') {
+          const after = (err.details as { retryAfterS: number | null }).retryAfterS;
+          throw stillRunning(`Railway rate-limited the status reads (Retry-After ${after ?? '?'} s) past the deploy deadline (${formatDuration(o.timeoutMs)})`);
+        }
+        throw err;
+      }
       if (d.status !== last) {
         req.progress?.(`railway: deployment ${id} ${last ? `${last} → ` : ''}${d.status}`);
         last = d.status;
+        interval = o.pollIntervalMs;
       }
       if (d.status === 'SUCCESS') return d;
       if ((RAILWAY_FAILED as readonly string[]).includes(d.status))
         throw deployErrors.SHIPGATE_RAILWAY_DEPLOY_FAILED({ deploymentId: id, status: d.status, serviceId });
-      const left = deadline - Date.now();
+      const left = deadline - clock.now();
       if (left <= 0) throw deployErrors.SHIPGATE_RAILWAY_DEPLOY_TIMEOUT({ deploymentId: id, status: d.status, timeout: formatDuration(o.timeoutMs) });
       try {
-        await sleep(Math.min(o.pollIntervalMs, left), req.signal);
+        await clock.sleep(Math.min(interval, left), req.signal);
       } catch {
         throw deployErrors.SHIPGATE_REMOTE_DEPLOY_ABORTED({ provider: 'railway', what: `waiting for deployment ${id} (${d.status})` });
       }
+      interval = Math.min(Math.round(interval * 1.5), o.maxPollIntervalMs);
     }
   }
 
   /**
-   * When the latest deployment is not SUCCESS (a crashed attempt), the live one is the newest SUCCESS
-   * before it. Railway documents no order for `deployments`, so only SUCCESS ones are asked for and
-   * the newest is picked by `createdAt`.
+   * When the latest deployment is not SUCCESS (a crashed attempt), the rollback target is an earlier
+   * deployment Railway can roll back to. Whether a deployment replaced by a newer one stays SUCCESS
+   * or turns REMOVED is not documented (issue 12, finding 14), so both are asked for; Railway
+   * documents no order for `deployments` either. Preferred: `canRollback`, then the newest by `createdAt`.
    */
-  async function lastSuccessful(serviceId: string, environmentId: string, signal?: AbortSignal): Promise<string | null> {
-    const list = await gql<{ deployments: { edges: Array<{ node: { id: string; status: string; createdAt: string } }> } }>(
-      'deployments', Q_DEPLOYMENTS, { input: { serviceId, environmentId, status: { in: ['SUCCESS'] } }, first: 20 }, signal,
+  async function rollbackTarget(serviceId: string, environmentId: string, at: { signal?: AbortSignal | undefined; deadline: number }): Promise<string | null> {
+    const list = await gql<{ deployments: { edges: Array<{ node: { id: string; status: string; createdAt: string; canRollback: boolean } }> } }>(
+      'deployments', { input: { serviceId, environmentId, status: { in: ['SUCCESS', 'REMOVED'] } }, first: 20 }, at,
     );
-    const ok = list.deployments.edges.map((e) => e.node).filter((n) => n.status === 'SUCCESS');
-    ok.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+    const ok = list.deployments.edges.map((e) => e.node).filter((n) => n.status === 'SUCCESS' || n.status === 'REMOVED');
+    ok.sort((a, b) => Number(b.canRollback) - Number(a.canRollback) || Date.parse(b.createdAt) - Date.parse(a.createdAt));
     return ok[0]?.id ?? null;
   }
 
@@ -222,21 +241,24 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
 
     async deploy(req) {
       const startedAt = new Date().toISOString();
+      const deadline = clock.now() + o.timeoutMs;
+      const at = { signal: req.signal, deadline, progress: req.progress };
       const { serviceId, environmentId } = await idsFor(req.slot, req.signal);
-      const before = await gql<{ serviceInstance: { latestDeployment: { id: string; status: string } | null } | null }>(
-        'serviceInstance', Q_INSTANCE, { serviceId, environmentId }, req.signal,
+      // serviceInstance is non-null in Railway's schema (a service not in the environment is a GraphQL error).
+      const before = await gql<{ serviceInstance: { latestDeployment: { id: string; status: string } | null } }>(
+        'serviceInstance', { serviceId, environmentId }, at,
       );
-      const latest = before.serviceInstance?.latestDeployment ?? null;
-      const previousDeploymentId = latest?.status === 'SUCCESS' ? latest.id : latest ? await lastSuccessful(serviceId, environmentId, req.signal) : null;
+      const latest = before.serviceInstance.latestDeployment;
+      const previousDeploymentId = latest?.status === 'SUCCESS' ? latest.id : latest ? await rollbackTarget(serviceId, environmentId, at) : null;
       req.progress?.(
         `railway: deploying ${req.sha.slice(0, 12)} (${req.version}) to service ${serviceId}${req.slot ? ` (slot ${req.slot})` : ''}; ` +
           (previousDeploymentId ? `previous successful deployment ${previousDeploymentId}` : 'no previous successful deployment'),
       );
       const created = await gql<{ serviceInstanceDeployV2: string }>(
-        'serviceInstanceDeployV2', M_DEPLOY, { serviceId, environmentId, commitSha: req.sha }, req.signal,
+        'serviceInstanceDeployV2', { serviceId, environmentId, commitSha: req.sha }, at,
       );
       const id = created.serviceInstanceDeployV2;
-      const done = await waitForTerminal(id, serviceId, req);
+      const done = await waitForTerminal(id, serviceId, req, deadline);
       const url = httpsUrl(done);
       if (!url) throw deployErrors.SHIPGATE_RAILWAY_NO_URL({ deploymentId: id, serviceId });
       req.progress?.(`railway: deployment ${id} is live at ${url}`);
@@ -253,22 +275,28 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
     },
 
     async status(d) {
-      const view = await readDeployment(d.id);
-      if (!view) return { state: 'unknown', detail: `deployment ${d.id} not found on Railway` };
-      return { state: railwayState(view.status), detail: `Railway status ${view.status}` };
+      try {
+        const view = await readDeployment(d.id);
+        return { state: railwayState(view.status), detail: `Railway status ${view.status}` };
+      } catch (err) {
+        // Railway answers an unknown deployment with a GraphQL error ("… not found"), not with null.
+        if (isShipgateError(err) && err.code === 'SHIPGATE_RAILWAY_GRAPHQL' && (err.details as { messages: string[] }).messages.some((m) => /not found/i.test(m)))
+          return { state: 'unknown', detail: `deployment ${d.id} not found on Railway (${(err.details as { messages: string[] }).messages.join('; ')})` };
+        throw err;
+      }
     },
 
     url: (d) => d.url,
 
     async stop(d) {
-      const data = await gql<{ deploymentStop: boolean }>('deploymentStop', M_STOP, { id: d.id });
+      const data = await gql<{ deploymentStop: boolean }>('deploymentStop', { id: d.id });
       if (data.deploymentStop !== true) throw deployErrors.SHIPGATE_RAILWAY_REFUSED({ operation: 'deploymentStop', deploymentId: d.id });
     },
 
     async rollback(d) {
       const previous = d.data.previousDeploymentId;
       if (typeof previous !== 'string' || !previous) throw deployErrors.SHIPGATE_RAILWAY_NO_PREVIOUS({ deploymentId: d.id });
-      const data = await gql<{ deploymentRollback: boolean }>('deploymentRollback', M_ROLLBACK, { id: previous });
+      const data = await gql<{ deploymentRollback: boolean }>('deploymentRollback', { id: previous });
       if (data.deploymentRollback !== true) throw deployErrors.SHIPGATE_RAILWAY_REFUSED({ operation: 'deploymentRollback', deploymentId: previous });
     },
   };

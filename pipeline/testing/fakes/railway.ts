@@ -1,28 +1,32 @@
 /**
  * Fake of Railway's public GraphQL API (POST /graphql/v2), for tests and the local demo only.
- * Follows https://docs.railway.com/guides/public-api (endpoint, token headers) and the schema
- * Railway publishes with its CLI: railwayapp/cli `src/gql/schema.json` at commit df14f094
- * (2026-08-08; read 2026-12-04). It answers only these root fields, each of which exists there
- * with these arguments and types:
- * `serviceInstanceDeployV2(serviceId!, environmentId!, commitSha): String!` (the deployment id),
- * `deployment(id!): Deployment!` selecting `id status url staticUrl canRollback`,
- * `serviceInstance(serviceId!, environmentId!): ServiceInstance!` selecting `latestDeployment { id status }`,
- * `deployments(input: DeploymentListInput!, first): QueryDeploymentsConnection!` selecting `edges { node { id status createdAt } }`
- * (input `serviceId`, `environmentId`, `status: { in }`; Railway documents no order, so the order is a knob),
- * `project(id!): Project!` selecting `id name services { edges { node { id name } } } environments { edges { node { id name } } }`
- * (the selection of the CLI's own src/gql/queries/strings/Project.graphql, trimmed),
- * `projectToken: ProjectToken!` selecting `projectId environmentId` (what a project token is scoped to),
- * `deploymentRollback(id!): Boolean!`, `deploymentStop(id!): Boolean!`.
- * Any other field in a selection set is refused with GraphQL's "Cannot query field" error, so a
- * client asking for something the fake does not model fails its tests instead of passing on
- * made-up data. Not from the schema (Railway's wording unknown): the "not found" messages.
+ * Follows https://docs.railway.com/guides/public-api (endpoint, token headers) and **the schema
+ * Railway publishes with its CLI**: railwayapp/cli `src/gql/schema.json`, cut by
+ * tools/vendor-railway-schema.mjs into contracts/railway-schema.json (header: repository, path,
+ * commit, date). Every request is parsed and validated with `graphql`'s `validate()` against that
+ * schema and its variables coerced against their declared types: outside it, the answer is HTTP 400
+ * `{ errors: [{ message, locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] }` with
+ * graphql-js's own messages ("Cannot query field …", "Variable "$id" of required type …") — the
+ * shape of common GraphQL servers (Apollo); Railway's status code for it is **not confirmed** (the
+ * Railway CLI reads `errors[]` whatever the status) — and the request is recorded in `violations`.
  *
- * It is not a GraphQL engine: it recognises the root field in the query text and reads the
- * arguments from `variables` only (a literal argument is answered with a GraphQL error, so a
- * client that interpolates values into the query fails its tests). Knobs: per-deployment status
- * sequences, queued GraphQL errors, 429 with Retry-After, and the auth header kind it accepts.
+ * Answers follow the schema's nullability: `deployment(id)`, `serviceInstance(…)`, `project(id)`
+ * and `projectToken` are non-null, so "not found" is a GraphQL error with `data: null` (HTTP 200),
+ * never a null field. Not from the schema (Railway's wording unknown): the "not found" messages.
+ * Not confirmed either (issue 12, finding 14): whether a deployment replaced by a newer SUCCESS
+ * turns REMOVED; `replacedBecome: 'REMOVED'` models that it does (default: it stays SUCCESS).
+ *
+ * It is not a GraphQL engine: the operation's root field picks a handler that reads `variables`
+ * (a literal argument is refused and recorded, so a client that interpolates values into the query
+ * fails its tests), and the answer carries the fields Shipgate selects. Knobs: per-deployment
+ * status sequences, queued GraphQL errors, 429 with Retry-After, and the auth header kind it accepts.
  */
 import type { ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import {
+  buildClientSchema, coerceInputValue, GraphQLError, isInputType, isNonNullType, parse, print, typeFromAST, validate,
+  type DocumentNode, type IntrospectionQuery, type OperationDefinitionNode,
+} from 'graphql';
 import { sendJson, startFakeServer, type FakeRequest, type FakeServer, type RecordedRequest } from './http-fake.ts';
 
 export type RailwayTokenKind = 'account' | 'project';
@@ -65,6 +69,13 @@ export interface RailwayFakeOptions {
   projects?: FakeProject[];
   /** Deployments created by the next deploys, in order. Default for each: QUEUED → BUILDING → DEPLOYING → SUCCESS. */
   scripts?: DeploymentScript[];
+  /** What a SUCCESS deployment becomes when a newer one of its service reaches SUCCESS (unknown for Railway; default it stays SUCCESS). */
+  replacedBecome?: 'SUCCESS' | 'REMOVED';
+}
+
+export interface RailwayViolation {
+  operation: string;
+  messages: string[];
 }
 
 export interface RailwayFake extends FakeServer {
@@ -79,51 +90,50 @@ export interface RailwayFake extends FakeServer {
   rateLimitNext(count: number, retryAfterS: number): void;
   /** The next request gets a GraphQL `errors[]` with this message (HTTP 200, like Railway). */
   failNext(message: string): void;
-  /** Mutations received, by root field, with their variables. */
+  /** Operations received (valid ones), by root field, with their variables. */
   calls(field: string): Array<Record<string, unknown>>;
+  /** Requests outside the vendored schema (or with literal arguments), with the errors answered. Tests assert it empty. */
+  violations: RailwayViolation[];
+  /** HTTP 429 answers given. */
+  limited: number;
 }
 
-const ROOT_FIELDS = ['serviceInstanceDeployV2', 'serviceInstance', 'deploymentRollback', 'deploymentStop', 'deployments', 'deployment', 'projectToken', 'project'] as const;
-type RootField = (typeof ROOT_FIELDS)[number];
+interface VendoredSchema { commit: string; commitDate: string; repository: string; path: string; operations: string[]; schema: IntrospectionQuery }
 
-/** Fields each root field's selection set may name (all present on those types in the schema). */
-const SELECTABLE: Record<RootField, { type: string; fields: string[] }> = {
-  serviceInstanceDeployV2: { type: 'String', fields: [] },
-  deploymentRollback: { type: 'Boolean', fields: [] },
-  deploymentStop: { type: 'Boolean', fields: [] },
-  deployment: { type: 'Deployment', fields: ['id', 'status', 'url', 'staticUrl', 'canRollback'] },
-  serviceInstance: { type: 'ServiceInstance', fields: ['latestDeployment', 'id', 'status'] },
-  deployments: { type: 'QueryDeploymentsConnection', fields: ['edges', 'node', 'id', 'status', 'createdAt'] },
-  project: { type: 'Project', fields: ['id', 'name', 'services', 'environments', 'edges', 'node'] },
-  projectToken: { type: 'ProjectToken', fields: ['projectId', 'environmentId'] },
-};
+/** The vendored contract (contracts/railway-schema.json). */
+export const railwaySchemaContract = JSON.parse(readFileSync(new URL('./contracts/railway-schema.json', import.meta.url), 'utf8')) as VendoredSchema;
+export const railwaySchema = buildClientSchema(railwaySchemaContract.schema);
 
-/** `field(` or, for a field without arguments, `field {`. */
-const rootPattern = (f: RootField) => new RegExp(`\\b${f}\\s*(\\([^)]*\\)|(?=\\{))`);
-
-/** The names in the selection set after `field(…)` (the root field's own braces only). */
-function selectedFields(query: string, field: RootField): string[] {
-  const m = rootPattern(field).exec(query);
-  if (!m) return [];
-  const rest = query.slice(m.index + m[0].length);
-  if (!rest.trimStart().startsWith('{')) return [];
-  let depth = 0;
-  let end = rest.length;
-  for (let i = rest.indexOf('{'); i < rest.length; i++) {
-    if (rest[i] === '{') depth++;
-    else if (rest[i] === '}' && --depth === 0) {
-      end = i;
-      break;
+/** graphql-js's validation of one request against the vendored schema: the error messages, empty when valid. */
+export function railwayRequestErrors(query: string, variables: Record<string, unknown>): { errors: GraphQLError[]; doc?: DocumentNode; op?: OperationDefinitionNode } {
+  let doc: DocumentNode;
+  try {
+    doc = parse(query);
+  } catch (err) {
+    return { errors: [err instanceof GraphQLError ? err : new GraphQLError(String(err))] };
+  }
+  const errors = [...validate(railwaySchema, doc)];
+  const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+  const op = ops[0];
+  if (!op) return { errors: [...errors, new GraphQLError('Must provide an operation.')], doc };
+  if (errors.length) return { errors, doc, op };
+  if (ops.length > 1) return { errors: [new GraphQLError('Must provide operation name if query contains multiple operations.')], doc };
+  // Variables against their declared types, with graphql-js's messages (as its getVariableValues words them).
+  const varErrors: GraphQLError[] = [];
+  for (const def of op.variableDefinitions ?? []) {
+    const name = def.variable.name.value;
+    const type = typeFromAST(railwaySchema, def.type);
+    if (!type || !isInputType(type)) continue; // validate() already refused it
+    if (!(name in variables) || variables[name] === undefined) {
+      if (isNonNullType(type) && !def.defaultValue) varErrors.push(new GraphQLError(`Variable "$${name}" of required type "${print(def.type)}" was not provided.`));
+      continue;
     }
+    coerceInputValue(variables[name], type, (path, _invalid, error) => {
+      const at = path.length ? ` at "${name}${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}"` : '';
+      varErrors.push(new GraphQLError(`Variable "$${name}" got invalid value ${JSON.stringify(_invalid)}${at}; ${error.message}`));
+    });
   }
-  return rest.slice(rest.indexOf('{'), end).match(/[A-Za-z_]\w*/g) ?? [];
-}
-
-function rootField(query: string): RootField | undefined {
-  for (const f of ROOT_FIELDS) {
-    if (rootPattern(f).test(query)) return f;
-  }
-  return undefined;
+  return { errors: varErrors, doc, op };
 }
 
 const DEFAULT_STATUSES = ['QUEUED', 'BUILDING', 'DEPLOYING', 'SUCCESS'];
@@ -132,7 +142,9 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
   const deployments = new Map<string, FakeDeployment>();
   const scripts: DeploymentScript[] = [...(opts.scripts ?? [])];
   const errorsQueue: string[] = [];
+  const violations: RailwayViolation[] = [];
   let rateLimited = { count: 0, retryAfterS: 0 };
+  let limited = 0;
   let seq = 0;
   let clock = Date.parse('2026-12-01T00:00:00Z');
   /** Creation times one second apart, in the order deployments are made or seeded. */
@@ -144,43 +156,57 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
       ? req.rawHeaders['project-access-token'] === opts.token && !req.rawHeaders.authorization
       : req.rawHeaders.authorization === `Bearer ${opts.token}` && !req.rawHeaders['project-access-token'];
 
-  const gqlError = (res: ServerResponse, message: string) => sendJson(res, 200, { data: null, errors: [{ message, locations: [], path: [] }] });
+  /** A resolver error: HTTP 200, `data: null` (every root field Shipgate uses is non-null), the message in `errors[]`. */
+  const gqlError = (res: ServerResponse, message: string, path: string[] = []) => sendJson(res, 200, { data: null, errors: [{ message, locations: [], path }] });
+  /** Outside the contract: HTTP 400 with graphql-js's messages, recorded. */
+  const refuse = (res: ServerResponse, operation: string, errors: readonly GraphQLError[]) => {
+    violations.push({ operation, messages: errors.map((e) => e.message) });
+    return sendJson(res, 400, {
+      errors: errors.map((e) => ({ message: e.message, locations: e.locations ?? [], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })),
+    });
+  };
 
-  const view = (d: FakeDeployment) => ({
-    id: d.id,
-    status: d.statuses[Math.min(d.step, d.statuses.length - 1)] ?? 'QUEUED',
-    url: d.url,
-    staticUrl: d.staticUrl,
-    canRollback: d.canRollback,
-  });
+  const statusOf = (d: FakeDeployment) => d.statuses[Math.min(Math.max(d.step, 0), d.statuses.length - 1)] ?? 'QUEUED';
+  const view = (d: FakeDeployment) => ({ id: d.id, status: statusOf(d), url: d.url, staticUrl: d.staticUrl, canRollback: d.canRollback });
+  /** A deployment that reached SUCCESS replaces the older SUCCESS ones of its service (which may turn REMOVED). */
+  const settle = (d: FakeDeployment) => {
+    if (statusOf(d) !== 'SUCCESS' || (opts.replacedBecome ?? 'SUCCESS') !== 'REMOVED') return;
+    for (const o of deployments.values()) {
+      if (o !== d && o.serviceId === d.serviceId && o.environmentId === d.environmentId && statusOf(o) === 'SUCCESS' && o.createdAt < d.createdAt) {
+        o.statuses = ['REMOVED'];
+        o.step = 0;
+      }
+    }
+  };
 
   const server = await startFakeServer((req, res) => {
     if (req.method !== 'POST' || req.path !== '/graphql/v2') return sendJson(res, 404, { message: 'Not Found' });
     if (rateLimited.count > 0) {
       rateLimited = { ...rateLimited, count: rateLimited.count - 1 };
+      limited++;
       return sendJson(res, 429, { message: 'Too Many Requests' }, { 'retry-after': String(rateLimited.retryAfterS), 'x-ratelimit-remaining': '0' });
     }
     if (!authorized(req)) return gqlError(res, 'Not Authorized');
-    const queued = errorsQueue.shift();
-    if (queued !== undefined) return gqlError(res, queued);
     const body = req.body as { query?: unknown; variables?: unknown } | null;
     const query = typeof body?.query === 'string' ? body.query : '';
     const vars = (body?.variables && typeof body.variables === 'object' ? body.variables : {}) as Record<string, unknown>;
-    const field = rootField(query);
-    if (!field) return gqlError(res, 'Problem processing request');
-    // Arguments must be variables: `field(name: $var, …)`. A literal (quoted string) is refused.
-    const args = new RegExp(`\\b${field}\\s*\\(([^)]*)\\)`).exec(query)?.[1] ?? '';
-    if (/:\s*"/.test(args)) return gqlError(res, `fake: ${field} got a literal argument; pass it through variables`);
-    const unknownField = selectedFields(query, field).find((f) => !SELECTABLE[field].fields.includes(f));
-    if (unknownField !== undefined) return gqlError(res, `Cannot query field "${unknownField}" on type "${SELECTABLE[field].type}".`);
+    const checked = railwayRequestErrors(query, vars);
+    const opName = checked.op?.name?.value ?? '(unnamed)';
+    if (checked.errors.length || !checked.op) return refuse(res, opName, checked.errors);
+    const rootSel = checked.op.selectionSet.selections[0];
+    const field = rootSel?.kind === 'Field' ? rootSel.name.value : '';
+    // Arguments must be variables: a literal is valid GraphQL but means the client interpolates values.
+    const literal = rootSel?.kind === 'Field' ? rootSel.arguments?.find((a) => a.value.kind !== 'Variable') : undefined;
+    if (literal) return refuse(res, opName, [new GraphQLError(`fake: ${field} got a literal argument "${literal.name.value}"; pass it through variables`)]);
+    const queued = errorsQueue.shift();
+    if (queued !== undefined) return gqlError(res, queued);
     calls.push({ field, variables: vars });
     const str = (k: string) => (typeof vars[k] === 'string' ? (vars[k] as string) : undefined);
 
     switch (field) {
       case 'serviceInstanceDeployV2': {
-        const serviceId = str('serviceId');
-        const environmentId = str('environmentId');
-        if (!serviceId || !environmentId) return gqlError(res, 'Variable "$serviceId" of required type "String!" was not provided.');
+        const serviceId = str('serviceId')!;
+        const environmentId = str('environmentId')!;
         const script = scripts.shift() ?? { statuses: DEFAULT_STATUSES };
         const id = `dep-${++seq}`;
         deployments.set(id, {
@@ -193,14 +219,15 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
           createdAt: createdAt(),
           url: script.url === undefined ? `${serviceId}-production.up.railway.app` : script.url,
           staticUrl: script.staticUrl === undefined ? null : script.staticUrl,
-          canRollback: false,
+          canRollback: true,
         });
         return sendJson(res, 200, { data: { serviceInstanceDeployV2: id } });
       }
       case 'deployment': {
         const d = deployments.get(str('id') ?? '');
-        if (!d) return gqlError(res, 'Deployment not found');
+        if (!d) return gqlError(res, 'Deployment not found', ['deployment']);
         d.step = Math.min(d.step + 1, d.statuses.length - 1);
+        settle(d);
         return sendJson(res, 200, { data: { deployment: view(d) } });
       }
       case 'serviceInstance': {
@@ -209,7 +236,7 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
         const mine = [...deployments.values()].filter((d) => d.serviceId === serviceId && d.environmentId === environmentId);
         const latest = mine.at(-1);
         return sendJson(res, 200, {
-          data: { serviceInstance: { latestDeployment: latest ? { id: latest.id, status: view(latest).status } : null } },
+          data: { serviceInstance: { latestDeployment: latest ? { id: latest.id, status: statusOf(latest) } : null } },
         });
       }
       case 'deployments': {
@@ -219,26 +246,31 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
         const statusIn = ((input.status ?? {}) as { in?: unknown }).in;
         const ordered = [...deployments.values()].filter((d) => d.serviceId === input.serviceId && d.environmentId === input.environmentId);
         if ((opts.deploymentsOrder ?? 'newest-first') === 'newest-first') ordered.reverse();
-        const mine = ordered.filter((d) => !Array.isArray(statusIn) || statusIn.includes(view(d).status)).slice(0, first);
-        return sendJson(res, 200, { data: { deployments: { edges: mine.map((d) => ({ node: { id: d.id, status: view(d).status, createdAt: d.createdAt } })) } } });
+        const mine = ordered.filter((d) => !Array.isArray(statusIn) || statusIn.includes(statusOf(d))).slice(0, first);
+        return sendJson(res, 200, {
+          data: { deployments: { edges: mine.map((d) => ({ node: { id: d.id, status: statusOf(d), createdAt: d.createdAt, canRollback: d.canRollback } })) } },
+        });
       }
       case 'projectToken': {
-        if (opts.tokenKind !== 'project' || !opts.projectTokenScope) return gqlError(res, 'Project Token not found');
+        if (opts.tokenKind !== 'project' || !opts.projectTokenScope) return gqlError(res, 'Project Token not found', ['projectToken']);
         return sendJson(res, 200, { data: { projectToken: { ...opts.projectTokenScope } } });
       }
       case 'project': {
         const p = (opts.projects ?? []).find((x) => x.id === str('id'));
-        if (!p) return gqlError(res, 'Project not found');
+        if (!p) return gqlError(res, 'Project not found', ['project']);
         const edges = (list: Array<{ id: string; name: string }>) => ({ edges: list.map((n) => ({ node: { id: n.id, name: n.name } })) });
         return sendJson(res, 200, { data: { project: { id: p.id, name: p.name ?? 'project', services: edges(p.services), environments: edges(p.environments) } } });
       }
       case 'deploymentRollback':
       case 'deploymentStop': {
         const d = deployments.get(str('id') ?? '');
-        if (!d) return gqlError(res, 'Deployment not found');
-        if (field === 'deploymentRollback' && !d.canRollback) return gqlError(res, 'Deployment cannot be rolled back');
+        if (!d) return gqlError(res, 'Deployment not found', [field]);
+        if (field === 'deploymentRollback' && !d.canRollback) return gqlError(res, 'Deployment cannot be rolled back', [field]);
         return sendJson(res, 200, { data: { [field]: true } });
       }
+      default:
+        // Valid against the schema but not modelled by this fake.
+        return gqlError(res, `fake: ${field} is not modelled by the Railway fake`);
     }
   });
 
@@ -246,12 +278,16 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
     ...server,
     apiUrl: `${server.url}/graphql/v2`,
     deployments,
+    violations,
+    get limited() {
+      return limited;
+    },
     seedDeployment(d) {
       deployments.set(d.id, {
         commitSha: null,
         url: null,
         staticUrl: null,
-        canRollback: d.status === 'SUCCESS',
+        canRollback: d.status === 'SUCCESS' || d.status === 'REMOVED',
         createdAt: createdAt(),
         ...d,
         statuses: [d.status],
