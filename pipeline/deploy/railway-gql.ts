@@ -39,6 +39,13 @@ export const RAILWAY_OPERATIONS = {
 
 export type RailwayOperation = keyof typeof RAILWAY_OPERATIONS;
 
+/** Requests sent in the hour before `now` (older entries are dropped). */
+export function sentInLastHour(t: Pick<RailwayTransport, 'sent' | 'clock'>): number {
+  const since = t.clock.now() - 3_600_000;
+  while (t.sent.length && t.sent[0]! <= since) t.sent.shift();
+  return t.sent.length;
+}
+
 /** Time as the transport sees it; tests pass a virtual clock so hour-long Retry-Afters take no time. */
 export interface RailwayClock {
   now(): number;
@@ -57,8 +64,8 @@ export interface RailwayTransport {
   requestTimeoutMs: number;
   /** The wait after a 429 without Retry-After. */
   defaultRetryAfterMs: number;
-  /** Counts every HTTP request sent (the release's request budget is checked against it). */
-  sent: { count: number };
+  /** When each HTTP request was sent (clock time), kept for an hour: Railway's quota is per hour. */
+  sent: number[];
 }
 
 export function authHeaders(t: Pick<RailwayTransport, 'token' | 'tokenKind'>): Record<string, string> {
@@ -81,7 +88,7 @@ export async function railwayGql<T>(
   for (let attempt = 1; ; attempt++) {
     if (req.signal?.aborted) throw deployErrors.SHIPGATE_REMOTE_DEPLOY_ABORTED({ provider: 'railway', what: req.operation });
     let res: Response;
-    t.sent.count++;
+    t.sent.push(t.clock.now());
     try {
       res = await t.fetch(t.apiUrl, {
         method: 'POST',

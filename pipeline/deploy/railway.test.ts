@@ -215,8 +215,18 @@ describe('railway provider against the loopback fake', () => {
     const err = await caught(provider.deploy(request([])));
     expect(err.code).toBe('SHIPGATE_RAILWAY_STILL_RUNNING');
     expect(fake.requests).toHaveLength(10);
-    expect(err.message).toMatch(/last seen BUILDING\): this release spent its Railway request budget \(10 requests/);
+    expect(err.message).toMatch(/last seen BUILDING\): Shipgate spent its Railway request budget \(10 requests in an hour/);
     expect(presentError(err)).toContain('railway deployment list');
+  });
+
+  it('the budget counts the last hour only: a long-lived provider is not starved by yesterday’s requests (finding 10)', async () => {
+    const clock = virtualClock();
+    const { fake, provider } = await setup('account', { clock, requestBudget: 8 });
+    fake.scriptNextDeploys({ statuses: ['QUEUED', 'BUILDING', 'SUCCESS'] }, { statuses: ['QUEUED', 'BUILDING', 'SUCCESS'] });
+    await provider.deploy(request([])); // 5 requests
+    await clock.sleep(61 * 60_000);
+    expect((await provider.deploy(request([]))).data.status).toBe('SUCCESS');
+    expect(fake.requests).toHaveLength(10);
   });
 
   it('past the deadline, a rate limit ends with "may still be running" and how to check, not a failed deploy (finding 10)', async () => {

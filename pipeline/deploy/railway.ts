@@ -6,7 +6,7 @@
  * reporting each status change. Blue/green slots map to one Railway service each.
  * Railway's API quota is per hour (100 Free, 1000 Hobby, 10000 Pro), so polling backs off from
  * `pollIntervalMs` (3 s) by half again each unchanged read up to `maxPollIntervalMs` (30 s), stops
- * at `requestBudget` requests for the whole provider (one release), and a 429 is waited out until
+ * at `requestBudget` requests in an hour (per provider, i.e. per release), and a 429 is waited out until
  * the deploy deadline: Shipgate never reports a deploy as failed while Railway may still be running it.
  * Services and the environment are Railway ids, or names when `projectId` is given: then one
  * `project(id)` read (before the first deploy) resolves the names and checks that every id is in
@@ -17,7 +17,7 @@ import { formatDuration } from '../config/duration.ts';
 import { defineErrors, isShipgateError } from '../errors.ts';
 import { registerSecret } from '../secrets/redact.ts';
 import { deployErrors } from './errors.ts';
-import { railwayGql, realClock, type RailwayClock, type RailwayOperation, type RailwayTransport } from './railway-gql.ts';
+import { railwayGql, realClock, sentInLastHour, type RailwayClock, type RailwayOperation, type RailwayTransport } from './railway-gql.ts';
 import { isRailwayId, railwayIdErrors, resolveRailwayRef, type RailwayNamed, type RailwayProjectView } from './railway-ids.ts';
 import type { DeployProvider, DeployRequest, Deployment, DeploymentState } from './types.ts';
 
@@ -37,7 +37,7 @@ const optionsSchema = z.object({
   /** Deploy deadline: status polling and rate-limit waits end there. */
   timeoutMs: z.number().int().positive().default(15 * 60_000),
   requestTimeoutMs: z.number().int().positive().default(30_000),
-  /** Requests this provider (one release) may spend on status polling: a quarter of Hobby's 1000 an hour. */
+  /** Requests this provider (one release) may send in an hour before it stops polling: a quarter of Hobby's 1000 an hour. */
   requestBudget: z.number().int().positive().default(250),
   /** The wait after a 429 that has no Retry-After. */
   defaultRetryAfterMs: z.number().int().positive().default(60_000),
@@ -109,7 +109,7 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
     clock: options.clock ?? realClock,
     requestTimeoutMs: o.requestTimeoutMs,
     defaultRetryAfterMs: o.defaultRetryAfterMs,
-    sent: { count: 0 },
+    sent: [],
   };
   const clock = transport.clock;
   /** One operation; rate-limit waits end at `deadline` (default: the deploy timeout from now). */
@@ -190,8 +190,8 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
     let interval = o.pollIntervalMs;
     const stillRunning = (why: string) => railwayPollErrors.SHIPGATE_RAILWAY_STILL_RUNNING({ deploymentId: id, status: last || 'not read yet', why });
     for (;;) {
-      if (transport.sent.count >= o.requestBudget)
-        throw stillRunning(`this release spent its Railway request budget (${o.requestBudget} requests, option requestBudget)`);
+      if (sentInLastHour(transport) >= o.requestBudget)
+        throw stillRunning(`Shipgate spent its Railway request budget (${o.requestBudget} requests in an hour, option requestBudget)`);
       let d: RailwayDeploymentView;
       try {
         d = await readDeployment(id, { signal: req.signal, deadline, progress: req.progress });
