@@ -98,6 +98,14 @@ describe('the Railway fake enforces the schema', () => {
     expect(f.violations.splice(0)).toEqual([{ operation: 'L', messages: [expect.stringContaining('literal argument "id"')] }]);
   });
 
+  it('serviceInstance is non-null: with projects given, a service outside them is a GraphQL error', async () => {
+    const project = { id: 'p1', services: [{ id: 's1', name: 'api' }], environments: [{ id: 'e1', name: 'production' }] };
+    const f = await startRailwayFake({ token: TOKEN, tokenKind: 'account', projects: [project] });
+    fakes.push(f);
+    expect(await post(f, RAILWAY_OPERATIONS.serviceInstance, { serviceId: 's1', environmentId: 'e1' })).toEqual({ status: 200, body: { data: { serviceInstance: { latestDeployment: null } } } });
+    expect((await post(f, RAILWAY_OPERATIONS.serviceInstance, { serviceId: 's2', environmentId: 'e1' })).body).toEqual({ data: null, errors: [{ message: 'ServiceInstance not found', locations: [], path: ['serviceInstance'] }] });
+  });
+
   it('a deployment it does not know is a GraphQL error with data null, not a null field (deployment is non-null)', async () => {
     const f = await startRailwayFake({ token: TOKEN, tokenKind: 'account' });
     fakes.push(f);

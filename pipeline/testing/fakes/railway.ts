@@ -65,7 +65,7 @@ export interface RailwayFakeOptions {
   projectTokenScope?: { projectId: string; environmentId: string };
   /** The order `deployments` lists in (Railway documents none). Default newest first, as the Railway CLI assumes. */
   deploymentsOrder?: 'newest-first' | 'oldest-first';
-  /** Projects `project(id)` answers; any other id is a GraphQL error. */
+  /** Projects `project(id)` answers; any other id is a GraphQL error. With it, `serviceInstance` of a service or environment outside them is an error too. */
   projects?: FakeProject[];
   /** Deployments created by the next deploys, in order. Default for each: QUEUED → BUILDING → DEPLOYING → SUCCESS. */
   scripts?: DeploymentScript[];
@@ -233,6 +233,9 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
       case 'serviceInstance': {
         const serviceId = str('serviceId');
         const environmentId = str('environmentId');
+        // Non-null in the schema: with `projects` given, a service or environment outside them is an error, not null.
+        const known = (opts.projects ?? []).some((p) => p.services.some((x) => x.id === serviceId) && p.environments.some((x) => x.id === environmentId));
+        if (opts.projects && !known) return gqlError(res, 'ServiceInstance not found', ['serviceInstance']);
         const mine = [...deployments.values()].filter((d) => d.serviceId === serviceId && d.environmentId === environmentId);
         const latest = mine.at(-1);
         return sendJson(res, 200, {
