@@ -4,9 +4,15 @@
  *
  * Follows the documented shapes: `POST /api/<method>` with a form-encoded or JSON body and
  * `Authorization: Bearer xoxb-…`; answers HTTP 200 with `{ ok: true, … }` or `{ ok: false, error }`
- * (`not_authed`, `invalid_auth`, `channel_not_found`, `message_not_found`, `invalid_trigger_id`,
- * `no_such_subteam`, `missing_scope`). Channel names (`#deploys`) resolve to stable channel ids, as
- * in a workspace; `chat.update` then needs that id and the `ts` of a message the app posted.
+ * (`not_authed`, `invalid_auth`, `channel_not_found`, `not_in_channel`, `message_not_found`,
+ * `invalid_trigger_id`, `expired_trigger_id`, `exchanged_trigger_id`, `no_such_subteam`,
+ * `missing_scope`, `ratelimited` as HTTP 429 with `Retry-After`). The workspace has the channels of
+ * `channels` (names or ids; the bot is a member) and `outsideChannels` (the bot is not: posting
+ * answers `not_in_channel`); any other channel is `channel_not_found`. Names (`#deploys`) resolve to
+ * stable channel ids; `chat.update` then needs that id and the `ts` of a message the app posted.
+ * Messages, updates, ephemerals, modals and `response_url` bodies are checked against Block Kit's
+ * limits (./slack-contract.ts: `invalid_blocks` with Slack's `errors`, `msg_blocks_too_long`,
+ * `msg_too_long`); each such refusal is also recorded in `violations`, and `close()` throws if there is any.
  * `POST /response/<token>` plays a slash command's / interaction's `response_url`.
  *
  * Socket Mode (https://docs.slack.dev/apis/events-api/using-socket-mode), with `appToken`:
@@ -22,6 +28,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { sendJson, startFakeServer, type FakeRequest } from './http-fake.ts';
+import { blockKitProblems, messageRefusal } from './slack-contract.ts';
 
 export interface SlackCall {
   method: string;
@@ -49,6 +56,18 @@ export interface SlackFakeOptions {
   scopes?: string[];
   /** The app-level token (xapp-…) that apps.connections.open accepts: turns on the Socket Mode server. */
   appToken?: string;
+  /**
+   * Channels of the workspace the bot is a member of: names (`#deploys` or `deploys`) or ids.
+   * Default: #deploys, #deploy-approvals, #oncall.
+   */
+  channels?: string[];
+  /** Channels that exist but the bot is not in (posting answers `not_in_channel`). */
+  outsideChannels?: string[];
+  /**
+   * By default `close()` throws when Slack would have refused a request as malformed (see
+   * `violations`), so every test using the fake fails on one. Tests of the fake itself turn it off.
+   */
+  allowViolations?: boolean;
 }
 
 /** Slack's side of Socket Mode connections (only with `appToken`). */
@@ -80,6 +99,10 @@ export interface SlackFake {
   channelId(name: string): string;
   /** The next call of `method` fails with `{ ok: false, error }`. */
   failNext(method: string, error: string): void;
+  /** The next `count` calls of `method` get HTTP 429 `ratelimited` with `Retry-After: retryAfterS`. */
+  rateLimitNext(method: string, opts?: { count?: number; retryAfterS?: number }): void;
+  /** Requests Slack would refuse as malformed (invalid_blocks, msg_blocks_too_long, …): tests assert none. */
+  violations: Array<{ method: string; error: string; errors?: string[] }>;
   /** A fresh `trigger_id` that views.open accepts once (Slack mints one per interaction). */
   mintTrigger(): string;
   /** Every call of `method` waits `ms` before answering. */
@@ -186,19 +209,33 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
   const failures = new Map<string, string[]>();
   const delays = new Map<string, number>();
   const triggers = new Set<string>();
+  const exchanged = new Set<string>();
+  const limited = new Map<string, Array<number>>();
+  const violations: SlackFake['violations'] = [];
   let clock = 1_700_000_000;
   let seq = 0;
   const nextTs = () => `${clock++}.${String(++seq).padStart(6, '0')}`;
-  const channelId = (name: string) => (/^[CGD][A-Z0-9]{6,}$/.test(name) ? name : `C${createHash('sha256').update(name).digest('hex').slice(0, 8).toUpperCase()}`);
+  const channelId = (name: string) => (/^[CGD][A-Z0-9]{6,}$/.test(name) ? name : `C${createHash('sha256').update(name.replace(/^#/, '')).digest('hex').slice(0, 8).toUpperCase()}`);
+  const member = new Set((opts.channels ?? ['#deploys', '#deploy-approvals', '#oncall']).map(channelId));
+  const outside = new Set((opts.outsideChannels ?? []).map(channelId));
+  /** Where a post goes: the channel id, or Slack's error for a channel the bot cannot post in. */
+  const resolveChannel = (v: unknown): { id: string } | { error: string } => {
+    if (typeof v !== 'string' || !v) return { error: 'channel_not_found' };
+    const id = channelId(v);
+    if (member.has(id) || /^D[A-Z0-9]{6,}$/.test(id)) return { id };
+    return { error: outside.has(id) ? 'not_in_channel' : 'channel_not_found' };
+  };
   const scopes = new Set(opts.scopes ?? ['chat:write', 'commands', 'usergroups:read']);
   const socket = opts.appToken ? await startSocketMode() : undefined;
 
   const methods: Record<string, (a: Record<string, unknown>) => Record<string, unknown>> = {
     'auth.test': () => ({ url: 'https://shipgate-test.slack.com/', team: 'Shipgate Test', user: 'shipgate', team_id: 'T0SHIPGATE', user_id: 'U0SHIPBOT', bot_id: 'B0SHIPBOT' }),
     'chat.postMessage': (a) => {
-      if (typeof a.channel !== 'string' || !a.channel) return { error: 'channel_not_found' };
-      if (!a.text && !a.blocks) return { error: 'no_text' };
-      const channel = channelId(a.channel);
+      const where = resolveChannel(a.channel);
+      if ('error' in where) return where;
+      const refused = messageRefusal(a);
+      if (refused) return { ...refused };
+      const channel = where.id;
       const ts = nextTs();
       const m: SlackMessage = { channel, ts, ...(a.text ? { text: String(a.text) } : {}), ...(a.blocks ? { blocks: a.blocks as unknown[] } : {}), ...(a.thread_ts ? { thread_ts: String(a.thread_ts) } : {}), history: [] };
       m.history.push({ ...(m.text ? { text: m.text } : {}), ...(m.blocks ? { blocks: m.blocks } : {}) });
@@ -210,21 +247,31 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
       if (!/^[CGD][A-Z0-9]{6,}$/.test(channel)) return { error: 'channel_not_found' };
       const m = messages.get(`${channel}/${String(a.ts ?? '')}`);
       if (!m) return { error: 'message_not_found' };
+      const refused = messageRefusal(a, { update: true });
+      if (refused) return { ...refused };
       if (a.text !== undefined) m.text = String(a.text);
       if (a.blocks !== undefined) m.blocks = a.blocks as unknown[];
       m.history.push({ ...(m.text ? { text: m.text } : {}), ...(m.blocks ? { blocks: m.blocks } : {}) });
       return { channel, ts: m.ts, text: m.text ?? '' };
     },
     'chat.postEphemeral': (a) => {
-      if (!a.channel) return { error: 'channel_not_found' };
+      const where = resolveChannel(a.channel);
+      if ('error' in where) return where;
       if (!a.user) return { error: 'user_not_in_channel' };
+      const refused = messageRefusal(a);
+      if (refused) return { ...refused };
       return { message_ts: nextTs() };
     },
     'views.open': (a) => {
       const trigger = String(a.trigger_id ?? '');
+      // A trigger_id works once (docs.slack.dev views.open: exchanged_trigger_id for a reused one).
+      if (exchanged.has(trigger)) return { error: 'exchanged_trigger_id' };
       if (!trigger || !triggers.has(trigger)) return { error: trigger ? 'expired_trigger_id' : 'invalid_trigger_id' };
-      triggers.delete(trigger); // a trigger_id works once
       const view = (a.view ?? {}) as Record<string, unknown>;
+      const problems = blockKitProblems(view.blocks ?? [], 'modal').map((e) => e.replace('[json-pointer:/blocks', '[json-pointer:/view/blocks'));
+      if (problems.length) return { error: 'invalid_arguments', errors: problems };
+      triggers.delete(trigger);
+      exchanged.add(trigger);
       return { view: { id: `V${String(++seq).padStart(8, '0')}`, ...view } };
     },
     'apps.connections.open': () => (socket ? { url: socket.mintUrl() } : { error: 'not_allowed_token_type' }),
@@ -237,6 +284,14 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
 
   const server = await startFakeServer(async (req, res) => {
     if (req.method === 'POST' && req.path.startsWith('/response/')) {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const refused = messageRefusal(body);
+      if (refused) {
+        violations.push({ method: 'response_url', ...refused });
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end(refused.error);
+        return;
+      }
       responses.push({ token: req.path.slice('/response/'.length), body: (req.body ?? {}) as Record<string, unknown>, at: Date.now() });
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('ok');
@@ -257,10 +312,21 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
     const other = appLevel ? opts.token : opts.appToken;
     if (other && auth === `Bearer ${other}`) return sendJson(res, 200, { ok: false, error: 'not_allowed_token_type' });
     if (!expected || auth !== `Bearer ${expected}`) return sendJson(res, 200, { ok: false, error: 'invalid_auth' });
+    const limit = limited.get(method)?.shift();
+    if (limit !== undefined) {
+      // Slack's rate limiting: HTTP 429, Retry-After in seconds (docs.slack.dev "Rate limits").
+      res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(limit) });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
     const failure = failures.get(method)?.shift();
     if (failure) return sendJson(res, 200, { ok: false, error: failure });
     const out = methods[method](args);
-    if (typeof out.error === 'string') return sendJson(res, 200, { ok: false, ...out });
+    if (typeof out.error === 'string') {
+      if (['invalid_blocks', 'msg_blocks_too_long', 'msg_too_long', 'no_text', 'invalid_arguments'].includes(out.error)) violations.push({ method, error: out.error, ...(Array.isArray(out.errors) ? { errors: out.errors as string[] } : {}) });
+      const extra = Array.isArray(out.errors) ? { response_metadata: { messages: (out.errors as string[]).map((e) => `[ERROR] ${e}`) } } : {};
+      return sendJson(res, 200, { ok: false, ...out, ...extra });
+    }
     sendJson(res, 200, { ok: true, ...out });
   });
 
@@ -275,6 +341,10 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
     failNext(method, error) {
       failures.set(method, [...(failures.get(method) ?? []), error]);
     },
+    rateLimitNext(method, { count = 1, retryAfterS = 1 } = {}) {
+      limited.set(method, [...(limited.get(method) ?? []), ...Array.from({ length: count }, () => retryAfterS)]);
+    },
+    violations,
     mintTrigger() {
       const t = `${++seq}.${clock}.${Math.random().toString(36).slice(2, 10)}`;
       triggers.add(t);
@@ -294,6 +364,9 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
     close: async () => {
       await socket?.close();
       await server.close();
+      if (violations.length && !opts.allowViolations) {
+        throw new Error(`slack fake: ${violations.length} request(s) Slack would refuse:\n${violations.map((v) => `  ${v.method}: ${v.error}${v.errors ? ` (${v.errors.join('; ')})` : ''}`).join('\n')}`);
+      }
     },
   };
   return fake;
