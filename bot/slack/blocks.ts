@@ -16,6 +16,7 @@ import type { ReleaseRecord, StageRecord } from '../../pipeline/release/types.ts
 import type { GateResult } from '../../pipeline/gates/types.ts';
 import { redactText } from '../../pipeline/secrets/redact.ts';
 import type { ReleaseLinks } from '../notify.ts';
+import { markdownToMrkdwn, packUnits } from './markdown.ts';
 import { LIMITS, code, codeBlock, joinMrkdwn, link, mention, mrkdwn, slackError, text, truncateMrkdwn, truncatePlain, type Mrkdwn } from './mrkdwn.ts';
 
 export type Block = Record<string, unknown>;
@@ -42,7 +43,21 @@ const finalText = (m: Mrkdwn, max: number) => truncateMrkdwn(redactText(m.text),
 const md = (m: Mrkdwn): Block => ({ type: 'section', text: { type: 'mrkdwn', text: finalText(m, LIMITS.sectionText) } });
 const context = (m: Mrkdwn): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text: finalText(m, LIMITS.sectionText) }] });
 const field = (title: string, value: Mrkdwn | string) => ({ type: 'mrkdwn', text: finalText(mrkdwn`*${title}*\n${value}`, LIMITS.field) });
-const fields = (list: Array<{ title: string; value: string }>) => list.slice(0, LIMITS.fields).map((f) => field(f.title, f.value));
+const fields = (list: Array<{ title: string; value: string }>) => list.slice(0, LIMITS.fields).map((f) => field(f.title, short(f.value, SHORT.value)));
+/**
+ * Outside identifiers and one-liners (versions, refs, metric values, summaries) can be any length
+ * (an app reports its version): cut them where they are shown so one long value cannot push the
+ * rest of a message (the plan, the risks) out of Slack's size limits.
+ */
+const SHORT = { id: 100, value: 200, line: 600 } as const;
+function short(v: string, n: number): string {
+  const t = redactText(v);
+  if (t.length <= n) return t;
+  const suffix = (k: number) => `… ${k} more characters`;
+  let cut = Math.max(1, n - suffix(t.length).length);
+  if (/[\uD800-\uDBFF]/.test(t[cut - 1] ?? '')) cut -= 1;
+  return `${t.slice(0, cut)}${suffix(t.length - cut)}`;
+}
 /** Top-level `text` (notifications and fallback): mrkdwn too, so escaped as well. */
 const topText = (m: Mrkdwn) => finalText(m, LIMITS.text);
 const who = (r: ReleaseRecord): Mrkdwn => (r.requester.identity.via === 'slack' ? mention(r.requester.identity.id) : text(r.requester.person ?? r.requester.identity.id));
@@ -83,12 +98,12 @@ export function fitBlocks(body: readonly Block[], tail: readonly Block[] = []): 
 export function liveReleaseMessage(r: ReleaseRecord, opts: { links?: ReleaseLinks; now?: number } = {}): SlackMessageBody {
   const checklist = r.stages.map((s) => stageLine(s, opts.now === undefined ? {} : { now: opts.now }));
   const body: Block[] = [
-    md(mrkdwn`${STATUS_ICON[r.status]} *${r.version}* (${code(r.sha.slice(0, 7))}) → ${r.path.join(' → ')} · *${statusWords(r.status)}*`),
+    md(mrkdwn`${STATUS_ICON[r.status]} *${short(r.version, SHORT.id)}* (${code(r.sha.slice(0, 7))}) → ${r.path.join(' → ')} · *${statusWords(r.status)}*`),
     md(codeBlock(checklist)),
   ];
-  if (r.reason && r.status !== 'succeeded') body.push(md(mrkdwn`*${statusWords(r.status)}:* ${r.reason.split('\n')[0]}`));
+  if (r.reason && r.status !== 'succeeded') body.push(md(mrkdwn`*${statusWords(r.status)}:* ${short(r.reason.split('\n')[0] ?? '', SHORT.line)}`));
   if (r.status === 'awaiting_approval') body.push(md(mrkdwn`⏸ waiting for approval in the approvals channel (digest ${code(r.digest?.slice(0, 12) ?? '—')})`));
-  const parts = [mrkdwn`release ${code(r._id)}`, mrkdwn`asked by ${who(r)}`, mrkdwn`ref ${code(r.ref)}`];
+  const parts = [mrkdwn`release ${code(r._id)}`, mrkdwn`asked by ${who(r)}`, mrkdwn`ref ${code(short(r.ref, SHORT.id))}`];
   if (opts.links?.runUrl) parts.push(link(opts.links.runUrl, 'run'));
   const tail = [context(joinMrkdwn(parts, ' · '))];
   if (opts.links?.note) tail.push(context(text(opts.links.note)));
@@ -97,31 +112,87 @@ export function liveReleaseMessage(r: ReleaseRecord, opts: { links?: ReleaseLink
 
 function gateBlocks(r: ReleaseRecord, thresholds: readonly string[]): Block[] {
   const out: Block[] = [];
-  const results = r.stages.filter((s) => s.env !== r.target && s.result && ['health', 'smoke', 'load'].includes(s.name));
+  const all = r.stages.filter((s) => s.env !== r.target && s.result && ['health', 'smoke', 'load'].includes(s.name));
+  // In full: the environment just before the target (what the approver compares with); earlier
+  // environments as one line each, so a long path cannot push the plan out of the message.
+  const last = all.at(-1)?.env;
+  const earlier = [...new Set(all.filter((s) => s.env !== last).map((s) => s.env))];
+  for (const env of earlier) {
+    const line = all.filter((s) => s.env === env).map((s) => `${s.status === 'passed' ? '✓' : '✗'} ${s.name}: ${short(s.result!.summary, SHORT.id)}`).join(' · ');
+    out.push(context(mrkdwn`*${env}* · ${line}`));
+  }
+  const results = all.filter((s) => s.env === last);
   if (results.length === 0) out.push(md(mrkdwn`*Gates:* no gate results recorded`));
   for (const s of results) {
     const c = toSlack(s.result!);
-    out.push({ ...md(mrkdwn`*${s.env}* · ${c.text}`), ...(c.fields.length ? { fields: fields(c.fields) } : {}) });
+    out.push({ ...md(mrkdwn`*${s.env}* · ${short(c.text, SHORT.line)}`), ...(c.fields.length ? { fields: fields(c.fields) } : {}) });
     if (s.name === 'load' && thresholds.length) out.push(context(mrkdwn`thresholds: ${thresholds.join(' · ')}`));
   }
+  // The other stages: those that did not pass by name, the passed ones counted per environment.
   const others = r.stages.filter((s) => s.env !== r.target && !['health', 'smoke', 'load'].includes(s.name));
-  if (others.length) out.push(context(text(others.map((s) => stageLine(s)).join('  ·  '))));
+  const notPassed = others.filter((s) => s.status !== 'passed');
+  const passedBy = [...new Set(others.map((s) => s.env))].map((env) => `${env}: ${others.filter((s) => s.env === env && s.status === 'passed').length}/${others.filter((s) => s.env === env).length} passed`);
+  if (others.length) out.push(context(text([...notPassed.map((s) => short(stageLine(s), SHORT.line)), `other stages — ${passedBy.join(' · ')}`].join('  ·  '))));
   return out;
+}
+
+/**
+ * Names as inline code, joined with ", " within `budget` characters; the rest as "and N more".
+ * Never cut inside a name.
+ */
+export function namesWithin(names: readonly string[], budget: number): Mrkdwn {
+  const shown: Mrkdwn[] = [];
+  let used = 0;
+  for (const [i, name] of names.entries()) {
+    const piece = code(name);
+    const tail = i === names.length - 1 ? 0 : ` and ${names.length - i - 1} more`.length;
+    if (used + piece.text.length + 2 + tail > budget) break;
+    shown.push(piece);
+    used += piece.text.length + 2;
+  }
+  const rest = names.length - shown.length;
+  if (rest === 0) return joinMrkdwn(shown, ', ');
+  return shown.length ? mrkdwn`${joinMrkdwn(shown, ', ')} and ${rest} more` : mrkdwn`${rest} (names too long to show)`;
+}
+
+/** Plan lines in a code block within `budget`, whole lines only, then how many were left out. */
+function planLinesWithin(lines: readonly string[], budget: number): Mrkdwn {
+  const kept: string[] = [];
+  let used = 8;
+  for (const l of lines) {
+    const len = codeBlock([l]).text.length - 7;
+    if (used + len + 80 > budget) break;
+    kept.push(l);
+    used += len;
+  }
+  const rest = lines.length - kept.length;
+  const more = rest ? mrkdwn`\n… ${rest} more change${rest === 1 ? '' : 's'} not shown (the whole plan: ${code('shipgate migrate plan')})` : mrkdwn``;
+  return kept.length ? mrkdwn`${codeBlock(kept)}${more}` : mrkdwn`${rest} change${rest === 1 ? '' : 's'} (the whole plan: ${code('shipgate migrate plan')})`;
+}
+
+/**
+ * The risks of a plan, first and whole: what cannot come back and what the previous version
+ * cannot run on. Empty when there are none.
+ */
+function riskBlocks(r: ReleaseRecord): Block[] {
+  // Names within 600 characters each: the counts and the first names always fit next to the gates and the plan.
+  const plan = r.targetPlan;
+  if (!plan) return [];
+  const risks: Mrkdwn[] = [];
+  if (plan.breaking.length) risks.push(mrkdwn`⚠ *point of no return (${plan.breaking.length}):* ${namesWithin(plan.breaking, 600)} — the previous version cannot run on the new schema; switching back needs a forced rollback or a restore`);
+  if (plan.irreversible.length) risks.push(mrkdwn`⚠ *irreversible (${plan.irreversible.length}):* ${namesWithin(plan.irreversible, 600)} — only a backup brings the data back`);
+  return risks.length ? [md(joinMrkdwn(risks, '\n'))] : [];
 }
 
 function planBlocks(r: ReleaseRecord): Block[] {
   const plan = r.targetPlan;
   if (!plan) return [md(mrkdwn`*Migration plan:* not computed`)];
-  const out: Block[] = [];
-  if (plan.pending.length === 0) out.push(md(mrkdwn`*Migration plan:* no migrations to apply on ${plan.env}`));
-  else {
-    const lines = plan.lines.length ? mrkdwn`\n${codeBlock(plan.lines)}` : mrkdwn``;
-    out.push(md(mrkdwn`*Migrations to apply on ${plan.env}*${plan.approximate ? ' (approximate counts)' : ''}: ${joinMrkdwn(plan.pending.map(code), ', ')}${lines}`));
-  }
-  const risks: Mrkdwn[] = [];
-  if (plan.irreversible.length) risks.push(mrkdwn`⚠ *irreversible:* ${plan.irreversible.join(', ')}`);
-  if (plan.breaking.length) risks.push(mrkdwn`⚠ *point of no return:* ${plan.breaking.join(', ')} — the previous version cannot run on the new schema; switching back needs a forced rollback or a restore`);
-  if (risks.length) out.push(md(joinMrkdwn(risks, '\n')));
+  if (plan.pending.length === 0) return [md(mrkdwn`*Migration plan:* no migrations to apply on ${plan.env}`)];
+  const n = plan.pending.length;
+  const out: Block[] = [
+    md(mrkdwn`*Migrations to apply on ${plan.env}*${plan.approximate ? ' (approximate counts)' : ''}: ${n} migration${n === 1 ? '' : 's'}, ${plan.lines.length} change${plan.lines.length === 1 ? '' : 's'}\n${namesWithin(plan.pending, 800)}`),
+  ];
+  if (plan.lines.length) out.push(md(planLinesWithin(plan.lines, 2000)));
   return out;
 }
 
@@ -145,12 +216,14 @@ export function approvalRequestMessage(r: ReleaseRecord, opts: ApprovalMessageOp
     {
       type: 'section',
       fields: [
-        field('Version', r.version),
-        field('Commit', mrkdwn`${code(r.sha.slice(0, 7))} (${r.ref})`),
+        field('Version', short(r.version, SHORT.id)),
+        field('Commit', mrkdwn`${code(r.sha.slice(0, 7))} (${short(r.ref, SHORT.id)})`),
         field('Requested by', who(r)),
         field('Digest', code(r.digest?.slice(0, 12) ?? '—')),
       ],
     },
+    // The risks come right after the facts, so no length of gates or plan can push them out.
+    ...riskBlocks(r),
     { type: 'divider' },
     ...gateBlocks(r, opts.thresholds ?? []),
     { type: 'divider' },
@@ -175,7 +248,7 @@ export function approvalRequestMessage(r: ReleaseRecord, opts: ApprovalMessageOp
   } else {
     tail.push(md(mrkdwn`⚠ this release cannot be decided from Slack (its id is too long for a button); use ${code(`shipgate approve ${r._id}`)}`));
   }
-  return { text: topText(mrkdwn`Approval needed: ${r.version} (${r.sha.slice(0, 7)}) → ${r.target}, requested by ${r.requester.person ?? r.requester.identity.id}`), blocks: fitBlocks(body, tail) };
+  return { text: topText(mrkdwn`Approval needed: ${short(r.version, SHORT.id)} (${r.sha.slice(0, 7)}) → ${r.target}, requested by ${r.requester.person ?? r.requester.identity.id}`), blocks: fitBlocks(body, tail) };
 }
 
 /** The modal a Reject click opens: one required reason. */
@@ -197,10 +270,10 @@ export function rejectModal(meta: { releaseId: string; digest: string; channel: 
 export function statusMessage(states: readonly EnvironmentState[]): SlackMessageBody {
   const blocks: Block[] = states.map((s) => {
     const lines: Mrkdwn[] = [mrkdwn`*${s.env}*${s.protected ? ' (protected)' : ''}`];
-    lines.push(s.live ? mrkdwn`version *${s.live.version}* (${code(s.live.sha.slice(0, 7))})${s.live.slot ? mrkdwn` on slot *${s.live.slot}*` : mrkdwn``} — ${s.live.release}` : mrkdwn`nothing released yet`);
+    lines.push(s.live ? mrkdwn`version *${short(s.live.version, SHORT.id)}* (${code(s.live.sha.slice(0, 7))})${s.live.slot ? mrkdwn` on slot *${s.live.slot}*` : mrkdwn``} — ${s.live.release}` : mrkdwn`nothing released yet`);
     if (s.publicUrl) lines.push(mrkdwn`public: ${s.publicUrl}`);
-    lines.push(s.lock ? mrkdwn`🔒 locked by ${s.lock.owner}: ${s.lock.reason} (${s.lock.until})` : mrkdwn`🔓 unlocked`);
-    if (s.inFlight) lines.push(mrkdwn`in flight: ${code(s.inFlight.release)} ${s.inFlight.version} — ${statusWords(s.inFlight.status)}${s.inFlight.stage ? mrkdwn` at ${s.inFlight.stage}` : mrkdwn``}`);
+    lines.push(s.lock ? mrkdwn`🔒 locked by ${s.lock.owner}: ${short(s.lock.reason, SHORT.line)} (${s.lock.until})` : mrkdwn`🔓 unlocked`);
+    if (s.inFlight) lines.push(mrkdwn`in flight: ${code(s.inFlight.release)} ${short(s.inFlight.version, SHORT.id)} — ${statusWords(s.inFlight.status)}${s.inFlight.stage ? mrkdwn` at ${s.inFlight.stage}` : mrkdwn``}`);
     return md(joinMrkdwn(lines, '\n'));
   });
   return { text: topText(text(states.map((s) => `${s.env}: ${s.live?.version ?? 'nothing released'}${s.lock ? ' (locked)' : ''}`).join('; '))), blocks: fitBlocks(blocks) };
@@ -210,8 +283,8 @@ export function statusMessage(states: readonly EnvironmentState[]): SlackMessage
 export function finishedNotice(r: ReleaseRecord): SlackMessageBody {
   const m =
     r.status === 'succeeded'
-      ? mrkdwn`✓ ${r.version} is live on ${r.target} (asked by ${who(r)})`
-      : mrkdwn`${STATUS_ICON[r.status]} release of ${r.version} to ${r.target} ${statusWords(r.status)}: ${(r.reason ?? 'no reason recorded').split('\n')[0]} (asked by ${who(r)})`;
+      ? mrkdwn`✓ ${short(r.version, SHORT.id)} is live on ${r.target} (asked by ${who(r)})`
+      : mrkdwn`${STATUS_ICON[r.status]} release of ${short(r.version, SHORT.id)} to ${r.target} ${statusWords(r.status)}: ${short((r.reason ?? 'no reason recorded').split('\n')[0] ?? '', SHORT.line)} (asked by ${who(r)})`;
   return { text: topText(m), blocks: [md(m), context(mrkdwn`release ${code(r._id)}`)] };
 }
 
@@ -225,18 +298,24 @@ export function rollbackNotice(p: { env: string; by: string; message: string }):
   return { text: topText(m), blocks: [md(m)] };
 }
 
-/** A finished stage's gate report, as a reply in the live message's thread. */
-export function gateReportReply(s: StageRecord & { result: GateResult }): { text: string } {
+/**
+ * A finished stage's gate report, as a reply in the live message's thread: the verdict, then its
+ * details (GitHub markdown) rendered as mrkdwn sections, cut between lines and within Slack's
+ * limits with "… N more not shown".
+ */
+export function gateReportReply(s: StageRecord & { result: GateResult }): SlackMessageBody {
   const c = toSlack(s.result);
-  const details = s.result.details.trim() ? mrkdwn`\n${s.result.details.trim()}` : mrkdwn``;
-  return { text: finalText(mrkdwn`*${s.key}*\n${c.text}${details}\n_started ${s.result.startedAt} · took ${formatDuration(s.result.durationMs)}_`, LIMITS.sectionText) };
+  const body: Block[] = [md(mrkdwn`*${s.key}*\n${c.text}`)];
+  for (const t of packUnits(markdownToMrkdwn(s.result.details.trim()), LIMITS.sectionText)) body.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(redactText(t), LIMITS.sectionText) } });
+  const tail = [context(mrkdwn`started ${s.result.startedAt} · took ${formatDuration(s.result.durationMs)}`)];
+  return { text: topText(mrkdwn`${s.key}: ${s.result.summary}`), blocks: fitBlocks(body, tail) };
 }
 
 /** The nightly smoke report (the scheduled workflow posts it through bot/slack/post-smoke-report.ts). */
 export function smokeReportMessage(result: GateResult, opts: { env: string; url: string; runUrl?: string }): SlackMessageBody {
   const c = toSlack(result);
   const headline = result.status === 'passed' ? mrkdwn`✓ nightly smoke on ${opts.env} passed` : mrkdwn`✗ nightly smoke on ${opts.env} ${result.status}`;
-  const body: Block[] = [md(mrkdwn`*${headline}* — ${opts.url}`), { ...md(text(c.text)), ...(c.fields.length ? { fields: fields(c.fields) } : {}) }];
+  const body: Block[] = [md(mrkdwn`*${headline}* — ${opts.url}`), { ...md(text(short(c.text, SHORT.line))), ...(c.fields.length ? { fields: fields(c.fields) } : {}) }];
   if (result.status !== 'passed' && result.details.trim()) body.push(md(text(result.details)));
   const parts = [mrkdwn`started ${result.startedAt}`, mrkdwn`took ${formatDuration(result.durationMs)}`, ...(opts.runUrl ? [link(opts.runUrl, 'run')] : [])];
   return { text: topText(mrkdwn`${headline}: ${result.summary}`), blocks: fitBlocks(body, [context(joinMrkdwn(parts, ' · '))]) };
