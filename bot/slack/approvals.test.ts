@@ -74,7 +74,7 @@ describe('the approval request', () => {
     const posted = h.fake.callsOf('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks ?? '').includes(p.release._id) && c.args.channel === '#deploy-approvals');
     expect(posted).toHaveLength(1);
     const text = JSON.stringify(posted[0]!.args.blocks);
-    for (const needle of ['Approval needed: 1.4.0 → production', '`abc1234`', '<@U056GHI>', '*p95Ms*\\n41.2', 'http_req_duration p(95)&lt;300', '0002-merge-legacy-memos', '⚠ *irreversible:*', '"Approve"', '"Reject"']) {
+    for (const needle of ['Approval needed: 1.4.0 → production', '`abc1234`', '<@U056GHI>', '*p95Ms*\\n41.2', 'http_req_duration p(95)&lt;300', '0002-merge-legacy-memos', '⚠ *irreversible (1):* `0002-merge-legacy-memos`', '"Approve"', '"Reject"']) {
       expect(text).toContain(needle);
     }
   });

@@ -16,7 +16,7 @@ const t = useTestDatabase('slacknotify');
 const TOKEN = 'xoxb-notifier-test-token-000';
 let fake: SlackFake;
 beforeAll(async () => {
-  fake = await startSlackFake({ token: TOKEN });
+  fake = await startSlackFake({ token: TOKEN, outsideChannels: ['#secret-ops'] });
 });
 afterAll(async () => fake?.close());
 
@@ -63,7 +63,7 @@ describe('SlackNotifier', () => {
     expect(JSON.stringify(updates.at(-1)?.args.blocks)).toContain('*succeeded*');
     const threads = calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts);
     expect(threads).toHaveLength(1);
-    expect(String(threads[0]!.args.text)).toContain('deployed to http://127.0.0.1:4100');
+    expect(JSON.stringify(threads[0]!.args.blocks)).toContain('deployed to http://127.0.0.1:4100');
     expect(calls.filter((c) => c.method === 'chat.postMessage' && String(c.args.text).includes('is live on staging'))).toHaveLength(1);
   });
 
@@ -77,5 +77,21 @@ describe('SlackNotifier', () => {
     const posts = fake.callsOf('chat.postMessage').filter((c) => String(c.args.text).startsWith('release rel-retry'));
     expect(posts).toHaveLength(2); // the failed one, then the one that worked
     expect(await n.store.find('live:rel-retry')).toMatchObject({ ts: expect.any(String) });
+  });
+
+  it('a channel the app cannot post in: the error names the channel, the setting and the fix; a 429 is waited out', async () => {
+    const n = new SlackNotifier({ client: new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } }), db: t.db, channel: '#deploys', approvalsChannel: '#approvals', policy, minIntervalMs: 0 });
+    const awaiting = rec('rel-nochannel', 1, { status: 'awaiting_approval', digest: 'd'.repeat(64), target: 'production', path: ['staging', 'production'] });
+    await expect(n.approvalRequested(awaiting)).rejects.toThrow(/channel_not_found for #approvals \(slack\.approvalsChannel/);
+    const logs: string[] = [];
+    const live = new SlackNotifier({ client: new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } }), db: t.db, channel: '#secret-ops', approvalsChannel: '#deploy-approvals', policy, minIntervalMs: 0, log: (l) => logs.push(l) });
+    await live.releaseUpdated(rec('rel-outside', 1));
+    await live.flush();
+    expect(logs.join('\n')).toMatch(/not_in_channel for #secret-ops \(slack\.channel\).*\/invite @Shipgate/);
+    // The approvals channel that exists: posted after Slack's 429 (the default client waits Retry-After).
+    fake.rateLimitNext('chat.postMessage', { count: 1, retryAfterS: 1 });
+    const patient = new SlackNotifier({ client: new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl }), db: t.db, channel: '#deploys', approvalsChannel: '#deploy-approvals', policy, minIntervalMs: 0 });
+    await patient.approvalRequested(awaiting);
+    expect(await patient.store.find(`approval:rel-nochannel:${'d'.repeat(64)}`)).toMatchObject({ ts: expect.any(String) });
   });
 });

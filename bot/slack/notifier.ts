@@ -16,6 +16,14 @@ import type { GateResult } from '../../pipeline/gates/types.ts';
 import { approvalRequestMessage, finishedNotice, gateReportReply, liveReleaseMessage } from './blocks.ts';
 import { approvalMessageId, liveMessageId, noticeId, SlackMessageStore, threadReplyId } from './message-store.ts';
 
+/** Slack's answer for a channel the app cannot post in, as an error naming the channel and the fix. */
+export function channelError(err: unknown, channel: string, setting: string): unknown {
+  const code = (err as { data?: { error?: unknown } }).data?.error;
+  if (code === 'not_in_channel') return new Error(`Slack answered not_in_channel for ${channel} (${setting}): the Shipgate app is not a member; invite it in that channel with /invite @Shipgate`);
+  if (code === 'channel_not_found') return new Error(`Slack answered channel_not_found for ${channel} (${setting} in .github/shipgate.yml): check the name, or use the channel id; a private channel needs the app invited first`);
+  return err;
+}
+
 export interface SlackNotifierOptions {
   client: webApi.WebClient;
   db: Db;
@@ -70,7 +78,7 @@ export class SlackNotifier implements ReleaseNotifier {
       await this.store.posted(id, { channel: res.channel as string, ts: res.ts as string });
     } catch (err) {
       await this.store.unclaim(id);
-      throw err;
+      throw channelError(err, this.opts.approvalsChannel, 'slack.approvalsChannel');
     }
   }
 
@@ -118,7 +126,7 @@ export class SlackNotifier implements ReleaseNotifier {
           doc = { _id: id, release: release._id, channel: res.channel as string, ts: res.ts as string, claimedAt: new Date() };
         } catch (err) {
           await this.store.unclaim(id);
-          throw err;
+          throw channelError(err, this.opts.channel, 'slack.channel');
         }
       } else {
         doc = await this.store.waitPosted(id);
