@@ -7,10 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, validate } from 'graphql';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shipgateHome } from '../repo.ts';
 import { railwaySchema, railwaySchemaContract, startRailwayFake, type RailwayFake } from '../testing/fakes/railway.ts';
 import { RAILWAY_OPERATIONS } from './railway-gql.ts';
+import { trackedFakes } from '../testing/fakes/tracked.ts';
 
 const CLI_GIT_DIR = process.env.RAILWAY_CLI_GIT_DIR ?? '/work/.mirror/railwayapp+cli/repo';
 const vendoredText = readFileSync(join(shipgateHome, 'pipeline/testing/fakes/contracts/railway-schema.json'), 'utf8');
@@ -64,15 +65,7 @@ describe('contracts/railway-schema.json', () => {
 
 describe('the Railway fake enforces the schema', () => {
   const TOKEN = 'rw-contract-token-9c1d';
-  const fakes: RailwayFake[] = [];
-  const started: RailwayFake[] = [];
-  afterEach(async () => {
-    started.push(...fakes);
-    await Promise.all(fakes.splice(0).map((f) => f.close()));
-  });
-  afterAll(() => {
-    expect(started.flatMap((f) => f.violations)).toEqual([]);
-  });
+  const fakes = trackedFakes<RailwayFake>();
   const post = async (f: RailwayFake, query: string, variables: Record<string, unknown>) => {
     const res = await fetch(f.apiUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ query, variables }) });
     return { status: res.status, body: (await res.json()) as { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> } };
@@ -80,7 +73,7 @@ describe('the Railway fake enforces the schema', () => {
 
   it('a missing required variable, a wrong enum value and a syntax error: HTTP 400 with graphql-js messages, recorded', async () => {
     const f = await startRailwayFake({ token: TOKEN, tokenKind: 'account' });
-    fakes.push(f);
+    fakes.add(f);
     const missing = await post(f, RAILWAY_OPERATIONS.deployment, {});
     expect(missing).toMatchObject({ status: 400, body: { errors: [{ message: 'Variable "$id" of required type "String!" was not provided.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] } });
     const badEnum = await post(f, RAILWAY_OPERATIONS.deployments, { input: { serviceId: 's', environmentId: 'e', status: { in: ['LIVE'] } }, first: 5 });
@@ -92,7 +85,7 @@ describe('the Railway fake enforces the schema', () => {
 
   it('a literal argument is refused and recorded (values travel in variables)', async () => {
     const f = await startRailwayFake({ token: TOKEN, tokenKind: 'account' });
-    fakes.push(f);
+    fakes.add(f);
     const out = await post(f, 'query L { deployment(id: "dep-1") { id } }', {});
     expect(out.status).toBe(400);
     expect(f.violations.splice(0)).toEqual([{ operation: 'L', messages: [expect.stringContaining('literal argument "id"')] }]);
@@ -101,14 +94,14 @@ describe('the Railway fake enforces the schema', () => {
   it('serviceInstance is non-null: with projects given, a service outside them is a GraphQL error', async () => {
     const project = { id: 'p1', services: [{ id: 's1', name: 'api' }], environments: [{ id: 'e1', name: 'production' }] };
     const f = await startRailwayFake({ token: TOKEN, tokenKind: 'account', projects: [project] });
-    fakes.push(f);
+    fakes.add(f);
     expect(await post(f, RAILWAY_OPERATIONS.serviceInstance, { serviceId: 's1', environmentId: 'e1' })).toEqual({ status: 200, body: { data: { serviceInstance: { latestDeployment: null } } } });
     expect((await post(f, RAILWAY_OPERATIONS.serviceInstance, { serviceId: 's2', environmentId: 'e1' })).body).toEqual({ data: null, errors: [{ message: 'ServiceInstance not found', locations: [], path: ['serviceInstance'] }] });
   });
 
   it('a deployment it does not know is a GraphQL error with data null, not a null field (deployment is non-null)', async () => {
     const f = await startRailwayFake({ token: TOKEN, tokenKind: 'account' });
-    fakes.push(f);
+    fakes.add(f);
     expect(await post(f, RAILWAY_OPERATIONS.deployment, { id: 'nope' })).toEqual({ status: 200, body: { data: null, errors: [{ message: 'Deployment not found', locations: [], path: ['deployment'] }] } });
   });
 });

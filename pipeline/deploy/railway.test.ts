@@ -1,10 +1,11 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRailwayProvider, railwayState, type RailwayProviderOptions } from './railway.ts';
 import { startRailwayFake, type RailwayFake, type RailwayTokenKind } from '../testing/fakes/railway.ts';
 import { isShipgateError, presentError } from '../errors.ts';
 import { parseRetryAfter } from './remote-wait.ts';
 import type { DeployRequest } from './types.ts';
 import { caught } from '../testing/caught.ts';
+import { trackedFakes } from '../testing/fakes/tracked.ts';
 
 const TOKEN = 'rw-secret-token-4f1e9a7c2b';
 // Railway ids are UUIDs; the provider refuses anything else unless projectId is given (then names resolve).
@@ -12,16 +13,7 @@ const SVC_API = '5e1d2c3b-4a59-4687-9abc-0d1e2f3a4b01';
 const SVC_BLUE = '5e1d2c3b-4a59-4687-9abc-0d1e2f3a4b02';
 const SVC_GREEN = '5e1d2c3b-4a59-4687-9abc-0d1e2f3a4b03';
 const ENV_PROD = 'e0e1e2e3-a4b5-4c6d-8e7f-0a1b2c3d4e01';
-const fakes: RailwayFake[] = [];
-const started: RailwayFake[] = [];
-afterEach(async () => {
-  started.push(...fakes);
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
-afterAll(() => {
-  // Every operation Shipgate sent is inside Railway's schema (tests that provoke violations take them out).
-  expect(started.flatMap((f) => f.violations)).toEqual([]);
-});
+const fakes = trackedFakes<RailwayFake>();
 
 /** A virtual clock: sleeping advances time at once, so hour-long Retry-Afters take no real time. */
 function virtualClock() {
@@ -40,7 +32,7 @@ function virtualClock() {
 
 async function setup(kind: RailwayTokenKind = 'account', over: Partial<RailwayProviderOptions> = {}, fakeToken = TOKEN) {
   const fake = await startRailwayFake({ token: fakeToken, tokenKind: kind, projectTokenScope: { projectId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c01', environmentId: ENV_PROD } });
-  fakes.push(fake);
+  fakes.add(fake);
   const provider = createRailwayProvider({
     apiUrl: fake.apiUrl,
     token: TOKEN,
@@ -125,7 +117,7 @@ describe('railway provider against the loopback fake', () => {
 
   it('sending a project token as Bearer is refused by the fake (header kind matters)', async () => {
     const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'project' });
-    fakes.push(fake);
+    fakes.add(fake);
     const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'account', serviceId: SVC_API, environmentId: ENV_PROD, pollIntervalMs: 20 });
     const err = await caught(provider.deploy(request([])));
     expect(err.code).toBe('SHIPGATE_RAILWAY_UNAUTHORIZED');
@@ -289,7 +281,7 @@ describe('railway provider against the loopback fake', () => {
 
   it('picks the newest SUCCESS by createdAt, whatever order Railway lists deployments in', async () => {
     const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'account', deploymentsOrder: 'oldest-first' });
-    fakes.push(fake);
+    fakes.add(fake);
     const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'account', serviceId: SVC_API, environmentId: ENV_PROD, pollIntervalMs: 20 });
     fake.seedDeployment({ id: 'dep-older', serviceId: SVC_API, environmentId: ENV_PROD, status: 'SUCCESS' });
     fake.seedDeployment({ id: 'dep-live', serviceId: SVC_API, environmentId: ENV_PROD, status: 'SUCCESS' });
@@ -300,7 +292,7 @@ describe('railway provider against the loopback fake', () => {
 
   it('if replaced deployments turn REMOVED, the fallback after a crash picks the newest REMOVED that can roll back (finding 14)', async () => {
     const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'account', replacedBecome: 'REMOVED', deploymentsOrder: 'oldest-first' });
-    fakes.push(fake);
+    fakes.add(fake);
     const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'account', serviceId: SVC_API, environmentId: ENV_PROD, pollIntervalMs: 20 });
     fake.seedDeployment({ id: 'dep-ancient', serviceId: SVC_API, environmentId: ENV_PROD, status: 'REMOVED', canRollback: false });
     fake.seedDeployment({ id: 'dep-old', serviceId: SVC_API, environmentId: ENV_PROD, status: 'SUCCESS' });
@@ -318,7 +310,7 @@ describe('railway provider against the loopback fake', () => {
 
   it('if replaced deployments turn REMOVED, rolling back to the one live before the release still works (finding 14)', async () => {
     const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'account', replacedBecome: 'REMOVED' });
-    fakes.push(fake);
+    fakes.add(fake);
     const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'account', serviceId: SVC_API, environmentId: ENV_PROD, pollIntervalMs: 20 });
     fake.seedDeployment({ id: 'dep-live', serviceId: SVC_API, environmentId: ENV_PROD, status: 'SUCCESS' });
     const d = await provider.deploy(request([]));
@@ -399,7 +391,7 @@ describe('railway services and environment by name or id (projectId)', () => {
 
   async function withProject(over: Partial<RailwayProviderOptions>, projects = [project], projectTokenScope = { projectId: PROJECT, environmentId: ENV_PROD }) {
     const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'project', projects, projectTokenScope });
-    fakes.push(fake);
+    fakes.add(fake);
     const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'project', pollIntervalMs: 20, serviceId: 'api', environmentId: 'production', projectId: PROJECT, ...over });
     return { fake, provider };
   }
@@ -476,7 +468,7 @@ describe('railway services and environment by name or id (projectId)', () => {
 
   it('an account token is not asked for a scope', async () => {
     const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'account', projects: [project] });
-    fakes.push(fake);
+    fakes.add(fake);
     const provider = createRailwayProvider({ apiUrl: fake.apiUrl, token: TOKEN, tokenKind: 'account', serviceId: 'api', environmentId: 'production', projectId: PROJECT, pollIntervalMs: 20 });
     await provider.deploy(request([]));
     expect(fake.calls('projectToken')).toEqual([]);
@@ -513,7 +505,7 @@ describe('railway services and environment by name or id (projectId)', () => {
 
   it('the fake refuses fields its schema types do not have', async () => {
     const fake = await startRailwayFake({ token: TOKEN, tokenKind: 'account' });
-    fakes.push(fake);
+    fakes.add(fake);
     const res = await fetch(fake.apiUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },

@@ -3,7 +3,7 @@
  * against the loopback fake, while Cloudflare answers 429: both wait as Retry-After says, report
  * each wait on the stage's progress line, and finish. Rate-limit waits run on an injected clock.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCloudflareDns } from './cloudflare.ts';
 import { startCloudflareFake, type CloudflareFake } from '../testing/fakes/cloudflare.ts';
 import { cutoverStages } from '../release/stages/deploy.ts';
@@ -12,22 +12,15 @@ import type { AuditLog } from '../release/audit.ts';
 import type { ReleaseRecord } from '../release/types.ts';
 import type { GateResult } from '../gates/types.ts';
 import type { StageRunContext } from '../release/runner.ts';
+import { trackedFakes } from '../testing/fakes/tracked.ts';
 
 const TOKEN = 'cf-secret-token-5e1f0a2b77';
 const ZONE = '9a7806061c88ada191ed06f989cc3dac';
-const fakes: CloudflareFake[] = [];
-const started: CloudflareFake[] = [];
-afterEach(async () => {
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
-afterAll(() => {
-  expect(started.flatMap((f) => f.violations)).toEqual([]);
-});
+const fakes = trackedFakes<CloudflareFake>();
 
 async function world(verify: GateResult['status']) {
   const fake = await startCloudflareFake({ token: TOKEN, zones: { [ZONE]: [{ id: 'rec-1', type: 'CNAME', name: 'example.com', content: 'blue.up.railway.app' }] } });
-  fakes.push(fake);
-  started.push(fake);
+  fakes.add(fake);
   const clock = { t: 0, sleeps: [] as number[] };
   const provider = createCloudflareDns({
     apiUrl: fake.apiUrl, token: TOKEN, zoneId: ZONE, recordName: 'example.com',

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCloudflareDns, normalizeHost, type CloudflareDnsOptions } from './cloudflare.ts';
 import { startCloudflareFake, type CloudflareFake, type CloudflareFakeOptions } from '../testing/fakes/cloudflare.ts';
 import { presentError } from '../errors.ts';
@@ -7,23 +7,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigText } from '../config/load.ts';
 import { shipgateHome } from '../repo.ts';
+import { trackedFakes } from '../testing/fakes/tracked.ts';
 
 const TOKEN = 'cf-secret-token-8d2c71e0aa';
 const ZONE = '023e105f4ecef8ad9ca31a8372d0c353';
-const fakes: CloudflareFake[] = [];
-const started: CloudflareFake[] = [];
-afterEach(async () => {
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
-afterAll(() => {
-  // Nothing Shipgate sent may fall outside the records API contract (the SDK's parameters).
-  expect(started.flatMap((f) => f.violations)).toEqual([]);
-});
+const fakes = trackedFakes<CloudflareFake>();
 
 async function startFake(opts: CloudflareFakeOptions): Promise<CloudflareFake> {
   const fake = await startCloudflareFake(opts);
-  fakes.push(fake);
-  started.push(fake);
+  fakes.add(fake);
   return fake;
 }
 
@@ -121,7 +113,7 @@ describe('cloudflare DNS against the loopback fake', () => {
 
   it('an unknown zone surfaces 7003 with a zone-id hint', async () => {
     await setup([]);
-    const dns = createCloudflareDns({ apiUrl: fakes[0]!.apiUrl, token: TOKEN, zoneId: 'nope', recordName: 'app.example.com' });
+    const dns = createCloudflareDns({ apiUrl: fakes.current[0]!.apiUrl, token: TOKEN, zoneId: 'nope', recordName: 'app.example.com' });
     const shown = presentError(await caught(dns.current('app.example.com')));
     expect(shown).toContain('7003');
     expect(shown).toContain('Zone ID');

@@ -5,29 +5,21 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shipgateHome } from '../../../repo.ts';
 import { cloudflareDnsContract, startCloudflareFake, type CloudflareFake } from '../cloudflare.ts';
+import { trackedFakes } from '../tracked.ts';
 
 const vendoredText = readFileSync(new URL('./cloudflare-dns-records.json', import.meta.url), 'utf8');
 const SDK_GIT_DIR = process.env.CLOUDFLARE_TS_GIT_DIR ?? '/work/.mirror/cloudflare+cloudflare-typescript/repo';
 const TOKEN = 'cf-contract-token-31f5c2';
 const ZONE = 'zone-1';
 
-const fakes: CloudflareFake[] = [];
-const started: CloudflareFake[] = [];
-afterEach(async () => {
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
-afterAll(() => {
-  // Each test below takes out the violations it provoked on purpose; nothing else may remain.
-  expect(started.flatMap((f) => f.violations)).toEqual([]);
-});
+const fakes = trackedFakes<CloudflareFake>();
 
 async function fake(plan?: 'enterprise' | 'free') {
   const f = await startCloudflareFake({ token: TOKEN, zones: { [ZONE]: [{ id: 'r1', type: 'CNAME', name: 'app.example.com', content: 'blue.example.net' }] }, ...(plan ? { plans: { [ZONE]: plan } } : {}) });
-  fakes.push(f);
-  started.push(f);
+  fakes.add(f);
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${f.apiUrl}/zones/${ZONE}/dns_records${path}`, {
       method, headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
