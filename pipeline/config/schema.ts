@@ -13,6 +13,10 @@ const app = strict({
   name: text('the app name, e.g. notes').regex(NAME, { error: withHint('must be a lowercase name', 'e.g. notes or billing-api') }),
   start: text('the shell command that starts the app, e.g. "node dist/server.js"; it gets PORT, MONGODB_URI and APP_VERSION'),
   cwd: text('a folder relative to the repository root, e.g. app').optional(),
+  /** Variables the app needs on every environment (names only); default: the names in envExample. */
+  requiredEnv: z.array(envVarName()).optional(),
+  /** The app's example env file, relative to the repository root; read for names only. Default: <cwd>/.env.example, then .env.example. */
+  envExample: text('a file relative to the repository root, e.g. app/.env.example').optional(),
 });
 
 const migrations = strict({
@@ -22,10 +26,20 @@ const migrations = strict({
     .default('shipgate_migrations'),
 });
 
+/** App variable → the variable of Shipgate's own environment that holds its value (values never in the file). */
+const appEnvMap = () =>
+  z.record(envVarName(), envVarName(), {
+    error: withHint('expected a map of app variable → Shipgate variable', 'e.g. env: { JWT_SECRET: STAGING_JWT_SECRET }'),
+  });
+
+/** A shell command that prints the deployment's recent log lines (run in the repository; gets SHIPGATE_ENV, SHIPGATE_DEPLOYMENT_URL). */
+const logsCommand = () => text('a shell command that prints the deployment\'s recent logs, e.g. ./scripts/logs.sh');
+
 const processDeploy = strict({
   provider: z.literal('process'),
   slots: slots().optional(),
   basePort: port().optional(),
+  env: appEnvMap().optional(),
 });
 
 const railwayDeploy = strict({
@@ -44,6 +58,7 @@ const commandDeploy = strict({
   provider: z.literal('command'),
   run: text('the shell command that deploys, e.g. ./scripts/deploy.sh'),
   urlCommand: text('a shell command that prints the deployed URL').optional(),
+  logsCommand: logsCommand().optional(),
   timeout: durationOr('10m'),
 });
 
@@ -51,6 +66,7 @@ const webhookDeploy = strict({
   provider: z.literal('webhook'),
   urlEnv: envVarName(),
   statusUrlEnv: envVarName().optional(),
+  logsCommand: logsCommand().optional(),
   timeout: durationOr('10m'),
 });
 
@@ -112,6 +128,8 @@ const health = strict({
   expectVersion: z.boolean().default(true),
   versionField: text('the JSON field holding the version, e.g. version').default('version'),
   dbField: text('the JSON field holding the database status, e.g. db').default('db'),
+  /** When the health body names its database in this field, it must be the environment's database. */
+  dbNameField: text('the JSON field naming the database the app uses, e.g. dbName').default('dbName'),
   consecutive: z.number().int().min(1).default(3),
   interval: durationOr('1s'),
   timeout: durationOr('120s'),
@@ -150,6 +168,49 @@ const gates = strict({
   load: load.prefault({ enabled: false }),
 }).prefault({});
 
+/** Checks run first on every environment (docs/preflight.md). */
+const preflight = strict({
+  enabled,
+  /** Each check's own time limit: a check that does not answer in time fails, never hangs. */
+  timeout: durationOr('10s'),
+  /** Variables that hold secrets; default: names matching *_SECRET, *_KEY, *TOKEN*, *PASSWORD*. */
+  secrets: z.array(envVarName()).optional(),
+  secretMinLength: z.number().int().min(1).max(4096).default(16),
+  /** The public URL's TLS certificate must stay valid at least this long. */
+  certMinValidity: durationOr('14d'),
+  /** Database names a protected environment must not use (besides names containing dev, test, local, staging). */
+  devDatabaseNames: z.array(z.string().min(1)).default([]),
+}).prefault({});
+
+const WEEKDAY_TIME = /^(mon|tue|wed|thu|fri|sat|sun)[a-z]* ([01]\d|2[0-3]):[0-5]\d$/i;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** When an environment takes releases: closed weekly spans and freeze dates, in the team's time zone. */
+const releaseWindow = strict({
+  timezone: text('an IANA time zone, e.g. Europe/Berlin').default('UTC'),
+  closed: z
+    .array(
+      strict({
+        from: z.string().regex(WEEKDAY_TIME, { error: withHint('must be a weekday and a time', 'e.g. "Fri 15:00"') }),
+        to: z.string().regex(WEEKDAY_TIME, { error: withHint('must be a weekday and a time', 'e.g. "Mon 08:00"') }),
+        reason: text('why, e.g. weekend').optional(),
+      }),
+    )
+    .default([]),
+  freezes: z
+    .array(
+      strict({
+        from: z.string().regex(DATE, { error: withHint('must be a date', 'e.g. 2026-12-21') }),
+        to: z.string().regex(DATE, { error: withHint('must be a date (the last frozen day)', 'e.g. 2027-01-04') }),
+        reason: text('why, e.g. holiday freeze'),
+      }),
+    )
+    .default([]),
+});
+
+const policy = strict({
+  windows: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, { error: withHint('must be an environment name', 'e.g. production') }), releaseWindow).default({}),
+}).prefault({});
+
 const person = strict({
   name: text('a short name, e.g. ana').regex(/^[a-z][a-z0-9._-]*$/, { error: withHint('must be a lowercase name', 'e.g. ana or raj.k') }),
   slack: z.string().regex(/^[UW][A-Z0-9]{2,}$/, { error: withHint('must be a Slack user id', 'Slack user ids start with U or W, e.g. U012ABC (profile → Copy member ID)') }).optional(),
@@ -182,6 +243,8 @@ export const configSchema = strict({
   migrations: migrations.prefault({}),
   environments,
   gates,
+  preflight,
+  policy,
   people: z.array(person).default([]),
   approval: approval.optional(),
   slack: slack.optional(),
@@ -203,3 +266,5 @@ export type GatesConfig = ShipgateConfig['gates'];
 export type PersonConfig = ShipgateConfig['people'][number];
 export type ApprovalConfig = NonNullable<ShipgateConfig['approval']>;
 export type SlackConfig = NonNullable<ShipgateConfig['slack']>;
+export type PreflightConfig = ShipgateConfig['preflight'];
+export type ReleaseWindowConfig = ShipgateConfig['policy']['windows'][string];

@@ -29,6 +29,22 @@ export interface Deployment {
   data: Record<string, string | number | boolean | null>;
 }
 
+/** The recent log lines of a deployment (evidence when a stage fails). Redacted before anyone sees them. */
+export interface LogTail {
+  /** Where the lines came from, e.g. "log file .shipgate/logs/staging.log" or "Railway deploymentLogs". */
+  source: string;
+  lines: string[];
+}
+
+/** A custom domain attached to a service on the platform (Railway), and whether the platform verified it. */
+export interface AttachedDomain {
+  domain: string;
+  serviceId: string;
+  verified: boolean;
+  /** The platform's word on why it is not verified yet (DNS record missing, certificate pending). */
+  detail?: string;
+}
+
 export type DeploymentState = 'starting' | 'running' | 'failed' | 'stopped' | 'unknown';
 
 export interface DeployProvider {
@@ -40,4 +56,13 @@ export interface DeployProvider {
   stop(d: Deployment): Promise<void>;
   /** Returns the environment to the deployment before `d`, where the platform supports it. */
   rollback?(d: Deployment): Promise<void>;
+  /** The last `lines` lines of a deployment's logs (deploy and build), for failure evidence. */
+  logs?(d: Deployment, opts: { lines: number; signal?: AbortSignal }): Promise<LogTail>;
+  /**
+   * The variables the app will start with on the target (Railway: the service's variables in the
+   * environment). Values are secrets: used for checks only, never printed, stored or sent.
+   */
+  variables?(opts: { signal?: AbortSignal; slot?: string }): Promise<Record<string, string>>;
+  /** Custom domains attached to the environment's service(s) (one per slot service). */
+  customDomains?(opts: { signal?: AbortSignal }): Promise<AttachedDomain[]>;
 }
