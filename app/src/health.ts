@@ -1,7 +1,9 @@
 /**
  * GET /health: 200 `{ status: "ok", db: "up" }` when the database answers a ping within
  * `pingTimeoutMs` (about 1 s), else 503 `{ status: "degraded", db: "down" }`. Both carry the
- * running version and commit, so a health gate can tell the new deployment from the old one.
+ * running version and commit, so a health gate can tell the new deployment from the old one, and
+ * the name of the database the app uses (`dbName`), so a release can tell that MONGODB_URI did not
+ * fall back to another database.
  */
 import type { Db } from 'mongodb';
 
@@ -10,6 +12,7 @@ export interface HealthBody {
   version: string;
   commit: string;
   db: 'up' | 'down';
+  dbName: string;
   uptimeS: number;
 }
 
@@ -45,6 +48,7 @@ export async function checkHealth(opts: HealthOptions): Promise<{ status: 200 | 
     version: opts.version,
     commit: opts.commit,
     db: up ? 'up' : 'down',
+    dbName: opts.db.databaseName,
     uptimeS: Math.floor((Date.now() - opts.startedAt) / 1000),
   };
   return { status: up ? 200 : 503, body };

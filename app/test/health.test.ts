@@ -20,7 +20,7 @@ describe('GET /health', () => {
     cleanup.push(() => run.close());
     await waitFor('health 200', async () => (await call(run.base, '/health')).status === 200);
     const res = await call(run.base, '/health');
-    expect(res.body).toEqual({ status: 'ok', version: '2.0.0', commit: 'deadbee', db: 'up', uptimeS: expect.any(Number) });
+    expect(res.body).toEqual({ status: 'ok', version: '2.0.0', commit: 'deadbee', db: 'up', dbName: t.dbName, uptimeS: expect.any(Number) });
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 
@@ -35,7 +35,7 @@ describe('GET /health', () => {
     cleanup.push(() => run.close());
     const down = await call(run.base, '/health');
     expect(down.status).toBe(503);
-    expect(down.body).toEqual({ status: 'degraded', version: '3.1.4', commit: 'c0ffee0', db: 'down', uptimeS: expect.any(Number) });
+    expect(down.body).toEqual({ status: 'degraded', version: '3.1.4', commit: 'c0ffee0', db: 'down', dbName: 'healthflip', uptimeS: expect.any(Number) });
     // Notes routes answer 503 too (not 500, not a hang) while the database is away.
     expect(await call(run.base, '/notes')).toMatchObject({ status: 503, body: { error: 'db_unavailable' } });
 

@@ -30,6 +30,8 @@ export interface GateContext {
   url: string;
   /** The version being released; the health gate insists the target reports it. */
   version?: string;
+  /** The environment's database name: a health body naming another database fails. */
+  dbName?: string;
   signal?: AbortSignal;
   progress?: ProgressSink;
 }

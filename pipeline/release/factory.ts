@@ -104,8 +104,9 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
       ...(e.dns ? { dns: dnsFor(name, e.dns, ctx, onBuilt) } : {}),
       appEnv: () => {
         const { uri: u, dbName } = dbUri();
-        return { MONGODB_URI: mongoUriWithDb(u, dbName) };
+        return { ...mappedAppEnv(name, e.deploy, opts.env), MONGODB_URI: mongoUriWithDb(u, dbName) };
       },
+      dbName: () => dbUri().dbName,
       migrationTarget: () =>
         (target ??= (async () => {
           const { uri: u, dbName } = dbUri();
@@ -195,6 +196,16 @@ function providersFirst(rt: EnvironmentRuntime, spec: StageSpec): StageSpec {
       return spec.run(ctx);
     },
   };
+}
+
+/**
+ * The app variables a `process` deploy maps from Shipgate's own environment (`deploy.env`:
+ * { JWT_SECRET: STAGING_JWT_SECRET }). A mapped variable that is unset fails with SHIPGATE_ENV_MISSING
+ * naming it (preflight reports it first, with every other missing one).
+ */
+export function mappedAppEnv(envName: string, deploy: ShipgateConfig['environments'][string]['deploy'], vars: EnvVars): Record<string, string> {
+  if (deploy.provider !== 'process' || !deploy.env) return {};
+  return Object.fromEntries(Object.entries(deploy.env).map(([appVar, from]) => [appVar, resolveEnvSecret(vars, from, `${appVar} of the app on ${envName}`)]));
 }
 
 /** A release's previous owner is known dead only when it ran on this host and its pid is gone. */

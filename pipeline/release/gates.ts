@@ -22,6 +22,7 @@ export function buildGates(config: ShipgateConfig, repoRoot: string): ReleaseGat
       path: g.health.path,
       versionField: g.health.versionField,
       dbField: g.health.dbField,
+      dbNameField: g.health.dbNameField,
       consecutive: g.health.consecutive,
       intervalMs: g.health.interval,
       timeoutMs: g.health.timeout,

@@ -64,6 +64,22 @@ describe('assessHealthAnswer', () => {
   });
 });
 
+describe('the database the app reports (issue 13: MONGODB_URI fell back to a development value)', () => {
+  const named = (body: unknown, over: Partial<HealthExpectations> = {}) => assessHealthAnswer(answer(200, body), exp({ dbNameField: 'dbName', expectDbName: 'notesproduction', ...over }));
+
+  it('fails a healthy-looking answer from an app on another database, naming both', () => {
+    expect(named({ ...good, dbName: 'notes_dev' })).toEqual({ healthy: false, reason: 'app uses database "notes_dev", expected "notesproduction"', version: '1.5.0', json: { ...good, dbName: 'notes_dev' } });
+    expect(named({ ...good, dbName: 'notesproduction' })).toMatchObject({ healthy: true });
+  });
+
+  it('passes when the body does not name its database, or nothing is expected', () => {
+    expect(named(good)).toMatchObject({ healthy: true });
+    expect(named({ ...good, dbName: 'other' }, { expectDbName: undefined })).toMatchObject({ healthy: true });
+    expect(named({ ...good, dbName: 'other' }, { dbNameField: null })).toMatchObject({ healthy: true });
+    expect(named({ ...good, app: { db: { name: 'x' } } }, { dbNameField: 'app.db.name' })).toMatchObject({ healthy: false, reason: 'app uses database "x", expected "notesproduction"' });
+  });
+});
+
 describe('health body reading', () => {
   it('reads dotted paths, stopping at anything that is not an object', () => {
     expect(readPath({ a: { b: { c: 1 } } }, 'a.b.c')).toBe(1);

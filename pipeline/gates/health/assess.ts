@@ -11,6 +11,13 @@ export interface HealthExpectations {
   versionField: string;
   /** JSON path (dots) of the database status; null = do not check the database. */
   dbField: string | null;
+  /**
+   * JSON path of the database name the app uses. When the body has it, it must be `expectDbName`:
+   * an app whose MONGODB_URI fell back to another (development) database answers "db: up" too.
+   */
+  dbNameField?: string | null;
+  /** The environment's database name. */
+  expectDbName?: string | undefined;
 }
 
 export interface HttpAnswer {
@@ -74,6 +81,12 @@ export function assessHealthAnswer(answer: HttpAnswer, exp: HealthExpectations):
     const db = readPath(json, exp.dbField);
     if (db === undefined) return { healthy: false, reason: `no db status in the body (field "${exp.dbField}")`, ...withVersion, json };
     if (!isUp(db)) return { healthy: false, reason: 'db down', ...withVersion, json };
+  }
+  if (exp.dbNameField && exp.expectDbName !== undefined) {
+    const named = readPath(json, exp.dbNameField);
+    if (named !== undefined && String(named) !== exp.expectDbName) {
+      return { healthy: false, reason: `app uses database "${String(named)}", expected "${exp.expectDbName}"`, ...withVersion, json };
+    }
   }
   return { healthy: true, ...withVersion, json };
 }

@@ -96,6 +96,7 @@ export function healthGate(defaults: Omit<HealthGateOptions, 'url'>): Gate<GateC
         ...defaults,
         url: ctx.url,
         ...(ctx.version !== undefined && defaults.expectVersion === undefined ? { expectVersion: ctx.version } : {}),
+        ...(ctx.dbName !== undefined && defaults.expectDbName === undefined ? { expectDbName: ctx.dbName } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(ctx.progress ? { progress: ctx.progress } : {}),
       });

@@ -30,6 +30,15 @@ describe('health gate against loopback servers', () => {
     expect(r.result.durationMs).toBeLessThan(20_000);
   });
 
+  it('fails when the app reports another database than the environment\'s, as the release engine calls it', async () => {
+    const s = await serve((_req, res) => json(res, 200, { ...healthy('1.5.0'), dbName: 'notes_dev' }));
+    const gate = healthGate({ ...fast, consecutive: 1, timeoutMs: 400 });
+    const wrong = await gate.run({ url: s.url, version: '1.5.0', dbName: 'notesproduction' });
+    expect(wrong.status).toBe('failed');
+    expect(wrong.summary).toContain('app uses database "notes_dev", expected "notesproduction"');
+    expect((await gate.run({ url: s.url, version: '1.5.0', dbName: 'notes_dev' })).status).toBe('passed');
+  });
+
   it('does not pass while the old version still answers, then passes on the new one', async () => {
     const s = await serve((_req, res, n) => json(res, 200, healthy(n <= 4 ? '1.4.2' : '1.5.0')));
     const r = await runHealthGate({ url: s.url, expectVersion: '1.5.0', ...fast, timeoutMs: 30_000 });

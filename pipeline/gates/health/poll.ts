@@ -18,6 +18,9 @@ export interface HealthPollOptions {
   versionField?: string;
   /** JSON path of the db status; null = do not check. */
   dbField?: string | null;
+  /** JSON path of the database name the app reports; when present it must be expectDbName. */
+  dbNameField?: string | null;
+  expectDbName?: string | undefined;
   /** Healthy answers in a row needed to pass. */
   consecutive?: number;
   intervalMs?: number;
@@ -151,7 +154,7 @@ export async function pollHealth(opts: HealthPollOptions): Promise<HealthPollRes
   const requestTimeoutMs = opts.requestTimeoutMs ?? 5000;
   const capMs = opts.maxBackoffMs ?? intervalMs * 4;
   const random = opts.random ?? Math.random;
-  const exp: HealthExpectations = { expectVersion: opts.expectVersion, versionField: opts.versionField ?? 'version', dbField: opts.dbField === undefined ? 'db' : opts.dbField };
+  const exp: HealthExpectations = { expectVersion: opts.expectVersion, versionField: opts.versionField ?? 'version', dbField: opts.dbField === undefined ? 'db' : opts.dbField, dbNameField: opts.dbNameField === undefined ? 'dbName' : opts.dbNameField, expectDbName: opts.expectDbName };
 
   const t0 = performance.now();
   const elapsed = () => Math.round(performance.now() - t0);

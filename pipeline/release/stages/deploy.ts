@@ -60,7 +60,7 @@ export function verifyStage(rt: EnvironmentRuntime, gate: Gate): StageSpec {
       if (!url) {
         return { gate: gate.name, status: 'error', summary: `no deployment recorded for ${rt.name}: nothing to check`, details: '', metrics: {}, startedAt: new Date().toISOString(), durationMs: 0 };
       }
-      return gate.run({ url, version: release.version, signal, progress: (e) => progress(e.message) });
+      return gate.run({ url, version: release.version, dbName: rt.dbName(), signal, progress: (e) => progress(e.message) });
     },
   };
 }
@@ -90,7 +90,7 @@ export function cutoverStages(rt: EnvironmentRuntime, wiring: StageWiring, audit
     async run({ release, signal, progress }) {
       const gate = wiring.gates.verifyPublic ?? wiring.gates.health;
       if (!gate) return { gate: 'verify-public', status: 'error', summary: 'no health gate configured to verify the public host', details: '', metrics: {}, startedAt: new Date().toISOString(), durationMs: 0 };
-      const result = await gate.run({ url: dns.publicUrl, version: release.version, signal, progress: (e) => progress(e.message) });
+      const result = await gate.run({ url: dns.publicUrl, version: release.version, dbName: rt.dbName(), signal, progress: (e) => progress(e.message) });
       if (result.status === 'passed') return { ...result, gate: 'verify-public', summary: `${dns.publicUrl} serves ${release.version}: ${result.summary}` };
       return switchBack(rt, release, audit, { ...result, gate: 'verify-public' }, progress);
     },

@@ -14,6 +14,8 @@ export interface EnvironmentRuntime {
   migrationTarget(): Promise<MigrationTarget>;
   /** Environment variables the deployed app gets (MONGODB_URI …). Secret values. */
   appEnv(): Record<string, string>;
+  /** The environment's database name (from the config or its URI); a health body naming another one fails. */
+  dbName(): string;
   /**
    * The environment's deploy provider, built on first read (and kept): its secrets are needed only
    * when a stage of this environment deploys. A missing one fails that stage (SHIPGATE_ENV_MISSING).
