@@ -6,6 +6,7 @@
  */
 import type { PathSegment, RawProblem } from './problems.ts';
 import { railwayRefProblems } from '../deploy/railway-ids.ts';
+import { windowProblems } from '../release/windows.ts';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
@@ -99,6 +100,15 @@ export function crossFieldProblems(data: unknown): RawProblem[] {
       if (owner) add(at('database', 'uriEnv'), `${uriEnv} is also the database of environment ${owner}`, 'give each environment its own database variable, e.g. STAGING_MONGODB_URI and PRODUCTION_MONGODB_URI');
       else uriOwners.set(uriEnv, envName);
     }
+  }
+
+  // policy.windows: per environment the config names; a real time zone, spans with an end, freezes in order.
+  for (const [envName, rawWindow] of Object.entries(obj(obj(root.policy)?.windows) ?? {})) {
+    const at = (...rest: PathSegment[]): PathSegment[] => ['policy', 'windows', envName, ...rest];
+    if (!Object.hasOwn(envs, envName))
+      add(at(), `"${envName}" is not an environment`, `use one of the environments of this file (${Object.keys(envs).join(', ') || 'none yet'}), or remove it`);
+    const w = obj(rawWindow);
+    if (w) for (const p of windowProblems(w)) add(at(...p.path), p.message, p.hint);
   }
 
   // load gate: something to run and something to judge it by.

@@ -21,6 +21,7 @@ import type { Identity } from './types.ts';
 
 export type AuditType =
   | 'release.requested'
+  | 'release.break_glass'
   | 'release.stage'
   | 'release.awaiting_approval'
   | 'release.approved'

@@ -58,6 +58,17 @@ export const releaseErrors = defineErrors({
     hint: () => 'only the holder can release it; a release lease frees itself when its process ends',
     docs: 'releases.md#locks',
   },
+  SHIPGATE_WINDOW_CLOSED: {
+    message: (d: { env: string; rule: string; next: string }) => `${d.env} is closed for releases: ${d.rule}; next open ${d.next}`,
+    hint: (d: { env: string }) =>
+      `wait until then, or an approver breaks the glass with a reason: shipgate release --to ${d.env} --break-glass "<reason>" (Slack: /deploy ${d.env} --break-glass <reason>); approval is still needed`,
+    docs: 'releases.md#deploy-windows-and-freezes',
+  },
+  SHIPGATE_BREAK_GLASS_REFUSED: {
+    message: (d: { who: string; problem: string }) => `break-glass by ${d.who} refused: ${d.problem}`,
+    hint: (d: { fix: string }) => d.fix,
+    docs: 'releases.md#deploy-windows-and-freezes',
+  },
   SHIPGATE_AUDIT_BROKEN: {
     message: (d: { problem: string }) => `audit log verification failed: ${d.problem}`,
     hint: () => 'someone edited or deleted audit entries; investigate before trusting release history',

@@ -27,6 +27,7 @@ import type { DeployProvider } from '../deploy/types.ts';
 import { inRepo } from '../repo.ts';
 import { toShipgateError } from '../errors.ts';
 import { buildGates } from './gates.ts';
+import { closedOnPath, decideWindows, describeBreakGlass, windowClosedError } from './window-policy.ts';
 import type { Identity, ReleaseRecord } from './types.ts';
 
 export interface ReleaseSystemOptions {
@@ -40,6 +41,8 @@ export interface ReleaseSystemOptions {
   /** Who runs this process (changelog `appliedBy`, lock owners). */
   actor: string;
   repo?: string;
+  /** The clock deploy windows are judged by (tests move it); default: the system clock. */
+  now?: () => Date;
 }
 
 export interface ReleaseSystem {
@@ -50,7 +53,8 @@ export interface ReleaseSystem {
   runtimes: Record<string, EnvironmentRuntime>;
   stages: StageSpec[];
   runnerDeps(hooks: Pick<RunnerDeps, 'waitForApproval' | 'onUpdate' | 'signal'>): RunnerDeps;
-  createRelease(req: { to: string; ref: string; sha: string; version: string; requester: Identity; slackGroups?: string[] }): Promise<ReleaseRecord>;
+  /** `breakGlass`: an approver starts it while a deploy window on the path is closed (window-policy.ts). */
+  createRelease(req: { to: string; ref: string; sha: string; version: string; requester: Identity; slackGroups?: string[]; breakGlass?: { reason: string } }): Promise<ReleaseRecord>;
   close(): Promise<void>;
 }
 
@@ -70,6 +74,7 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
   await store.init();
   const audit = new AuditLog(db);
   const policy = approvalPolicy(config);
+  const now = opts.now ?? (() => new Date());
   const ctx: ProviderContext = { config, env: opts.env, repoRoot: opts.repoRoot, localStateDir: opts.localStateDir };
   const clients: MongoClient[] = [];
 
@@ -130,7 +135,8 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
     if (smoke) envStages.push(verifyStage(rt, smoke));
     if (load && !rt.protected) envStages.push(verifyStage(rt, load));
     envStages.push(...cutoverStages(rt, wiring, audit));
-    stages.push(...envStages.map((spec) => (spec.writes ? providersFirst(rt, spec) : spec)));
+    const firstWrite = envStages.find((spec) => spec.writes);
+    stages.push(...envStages.map((spec) => (spec.writes ? providersFirst(rt, spec === firstWrite ? windowFirst(config, spec, now) : spec) : spec)));
   }
 
   return {
@@ -153,13 +159,16 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
       const releasePathTo = path.slice(0, end + 1);
       const person = assertMayRelease({ people: config.people, environments: config.environments, path: releasePathTo, identity: req.requester, ...(req.slackGroups ? { slackGroups: req.slackGroups } : {}) });
       for (const env of releasePathTo) await assertEnvironmentFree(db, env);
+      const breakGlass = decideWindows({ config, path: releasePathTo, identity: req.requester, at: now(), ...(req.breakGlass ? { breakGlass: req.breakGlass } : {}) });
       const release = await store.create({
         _id: newReleaseId(), repo: opts.repo ?? config.app.name, sha: req.sha, ref: req.ref, version: req.version,
         path: releasePathTo, target: req.to,
         requester: { ...(person ? { person: person.name } : {}), identity: req.requester },
         status: 'running', stages: initialStages(stages, releasePathTo), approvals: [], deployments: {},
+        ...(breakGlass ? { breakGlass } : {}),
       });
       await audit.append({ type: 'release.requested', release: release._id, env: req.to, actor: req.requester, data: { version: req.version, sha: req.sha, ref: req.ref, path: releasePathTo } });
+      if (breakGlass) await audit.append({ type: 'release.break_glass', release: release._id, env: req.to, actor: req.requester, data: { person: breakGlass.person, reason: breakGlass.reason, rules: breakGlass.rules } });
       return release;
     },
     async close() {
@@ -193,6 +202,28 @@ function providersFirst(rt: EnvironmentRuntime, spec: StageSpec): StageSpec {
         const e = toShipgateError(err);
         return { gate: spec.name, status: 'error', summary: `${e.code}: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`, details: '', metrics: {}, startedAt, durationMs: 0 };
       }
+      return spec.run(ctx);
+    },
+  };
+}
+
+/**
+ * The deploy window, checked again right before the first stage that writes to its environment:
+ * production may run hours after the request (approval waits). Closed meanwhile and no glass broken
+ * on the release → the stage fails with SHIPGATE_WINDOW_CLOSED before anything is written there.
+ */
+function windowFirst(config: ShipgateConfig, spec: StageSpec, now: () => Date): StageSpec {
+  if (!Object.hasOwn(config.policy.windows, spec.env)) return spec;
+  return {
+    ...spec,
+    async run(ctx) {
+      const at = now();
+      const [closed] = closedOnPath(config, [spec.env], at);
+      if (closed && !ctx.release.breakGlass) {
+        const e = windowClosedError(spec.env, closed.verdict);
+        return { gate: spec.name, status: 'failed', summary: `${e.code}: ${e.message}`, details: e.hint ?? '', metrics: {}, startedAt: at.toISOString(), durationMs: 0 };
+      }
+      if (closed && ctx.release.breakGlass) ctx.progress(`${spec.env} is closed (${closed.verdict.rule.label}); ${describeBreakGlass(ctx.release.breakGlass)}`);
       return spec.run(ctx);
     },
   };

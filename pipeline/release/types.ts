@@ -42,6 +42,16 @@ export interface TargetPlanSummary {
   breaking: string[];
 }
 
+/** An approver let the release start while a deploy window on its path was closed (window-policy.ts). */
+export interface BreakGlassRecord {
+  person: string;
+  identity: Identity;
+  reason: string;
+  at: string;
+  /** The closed windows it was broken for: environment, rule (with its reason), next open time. */
+  rules: { env: string; rule: string; nextOpen: string | null }[];
+}
+
 export interface ReleaseRecord {
   _id: string;
   repo: string;
@@ -58,6 +68,7 @@ export interface ReleaseRecord {
   /** Digest of (sha, target, target plan digest, gate results) once approval is asked for. */
   digest?: string;
   approvals: ApprovalRecord[];
+  breakGlass?: BreakGlassRecord;
   rejection?: { person: string; identity: Identity; at: string; reason: string };
   /** One line: why the release failed or was rolled back. */
   reason?: string;
