@@ -399,7 +399,7 @@ describe('invariant 5: a verification with nothing deployed fails closed', () =>
       const real = healthGate({ path: '/health', consecutive: 1, intervalMs: 50, timeoutMs: 2000 });
       const asked: string[] = [];
       const gate: Gate = { name: 'health', run: (ctx) => (asked.push(String(ctx.url)), real.run(ctx)) };
-      const rt = { name: 'production' } as EnvironmentRuntime;
+      const rt = { name: 'production', dbName: () => 'notesproduction' } as EnvironmentRuntime;
       const stage = verifyStage(rt, gate);
       const ctx = (release: Partial<ReleaseRecord>) => ({ release: { _id: 'rel-x', version: '1.0.0', ...release } as ReleaseRecord, env: 'production', signal: new AbortController().signal, progress: () => undefined, patch: async () => ({}) as ReleaseRecord });
       const none = await stage.run(ctx({ deployments: {} }));

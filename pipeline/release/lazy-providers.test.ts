@@ -55,6 +55,9 @@ beforeAll(async () => {
       },
     },
     gates: { health: { enabled: false }, smoke: { enabled: false } },
+    // Off here: these tests are about when providers are built; preflight would judge the loopback
+    // databases of remote environments and look up example.com for TLS (preflight has its own tests).
+    preflight: { enabled: false },
     people: [{ name: 'ana', slack: 'U012ABC', github: 'ana-dev' }, { name: 'sam', slack: 'U056GHI', github: 'sam-gh' }],
     approval: { approvers: ['ana'], minApprovals: 1, expiresAfter: '1h' },
   });
