@@ -27,6 +27,7 @@ import type { DeployProvider } from '../deploy/types.ts';
 import { inRepo } from '../repo.ts';
 import { toShipgateError } from '../errors.ts';
 import { buildGates } from './gates.ts';
+import { preflightStage } from '../preflight/index.ts';
 import { closedOnPath, decideWindows, describeBreakGlass, windowClosedError } from './window-policy.ts';
 import type { Identity, ReleaseRecord } from './types.ts';
 
@@ -75,6 +76,69 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
   const audit = new AuditLog(db);
   const policy = approvalPolicy(config);
   const now = opts.now ?? (() => new Date());
+  const { runtimes, close: closeRuntimes } = buildEnvironmentRuntimes(opts);
+
+  const wiring: StageWiring = { environments: runtimes, gates: buildGates(config, opts.repoRoot), actor: opts.actor };
+  const stages: StageSpec[] = [];
+  for (const name of releasePath(config)) {
+    const rt = runtimes[name]!;
+    const envStages: StageSpec[] = [];
+    // Preflight first: read-only checks before anything of this environment is touched (docs/preflight.md).
+    if (config.preflight.enabled) envStages.push(preflightStage(name, { config, vars: opts.env, repoRoot: opts.repoRoot, runtimes }));
+    envStages.push(...migrateStages(rt, wiring, policy));
+    envStages.push(deployStage(rt, () => lastLive(store, rt.name)));
+    const { health, smoke, load } = wiring.gates;
+    if (health) envStages.push(verifyStage(rt, health));
+    if (smoke) envStages.push(verifyStage(rt, smoke));
+    if (load && !rt.protected) envStages.push(verifyStage(rt, load));
+    envStages.push(...cutoverStages(rt, wiring, audit));
+    const firstWrite = envStages.find((spec) => spec.writes);
+    stages.push(...envStages.map((spec) => (spec.writes ? providersFirst(rt, spec === firstWrite ? windowFirst(config, spec, now) : spec) : spec)));
+  }
+
+  return {
+    config, store, audit, policy, runtimes, stages,
+    runnerDeps: (hooks) => ({
+      store, audit, policy, stages,
+      isProtected: (env) => runtimes[env]?.protected ?? true,
+      isOwnerDead: isOwnerDeadHere,
+      planTarget: async (release) => summarizePlan(release.target, await planEnvironment(runtimes[release.target]!)),
+      targetPlanDigest: async (release) => {
+        const target = await runtimes[release.target]!.migrationTarget();
+        return planDigest(target, (await runnableStatus(target)).pending);
+      },
+      ...hooks,
+    }),
+    async createRelease(req) {
+      const path = releasePath(config);
+      const end = path.indexOf(req.to);
+      if (end < 0) environmentByName(config, req.to); // throws naming the known environments
+      const releasePathTo = path.slice(0, end + 1);
+      const person = assertMayRelease({ people: config.people, environments: config.environments, path: releasePathTo, identity: req.requester, ...(req.slackGroups ? { slackGroups: req.slackGroups } : {}) });
+      for (const env of releasePathTo) await assertEnvironmentFree(db, env);
+      const breakGlass = decideWindows({ config, path: releasePathTo, identity: req.requester, at: now(), ...(req.breakGlass ? { breakGlass: req.breakGlass } : {}) });
+      const release = await store.create({
+        _id: newReleaseId(), repo: opts.repo ?? config.app.name, sha: req.sha, ref: req.ref, version: req.version,
+        path: releasePathTo, target: req.to,
+        requester: { ...(person ? { person: person.name } : {}), identity: req.requester },
+        status: 'running', stages: initialStages(stages, releasePathTo), approvals: [], deployments: {},
+        ...(breakGlass ? { breakGlass } : {}),
+      });
+      await audit.append({ type: 'release.requested', release: release._id, env: req.to, actor: req.requester, data: { version: req.version, sha: req.sha, ref: req.ref, path: releasePathTo } });
+      if (breakGlass) await audit.append({ type: 'release.break_glass', release: release._id, env: req.to, actor: req.requester, data: { person: breakGlass.person, reason: breakGlass.reason, rules: breakGlass.rules } });
+      return release;
+    },
+    close: closeRuntimes,
+  };
+}
+
+/**
+ * Every environment's runtime (database, providers, DNS), built from config and env vars alone —
+ * no store: `shipgate doctor` uses it as it is. Providers are built on first use; `close` closes
+ * the database clients and providers that were opened.
+ */
+export function buildEnvironmentRuntimes(opts: Pick<ReleaseSystemOptions, 'config' | 'env' | 'repoRoot' | 'localStateDir'>): { runtimes: Record<string, EnvironmentRuntime>; close(): Promise<void> } {
+  const { config } = opts;
   const ctx: ProviderContext = { config, env: opts.env, repoRoot: opts.repoRoot, localStateDir: opts.localStateDir };
   const clients: MongoClient[] = [];
 
@@ -123,54 +187,8 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
     runtimes[name] = rt;
   }
 
-  const wiring: StageWiring = { environments: runtimes, gates: buildGates(config, opts.repoRoot), actor: opts.actor };
-  const stages: StageSpec[] = [];
-  for (const name of releasePath(config)) {
-    const rt = runtimes[name]!;
-    const envStages: StageSpec[] = [];
-    envStages.push(...migrateStages(rt, wiring, policy));
-    envStages.push(deployStage(rt, () => lastLive(store, rt.name)));
-    const { health, smoke, load } = wiring.gates;
-    if (health) envStages.push(verifyStage(rt, health));
-    if (smoke) envStages.push(verifyStage(rt, smoke));
-    if (load && !rt.protected) envStages.push(verifyStage(rt, load));
-    envStages.push(...cutoverStages(rt, wiring, audit));
-    const firstWrite = envStages.find((spec) => spec.writes);
-    stages.push(...envStages.map((spec) => (spec.writes ? providersFirst(rt, spec === firstWrite ? windowFirst(config, spec, now) : spec) : spec)));
-  }
-
   return {
-    config, store, audit, policy, runtimes, stages,
-    runnerDeps: (hooks) => ({
-      store, audit, policy, stages,
-      isProtected: (env) => runtimes[env]?.protected ?? true,
-      isOwnerDead: isOwnerDeadHere,
-      planTarget: async (release) => summarizePlan(release.target, await planEnvironment(runtimes[release.target]!)),
-      targetPlanDigest: async (release) => {
-        const target = await runtimes[release.target]!.migrationTarget();
-        return planDigest(target, (await runnableStatus(target)).pending);
-      },
-      ...hooks,
-    }),
-    async createRelease(req) {
-      const path = releasePath(config);
-      const end = path.indexOf(req.to);
-      if (end < 0) environmentByName(config, req.to); // throws naming the known environments
-      const releasePathTo = path.slice(0, end + 1);
-      const person = assertMayRelease({ people: config.people, environments: config.environments, path: releasePathTo, identity: req.requester, ...(req.slackGroups ? { slackGroups: req.slackGroups } : {}) });
-      for (const env of releasePathTo) await assertEnvironmentFree(db, env);
-      const breakGlass = decideWindows({ config, path: releasePathTo, identity: req.requester, at: now(), ...(req.breakGlass ? { breakGlass: req.breakGlass } : {}) });
-      const release = await store.create({
-        _id: newReleaseId(), repo: opts.repo ?? config.app.name, sha: req.sha, ref: req.ref, version: req.version,
-        path: releasePathTo, target: req.to,
-        requester: { ...(person ? { person: person.name } : {}), identity: req.requester },
-        status: 'running', stages: initialStages(stages, releasePathTo), approvals: [], deployments: {},
-        ...(breakGlass ? { breakGlass } : {}),
-      });
-      await audit.append({ type: 'release.requested', release: release._id, env: req.to, actor: req.requester, data: { version: req.version, sha: req.sha, ref: req.ref, path: releasePathTo } });
-      if (breakGlass) await audit.append({ type: 'release.break_glass', release: release._id, env: req.to, actor: req.requester, data: { person: breakGlass.person, reason: breakGlass.reason, rules: breakGlass.rules } });
-      return release;
-    },
+    runtimes,
     async close() {
       await Promise.all([
         ...clients.map((c) => c.close().catch(() => undefined)),
