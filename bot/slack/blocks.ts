@@ -222,7 +222,10 @@ export function approvalRequestMessage(r: ReleaseRecord, opts: ApprovalMessageOp
         field('Digest', code(r.digest?.slice(0, 12) ?? '—')),
       ],
     },
-    // The risks come right after the facts, so no length of gates or plan can push them out.
+    // Break-glass and the risks come right after the facts, so no length of gates or plan can push them out.
+    ...(r.breakGlass
+      ? [md(mrkdwn`🔨 *Glass broken* by ${r.breakGlass.person} for ${short(r.breakGlass.rules.map((x) => `${x.env} (${x.rule})`).join(', '), SHORT.line)} — reason: ${short(r.breakGlass.reason, SHORT.line)}`)]
+      : []),
     ...riskBlocks(r),
     { type: 'divider' },
     ...gateBlocks(r, opts.thresholds ?? []),
@@ -272,11 +275,23 @@ export function statusMessage(states: readonly EnvironmentState[]): SlackMessage
     const lines: Mrkdwn[] = [mrkdwn`*${s.env}*${s.protected ? ' (protected)' : ''}`];
     lines.push(s.live ? mrkdwn`version *${short(s.live.version, SHORT.id)}* (${code(s.live.sha.slice(0, 7))})${s.live.slot ? mrkdwn` on slot *${s.live.slot}*` : mrkdwn``} — ${s.live.release}` : mrkdwn`nothing released yet`);
     if (s.publicUrl) lines.push(mrkdwn`public: ${s.publicUrl}`);
-    lines.push(s.lock ? mrkdwn`🔒 locked by ${s.lock.owner}: ${short(s.lock.reason, SHORT.line)} (${s.lock.until})` : mrkdwn`🔓 unlocked`);
+    if (s.lock?.kind === 'nightly-smoke') lines.push(mrkdwn`🔒 nightly smoke freeze: ${short(s.lock.reason, SHORT.line)} (lifted when the smoke is green again, or ${code(`/deploy unlock ${s.env}`)})`);
+    else lines.push(s.lock ? mrkdwn`🔒 locked by ${s.lock.owner}: ${short(s.lock.reason, SHORT.line)} (${s.lock.until})` : mrkdwn`🔓 unlocked`);
+    lines.push(...windowLines(s));
     if (s.inFlight) lines.push(mrkdwn`in flight: ${code(s.inFlight.release)} ${short(s.inFlight.version, SHORT.id)} — ${statusWords(s.inFlight.status)}${s.inFlight.stage ? mrkdwn` at ${s.inFlight.stage}` : mrkdwn``}`);
     return md(joinMrkdwn(lines, '\n'));
   });
   return { text: topText(text(states.map((s) => `${s.env}: ${s.live?.version ?? 'nothing released'}${s.lock ? ' (locked)' : ''}`).join('; '))), blocks: fitBlocks(blocks) };
+}
+
+/** An environment's deploy window in /deploy status: open or closed until when, and the freeze dates to come (at most 5). */
+function windowLines(s: EnvironmentState): Mrkdwn[] {
+  const w = s.window;
+  if (!w) return [];
+  const out = [w.open ? mrkdwn`🟢 window open now${w.closesAt ? mrkdwn`; closes ${w.closesAt}: ${short(w.rule ?? '', SHORT.value)}` : mrkdwn``}` : mrkdwn`⛔ window closed: ${short(w.rule ?? '', SHORT.value)}; opens ${w.nextOpen ?? ''}`];
+  for (const f of w.freezes.slice(0, 5)) out.push(mrkdwn`❄ freeze ${f.from === f.to ? f.from : `${f.from} – ${f.to}`}: ${short(f.reason, SHORT.id)}`);
+  if (w.freezes.length > 5) out.push(mrkdwn`… ${w.freezes.length - 5} more freezes (${code('shipgate status')})`);
+  return out;
 }
 
 /** The channel notice when a release ends: succeeded, failed, rejected or rolled back. */

@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import { MAX_REASON } from './blocks.ts';
+import { BREAK_GLASS_REASON } from '../../pipeline/release/window-policy.ts';
 import { code, codeBlock, joinMrkdwn, mrkdwn, type Mrkdwn } from './mrkdwn.ts';
 
 export type DeployCommand =
-  | { kind: 'release'; env: string; ref?: string }
+  | { kind: 'release'; env: string; ref?: string; breakGlass?: string }
   | { kind: 'status' }
   | { kind: 'help' }
   | { kind: 'lock'; env: string; reason: string }
@@ -17,7 +18,7 @@ export type DeployCommand =
 export type ParsedCommand = { ok: true; command: DeployCommand } | { ok: false; problem: string; usage: string };
 
 export const USAGE: Record<DeployCommand['kind'], string> = {
-  release: '/deploy <environment> [ref]   e.g. /deploy staging, /deploy production v1.4.0',
+  release: '/deploy <environment> [ref] [--break-glass <reason>]   e.g. /deploy staging, /deploy production v1.4.0, /deploy production --break-glass hotfix for INC-142',
   status: '/deploy status',
   help: '/deploy help',
   lock: '/deploy lock <environment> <reason>   e.g. /deploy lock production quarter-end freeze',
@@ -30,7 +31,8 @@ export function helpText(environments: readonly string[]): Mrkdwn {
     [
       mrkdwn`*Shipgate* — ${code('/deploy')} commands:`,
       ...environments.map((e) => mrkdwn`• ${code(`/deploy ${e} [ref]`)} — release a ref (default main) to ${e}`),
-      mrkdwn`• ${code('/deploy status')} — each environment: version, slot, lock, release in flight`,
+      mrkdwn`• ${code('/deploy <environment> [ref] --break-glass <reason>')} — approvers: release while a deploy window is closed (approval still needed)`,
+      mrkdwn`• ${code('/deploy status')} — each environment: version, slot, release in flight, locks, deploy windows and freezes`,
       mrkdwn`• ${code('/deploy lock <environment> <reason>')} — freeze an environment`,
       mrkdwn`• ${code('/deploy unlock <environment>')} — lift a freeze`,
       mrkdwn`• ${code('/deploy rollback <environment>')} — switch the public host back to the previous deployment`,
@@ -41,6 +43,7 @@ export function helpText(environments: readonly string[]): Mrkdwn {
 }
 
 const REF = /^(?!-)[A-Za-z0-9._/@-]{1,200}$/;
+const BREAK_GLASS_FLAG = /^(--|—|–)break-glass$/i;
 
 function schemas(environments: readonly string[]) {
   const env = z.string().refine((e) => environments.includes(e), { error: (i) => `unknown environment "${String(i.input)}" (known: ${environments.join(', ')})` });
@@ -53,6 +56,10 @@ function schemas(environments: readonly string[]) {
         .min(3, { error: 'needs a reason (at least 3 characters), shown to anyone who tries to release' })
         .max(MAX_REASON, { error: (i) => `reason is ${String(i.input).length} characters long; at most ${MAX_REASON} are accepted` }),
     }),
+    breakGlass: z
+      .string()
+      .min(BREAK_GLASS_REASON.min, { error: `needs a reason (at least ${BREAK_GLASS_REASON.min} characters): it goes in the audit log and the approval request` })
+      .max(BREAK_GLASS_REASON.max, { error: (i) => `reason is ${String(i.input).length} characters long; at most ${BREAK_GLASS_REASON.max} are accepted` }),
     env: z.object({ env, extra: z.array(z.string()).max(0, { error: 'takes only the environment' }) }),
     none: z.object({ extra: z.array(z.string()).max(0, { error: 'takes no arguments' }) }),
   };
@@ -99,9 +106,18 @@ export function parseDeployCommand(text: string, environments: readonly string[]
       if (!environments.includes(head)) {
         return { ok: false, problem: `unknown subcommand "${head}" (environments: ${environments.join(', ')})`, usage: Object.values(USAGE).join('\n') };
       }
-      const r = s.release.safeParse({ env: head, ref: rest[0], extra: rest.slice(1) });
+      // `--break-glass <reason>` ends the command; Slack clients may turn `--` into a dash (— or –).
+      const glass = rest.findIndex((w) => BREAK_GLASS_FLAG.test(w));
+      const args = glass < 0 ? rest : rest.slice(0, glass);
+      const r = s.release.safeParse({ env: head, ref: args[0], extra: args.slice(1) });
       if (!r.success) return fail('release', `/deploy ${head} ${firstProblem(r.error)}`);
-      return { ok: true, command: { kind: 'release', env: r.data.env, ...(r.data.ref ? { ref: r.data.ref } : {}) } };
+      let breakGlass: string | undefined;
+      if (glass >= 0) {
+        const g = s.breakGlass.safeParse(rest.slice(glass + 1).join(' '));
+        if (!g.success) return fail('release', `/deploy ${head} --break-glass ${firstProblem(g.error)}`);
+        breakGlass = g.data;
+      }
+      return { ok: true, command: { kind: 'release', env: r.data.env, ...(r.data.ref ? { ref: r.data.ref } : {}), ...(breakGlass !== undefined ? { breakGlass } : {}) } };
     }
   }
 }

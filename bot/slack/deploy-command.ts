@@ -81,7 +81,11 @@ async function runCommand(c: Exclude<DeployCommand, { kind: 'help' }>, caller: C
     case 'release': {
       const path = releasePath(system.config);
       const groups = await groupsFor(caller, deps, path.slice(0, path.indexOf(c.env) + 1));
-      const out = await deps.starter.start({ env: c.env, ref: c.ref ?? deps.defaultRef, requester: identity, ...(groups ? { slackGroups: groups } : {}) });
+      const out = await deps.starter.start({
+        env: c.env, ref: c.ref ?? deps.defaultRef, requester: identity,
+        ...(groups ? { slackGroups: groups } : {}),
+        ...(c.breakGlass !== undefined ? { breakGlass: { reason: c.breakGlass } } : {}),
+      });
       await caller.respond(ephemeral(out.message));
       return;
     }

@@ -38,6 +38,8 @@ export interface StartRequest {
   ref: string;
   requester: Identity;
   slackGroups?: string[];
+  /** An approver's break-glass reason (window-policy.ts decides whether it counts). */
+  breakGlass?: { reason: string };
 }
 
 export interface StartOutcome {
@@ -105,6 +107,7 @@ export function localStarter(opts: LocalStarterOptions): ReleaseStarter {
       const release = await system.createRelease({
         to: req.env, ref: req.ref, sha, version: `0.0.0-${sha.slice(0, 7)}`, requester: req.requester,
         ...(req.slackGroups ? { slackGroups: req.slackGroups } : {}),
+        ...(req.breakGlass ? { breakGlass: req.breakGlass } : {}),
       });
       await notifier.releaseUpdated(release);
       runInBackground(release._id);

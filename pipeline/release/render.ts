@@ -5,6 +5,7 @@
 import { formatDuration } from '../config/duration.ts';
 import type { ApprovalPolicy } from './approvals.ts';
 import type { ReleaseRecord, StageRecord } from './types.ts';
+import { describeBreakGlass } from './window-policy.ts';
 
 const ICON: Record<StageRecord['status'], string> = { pending: '·', running: '⏳', passed: '✓', failed: '✗', error: '✗', skipped: '–' };
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -33,6 +34,7 @@ export function renderChecklist(r: ReleaseRecord, opts: { frame?: number; now?: 
 
 export function renderApprovalRequest(r: ReleaseRecord, policy: ApprovalPolicy): string[] {
   const lines = [`── approval needed: ${r.version} (${r.sha.slice(0, 7)}) → ${r.target} · digest ${r.digest?.slice(0, 12) ?? '—'} ──`];
+  if (r.breakGlass) lines.push(`  🔨 ${describeBreakGlass(r.breakGlass)}`);
   for (const s of r.stages.filter((x) => x.env !== r.target)) lines.push(`  ${stageLine(s)}`);
   const plan = r.targetPlan;
   if (plan) {

@@ -20,6 +20,7 @@ import { rollbackEnvironment } from '../../release/rollback.ts';
 import { assertMayOperate, type Operation } from '../../release/authorize.ts';
 import { describeIdentity } from '../../release/approvals.ts';
 import { releaseErrors } from '../../release/errors.ts';
+import { describeBreakGlass } from '../../release/window-policy.ts';
 import { isPidAlive } from '../../local/process-group.ts';
 import { coreErrors } from '../../errors.ts';
 import { hostname } from 'node:os';
@@ -99,12 +100,17 @@ export const releaseCommands: CommandModule = {
       .option('--sha <sha>', 'commit to release (instead of resolving --ref)')
       .option('--release-version <version>', 'the version the app must report (default 0.0.0-<sha7>)')
       .option('--approve-as <person>', 'record this approver when approval is needed (non-interactive runs)')
-      .action(async (o: Common & { to?: string; ref: string; sha?: string; releaseVersion?: string; approveAs?: string }) => {
+      .option('--break-glass <reason>', 'an approver starts the release while a deploy window on its path is closed; the reason goes in the audit log and the approval request (approval is still needed)')
+      .action(async (o: Common & { to?: string; ref: string; sha?: string; releaseVersion?: string; approveAs?: string; breakGlass?: string }) => {
         const to = o.to;
         if (!to) throw coreErrors.SHIPGATE_USAGE({ problem: 'shipgate release needs --to <env>', usage: 'shipgate release --to production [--ref main] [--approve-as ana]' });
         await withSession(o, async (s) => {
           const sha = o.sha ?? (await resolveCommit(o.ref, s.workspace.root));
-          const r = await s.system.createRelease({ to, ref: o.ref, sha, version: o.releaseVersion ?? `0.0.0-${sha.slice(0, 7)}`, requester: cliIdentity(o.as, s.env) });
+          const r = await s.system.createRelease({
+            to, ref: o.ref, sha, version: o.releaseVersion ?? `0.0.0-${sha.slice(0, 7)}`, requester: cliIdentity(o.as, s.env),
+            ...(o.breakGlass !== undefined ? { breakGlass: { reason: o.breakGlass } } : {}),
+          });
+          if (r.breakGlass) console.log(`🔨 ${describeBreakGlass(r.breakGlass)}`);
           await driveRelease(s, r._id, o.approveAs ? { approveAs: o.approveAs } : {});
         });
       });
@@ -165,7 +171,7 @@ export const releaseCommands: CommandModule = {
       });
 
     reading(program.command('status'))
-      .description('every environment: version, slot, lock, release in flight')
+      .description('every environment: version, slot, release in flight, and every freeze: locks, the nightly smoke freeze, deploy windows and freeze dates')
       .option('--env <name>', 'only this environment')
       .action(async (o: Common & { env?: string }) => {
         await withSession(o, async (s) => {
