@@ -53,6 +53,8 @@ export interface ReleaseSystem {
   policy: ApprovalPolicy;
   runtimes: Record<string, EnvironmentRuntime>;
   stages: StageSpec[];
+  /** The clock deploy windows are judged by (ReleaseSystemOptions.now). */
+  now(): Date;
   runnerDeps(hooks: Pick<RunnerDeps, 'waitForApproval' | 'onUpdate' | 'signal'>): RunnerDeps;
   /** `breakGlass`: an approver starts it while a deploy window on the path is closed (window-policy.ts). */
   createRelease(req: { to: string; ref: string; sha: string; version: string; requester: Identity; slackGroups?: string[]; breakGlass?: { reason: string } }): Promise<ReleaseRecord>;
@@ -97,7 +99,7 @@ export async function buildReleaseSystem(opts: ReleaseSystemOptions): Promise<Re
   }
 
   return {
-    config, store, audit, policy, runtimes, stages,
+    config, store, audit, policy, runtimes, stages, now,
     runnerDeps: (hooks) => ({
       store, audit, policy, stages,
       isProtected: (env) => runtimes[env]?.protected ?? true,

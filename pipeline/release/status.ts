@@ -34,10 +34,10 @@ export interface EnvironmentState {
   inFlight?: { release: string; version: string; status: string; stage?: string };
 }
 
-type StatusSystem = Pick<ReleaseSystem, 'store' | 'runtimes'> & { config?: Pick<ShipgateConfig, 'policy'> };
+type StatusSystem = Pick<ReleaseSystem, 'store' | 'runtimes'> & { config?: Pick<ShipgateConfig, 'policy'>; now?: () => Date };
 
 export async function environmentStates(system: StatusSystem, opts: { now?: Date } = {}): Promise<EnvironmentState[]> {
-  const now = opts.now ?? new Date();
+  const now = opts.now ?? system.now?.() ?? new Date();
   const out: EnvironmentState[] = [];
   const active = await system.store.list({ active: true, limit: 50 });
   for (const [env, rt] of Object.entries(system.runtimes)) {
