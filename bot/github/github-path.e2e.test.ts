@@ -86,7 +86,7 @@ describe('release.yml through the actions, guarded by the protection rule, appro
 
     const migrate = await step('migrate', { step: 'plan,rehearse,apply', release: id, environment: 'staging' });
     ok(migrate);
-    expect(JSON.parse(migrate.outputs.stages!).map((s: { key: string; status: string }) => `${s.key}:${s.status}`)).toEqual(['staging/migrate-plan:passed', 'staging/migrate-rehearse:passed', 'staging/migrate-apply:passed']);
+    expect(JSON.parse(migrate.outputs.stages!).map((s: { key: string; status: string }) => `${s.key}:${s.status}`)).toEqual(['staging/preflight:passed', 'staging/migrate-plan:passed', 'staging/migrate-rehearse:passed', 'staging/migrate-apply:passed']);
     expect(migrate.summary).toContain('#### staging/migrate-plan');
     expect(migrate.summary).toMatch(/\| ✓ \| staging\/migrate-apply \|/);
 

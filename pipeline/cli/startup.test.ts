@@ -45,12 +45,13 @@ describe('a provider that cannot be set up', () => {
     expect(r.stderr).not.toContain('left open');
   });
 
-  it('shipgate release exits non-zero at staging\'s first write, naming the missing variable, with nothing left open', async () => {
+  it('shipgate release exits non-zero at staging\'s preflight, before anything is touched, naming the missing variable, with nothing left open', async () => {
     await runShipgate(['unlock', 'staging', '--config', configFile], env, { killAfterMs: 20_000 });
     const r = await runShipgate(['release', '--to', 'staging', '--sha', 'abc1234def5678900000000000000000000000000', '--config', configFile], env, { killAfterMs: 20_000 });
     expect(r.killed, `still running after 20 s; stderr: ${r.stderr}`).toBe(false);
     expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toMatch(/staging\/migrate-apply error: SHIPGATE_ENV_MISSING: environment variable RAILWAY_TOKEN is not set \(Railway API token for staging\)/);
+    expect(r.stdout + r.stderr).toMatch(/✗ staging\/preflight .*shipgate-env — RAILWAY_TOKEN \(Railway API token for staging\) is not set/);
+    expect(r.stdout).toMatch(/· staging\/migrate-plan\n/);
     // main.ts's last-resort exit did not have to step in: the session closed its store client.
     expect(r.stderr).not.toContain('left open');
   });

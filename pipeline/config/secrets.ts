@@ -33,6 +33,9 @@ export function secretReferences(config: ShipgateConfig): SecretReference[] {
     refs.push({ variable: env.database.uriEnv, purpose: `MongoDB connection string of ${name}`, path: `${at}.database.uriEnv` });
     const d = env.deploy;
     if (d.provider === 'railway') refs.push({ variable: d.tokenEnv, purpose: `Railway API token for ${name}`, path: `${at}.deploy.tokenEnv` });
+    if (d.provider === 'process') {
+      for (const [appVar, from] of Object.entries(d.env ?? {})) refs.push({ variable: from, purpose: `${appVar} of the app on ${name}`, path: `${at}.deploy.env.${appVar}` });
+    }
     if (d.provider === 'webhook') {
       refs.push({ variable: d.urlEnv, purpose: `deploy webhook URL of ${name}`, path: `${at}.deploy.urlEnv` });
       if (d.statusUrlEnv) refs.push({ variable: d.statusUrlEnv, purpose: `deploy status URL of ${name}`, path: `${at}.deploy.statusUrlEnv` });

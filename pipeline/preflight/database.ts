@@ -53,7 +53,10 @@ const DEV_PARTS = new Set(['dev', 'develop', 'development', 'test', 'testing', '
 export interface DatabaseTargetInput {
   env: string;
   protected: boolean;
-  /** The app runs on a platform (not on this machine): a local address cannot be its database. */
+  /**
+   * The app runs on a platform (Railway): a local address cannot be its database. A command or
+   * webhook deploy may run the app next to its database, so only Railway counts as remote.
+   */
   remote: boolean;
   uri: ParsedUri;
   others: Array<{ env: string; protected: boolean; uri: ParsedUri }>;
@@ -114,7 +117,7 @@ export const databaseTargetCheck: PreflightCheck = {
       const o = environmentUri(ctx, name);
       if (o.uri) others.push({ env: name, protected: environmentByName(ctx.config, name).protected, uri: o.uri });
     }
-    return evaluateDatabaseTarget({ env: ctx.env, protected: e.protected, remote: e.deploy.provider !== 'process', uri: own.uri, others, devNames: ctx.config.preflight.devDatabaseNames });
+    return evaluateDatabaseTarget({ env: ctx.env, protected: e.protected, remote: e.deploy.provider === 'railway', uri: own.uri, others, devNames: ctx.config.preflight.devDatabaseNames });
   },
 };
 
@@ -145,7 +148,7 @@ export interface ServerFacts {
 
 /** Pure: the server suits the migrations (transactions where they are used). */
 export function evaluateServer(f: ServerFacts): Finding {
-  const name = f.ferretdb !== undefined ? `FerretDB ${f.ferretdb} (MongoDB ${f.version} wire protocol)` : `MongoDB ${f.version}`;
+  const name = f.ferretdb !== undefined ? `FerretDB${f.ferretdb === 'unknown' ? '' : ` ${f.ferretdb}`} (MongoDB ${f.version} wire protocol)` : `MongoDB ${f.version}`;
   const transactions = f.ferretdb === undefined && f.topology !== 'standalone';
   const why = f.ferretdb !== undefined ? 'FerretDB has no multi-document transactions' : 'a standalone server has no transactions (they need a replica set or a sharded cluster)';
   if (f.migrationsUsingTransactions.length && !transactions) {
@@ -219,7 +222,7 @@ function grants(p: Privilege, db: string | '*', collection: string, action: stri
 
 /** Pure: the authenticated user's privileges (connectionStatus showPrivileges) cover what a release does. */
 export function evaluatePrivileges(f: PrivilegeFacts): Finding {
-  if (f.ferretdb !== undefined) return skipped(`FerretDB ${f.ferretdb} runs without access control here (no users, no roles): there are no privileges to check`, 'on MongoDB or Atlas this check reads the user\'s privileges');
+  if (f.ferretdb !== undefined) return skipped(`FerretDB${f.ferretdb === 'unknown' ? '' : ` ${f.ferretdb}`} runs without access control here (no users, no roles): there are no privileges to check`, 'on MongoDB or Atlas this check reads the user\'s privileges');
   if (f.users.length === 0) return skipped('no authenticated user: the server runs without access control, so every action is allowed', 'on Atlas, connect as a database user (the URI\'s user:password)');
   const needs: Need[] = [
     { what: `migrations on ${f.dbName}`, db: f.dbName, collection: '', actions: ['find', 'insert', 'update', 'remove', 'createIndex', 'dropIndex', 'createCollection'] },

@@ -8,9 +8,10 @@ import { nodeEnginesCheck } from './node.ts';
 import { customDomainCheck, dnsRecordCheck, tlsCheck } from './public-host.ts';
 import { preflightResult, runChecks } from './run.ts';
 import type { PreflightCheck, PreflightContext } from './types.ts';
-import { requiredEnvCheck, secretsCheck } from './variables.ts';
+import { requiredEnvCheck, secretsCheck, shipgateVariablesCheck } from './variables.ts';
 
 export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
+  shipgateVariablesCheck,
   requiredEnvCheck,
   secretsCheck,
   databaseTargetCheck,

@@ -36,8 +36,9 @@ export interface DomainFacts {
 }
 
 /** Pure: the custom domain is on every service that may serve it, and Railway verified it there. */
-export function evaluateCustomDomain(f: DomainFacts): Finding {
-  const mine = f.attached.filter((d) => d.domain.toLowerCase() === f.domain.toLowerCase());
+export function evaluateCustomDomain(facts: DomainFacts): Finding {
+  const f = { ...facts, domain: facts.domain.toLowerCase() };
+  const mine = f.attached.filter((d) => d.domain.toLowerCase() === f.domain);
   const fix = `Railway → the service → Settings → Networking → Custom Domain: add ${f.domain}${f.services > 1 ? ' on each slot\'s service' : ''}, then create the DNS record Railway shows`;
   if (mine.length === 0) return failed(`${f.domain} is not attached to ${f.env}'s service on Railway`, fix);
   const services = new Set(mine.map((d) => d.serviceId));

@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { environmentByName } from '../config/lookup.ts';
+import { secretReferences } from '../config/secrets.ts';
 import { inRepo } from '../repo.ts';
 import { failed, passed, skipped, type Finding, type PreflightCheck, type PreflightContext } from './types.ts';
 
@@ -116,6 +117,21 @@ export function evaluateRequired(required: RequiredVariables, target: TargetVari
       : `set ${[...missing.keys()].join(', ')} in Railway → the service → Variables (environment of ${envName}), then run shipgate doctor --env ${envName}`;
   return failed(`${list.length} required variable${list.length === 1 ? '' : 's'} not set on ${envName}: ${list.join(', ')}`, fix);
 }
+
+/** Every variable the config names for this environment (database URI, provider tokens, deploy.env sources) is set here. */
+export const shipgateVariablesCheck: PreflightCheck = {
+  id: 'shipgate-env',
+  title: (env) => `Shipgate's variables for ${env}`,
+  async run(ctx) {
+    const refs = secretReferences(ctx.config).filter((r) => r.path.startsWith(`environments.${ctx.env}.`));
+    const missing = refs.filter((r) => !ctx.vars[r.variable]);
+    if (missing.length === 0) return passed(`${refs.length} variable${refs.length === 1 ? '' : 's'} named by the config ${refs.length === 1 ? 'is' : 'are'} set (${refs.map((r) => r.variable).join(', ')})`);
+    return failed(
+      `${missing.map((r) => `${r.variable} (${r.purpose})`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set`,
+      `set ${missing.map((r) => r.variable).join(', ')} where Shipgate runs (GitHub: the environment's secrets; locally: your shell), or fix ${missing.map((r) => r.path).join(', ')}`,
+    );
+  },
+};
 
 export const requiredEnvCheck: PreflightCheck = {
   id: 'required-env',

@@ -104,7 +104,7 @@ it('release.yml\'s staging job — start, migrate, deploy, verify, request-appro
   expect(approval.outputs.status).toBe('awaiting_approval');
   const record = await t.client.db(storeDb).collection<{ _id: string; stages: Array<{ key: string; status: string }> }>('releases').findOne({ _id: id });
   expect(record?.stages.filter((s) => s.key.startsWith('staging/')).map((s) => `${s.key} ${s.status}`)).toEqual(
-    ['staging/migrate-plan passed', 'staging/migrate-rehearse passed', 'staging/migrate-apply passed', 'staging/deploy passed', 'staging/health passed'],
+    ['staging/preflight passed', 'staging/migrate-plan passed', 'staging/migrate-rehearse passed', 'staging/migrate-apply passed', 'staging/deploy passed', 'staging/health passed'],
   );
   expect(hook.hookCalls).toHaveLength(1);
   const applied = await t.client.db(stagingDb).collection('shipgate_migrations').find().toArray();

@@ -30,6 +30,7 @@ const gates = async () => (await import('./gates.ts')).gatesCommands;
 const setup = async () => (await import('./setup.ts')).setupCommands;
 const releases = async () => (await import('./releases.ts')).releasesCommands;
 const init = async () => (await import('./init.ts')).initCommands;
+const doctor = async () => (await import('./doctor.ts')).doctorCommands;
 
 export const commandEntries: CommandEntry[] = [
   { name: 'config', description: 'work with the Shipgate config file (.github/shipgate.yml)', load: config },
@@ -42,6 +43,7 @@ export const commandEntries: CommandEntry[] = [
   { name: 'unlock <env>', options: true, description: 'lift a freeze (or clear a dead release lease)', load: release },
   { name: 'audit', description: 'the append-only audit log', load: release },
   { name: 'rollback <env>', options: true, description: 'switch the public host back to the previous deployment', load: release },
+  { name: 'doctor', options: true, description: 'check every environment before a release: variables, secrets, database, privileges, DNS, TLS, versions (read-only)', load: doctor },
   { name: 'releases', options: true, description: 'list releases, newest first: filter by environment, status, requester and time', load: releases },
   { name: 'demo', options: true, description: 'rehearse a whole release locally (in Shipgate\'s checkout: the sample app): embedded database, child processes, local DNS (npm start)', load: demo },
   { name: 'down', options: true, description: 'stop everything the local release left running: apps, router, embedded database (npm stop)', load: demo },

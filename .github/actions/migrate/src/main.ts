@@ -1,5 +1,5 @@
 /**
- * shipgate/migrate — the migration stages of one environment of a release (`step`: plan,
+ * shipgate/migrate — the preflight checks, then the migration stages of one environment of a release (`step`: plan,
  * rehearse, apply — apply takes the backup first where configured — or all), or `step: check`:
  * the migrations check of a pull request (lint against the base branch, plan against staging
  * when its database variable is set), published as a check run with annotations.
@@ -96,7 +96,9 @@ await runAction(async () => {
   const input = readInputs(Inputs, ['step', 'release', 'environment', 'base-ref', 'github-token', 'check-name', 'config']);
   if (input.step === 'check') return prCheck(input);
   if (!input.release) throw new Error('input release is required (the release id from shipgate/release step start, or the promote workflow input)');
-  const names = input.step === 'all' ? [...STEPS.plan!, ...STEPS.rehearse!, ...STEPS.apply!] : list(input.step).flatMap((x) => STEPS[x] ?? []);
+  // This action is the first of each environment's job: the environment's preflight checks run
+  // first (once: a passed preflight is not run again), before any migration touches it.
+  const names = ['preflight', ...(input.step === 'all' ? [...STEPS.plan!, ...STEPS.rehearse!, ...STEPS.apply!] : list(input.step).flatMap((x) => STEPS[x] ?? []))];
   const s = await openActionSession({ ...(input.config ? { config: input.config } : {}) });
   try {
     await runStagesAndReport(s, { releaseId: input.release, env: input.environment, names, heading: `Migrations on ${input.environment}` });
