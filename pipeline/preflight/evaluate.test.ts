@@ -112,7 +112,7 @@ describe('secrets look like secrets', () => {
 
   it('knows placeholders, and a random value is never one', () => {
     for (const p of ['changeme', 'CHANGEME', 'secret', 'your-jwt-secret-here', 'your_api_key_here', '<secret>', '${JWT_SECRET}', 'xxxxxxxxxxxxxxxx', '0000000000000000']) expect(isPlaceholder(p, undefined), p).toBe(true);
-    fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9+/]{24,64}$/), (s) => fc.pre(new Set(s).size > 1) || !isPlaceholder(s, undefined)));
+    fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9+/]{24,64}$/).filter((s) => new Set(s).size > 1), (s) => !isPlaceholder(s, undefined)));
   });
 });
 
