@@ -19,6 +19,7 @@ import { releasePath } from '../../pipeline/config/lookup.ts';
 import type { ReleaseSystem } from '../../pipeline/release/factory.ts';
 import { assertMayRelease } from '../../pipeline/release/authorize.ts';
 import { assertEnvironmentFree } from '../../pipeline/release/locks.ts';
+import { decideWindows } from '../../pipeline/release/window-policy.ts';
 import { approvalState } from '../../pipeline/release/approvals.ts';
 import { runRelease, type ApprovalWait } from '../../pipeline/release/runner.ts';
 import type { Identity, ReleaseRecord } from '../../pipeline/release/types.ts';
@@ -135,7 +136,7 @@ export function localStarter(opts: LocalStarterOptions): ReleaseStarter {
 }
 
 export interface GithubStarterOptions {
-  system: Pick<ReleaseSystem, 'config' | 'store'>;
+  system: Pick<ReleaseSystem, 'config' | 'store'> & Partial<Pick<ReleaseSystem, 'now'>>;
   github?: GithubAccess;
 }
 
@@ -148,12 +149,14 @@ export function githubStarter(opts: GithubStarterOptions): ReleaseStarter {
       const upTo = path.slice(0, path.indexOf(req.env) + 1);
       assertMayRelease({ people: config.people, environments: config.environments, path: upTo, identity: req.requester, ...(req.slackGroups ? { slackGroups: req.slackGroups } : {}) });
       for (const env of upTo) await assertEnvironmentFree(opts.system.store.db, env);
+      // The window rule before dispatching, so a refusal is answered now; the action's createRelease applies it again.
+      const glass = decideWindows({ config, path: upTo, identity: req.requester, at: opts.system.now?.() ?? new Date(), ...(req.breakGlass ? { breakGlass: req.breakGlass } : {}) });
       const workflow = config.github.releaseWorkflow;
       // GitHub runs a dispatch on a branch or tag only: a commit runs the default branch's workflow, which checks out `inputs.ref`.
       const on = await workflowRefFor(opts.github.octokit, opts.github.owner, opts.github.repo, req.ref);
       await dispatchWorkflow(opts.github.octokit, {
         owner: opts.github.owner, repo: opts.github.repo, workflow, ref: on,
-        inputs: { environment: req.env, ref: req.ref, requester: `${req.requester.via}:${req.requester.id}` },
+        inputs: { environment: req.env, ref: req.ref, requester: `${req.requester.via}:${req.requester.id}`, ...(glass ? { 'break-glass': glass.reason } : {}) },
       });
       return { message: answers.workflowDispatched({ workflow, repo: `${opts.github.owner}/${opts.github.repo}`, ref: req.ref, env: req.env }) };
     },

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { requesterOfDispatch } from '../../../../pipeline/release/requester.ts';
 import { renderApprovalRequest } from '../../../../pipeline/release/render.ts';
 import { releaseErrors } from '../../../../pipeline/release/errors.ts';
+import { describeBreakGlass } from '../../../../pipeline/release/window-policy.ts';
 import { approvalForCurrentDigest } from '../../../../bot/github/approval-check.ts';
 import { readInputs } from '../../lib/inputs.ts';
 import { reportRelease, runAction } from '../../lib/report.ts';
@@ -15,11 +16,11 @@ import { openActionSession } from '../../lib/session.ts';
 import { linkThisRun, requestApproval } from '../../lib/stages.ts';
 
 const Inputs = z.discriminatedUnion('step', [
-  z.object({ step: z.literal('start'), to: z.string().default('production'), ref: z.string().optional(), sha: z.string().optional(), version: z.string().optional(), requester: z.string().optional(), 'app-bot': z.string().optional(), config: z.string().optional() }),
+  z.object({ step: z.literal('start'), to: z.string().default('production'), ref: z.string().optional(), sha: z.string().optional(), version: z.string().optional(), requester: z.string().optional(), 'break-glass': z.string().optional(), 'app-bot': z.string().optional(), config: z.string().optional() }),
   z.object({ step: z.literal('request-approval'), release: z.string().min(1, 'give the release id (output release-id of the start step)'), config: z.string().optional() }),
   z.object({ step: z.literal('check-approval'), release: z.string().min(1, 'give the release id (the promote workflow input)'), config: z.string().optional() }),
 ], { error: () => 'step must be one of: start, request-approval, check-approval' });
-const NAMES = ['step', 'to', 'ref', 'sha', 'version', 'requester', 'app-bot', 'release', 'config'];
+const NAMES = ['step', 'to', 'ref', 'sha', 'version', 'requester', 'break-glass', 'app-bot', 'release', 'config'];
 
 await runAction(async () => {
   const input = readInputs(Inputs, NAMES);
@@ -31,7 +32,11 @@ await runAction(async () => {
       const sha = input.sha ?? env.GITHUB_SHA ?? '';
       if (!/^[0-9a-f]{7,40}$/i.test(sha)) throw releaseErrors.SHIPGATE_RELEASE_STATE({ id: '(new)', status: 'not started', wanted: `sha "${sha}" is not a commit: set the sha input or run on a checkout (GITHUB_SHA)` });
       const ref = input.ref ?? env.GITHUB_REF_NAME ?? 'main';
-      const release = await s.system.createRelease({ to: input.to, ref, sha, version: input.version ?? `0.0.0-${sha.slice(0, 7)}`, requester });
+      const release = await s.system.createRelease({
+        to: input.to, ref, sha, version: input.version ?? `0.0.0-${sha.slice(0, 7)}`, requester,
+        ...(input['break-glass'] !== undefined ? { breakGlass: { reason: input['break-glass'] } } : {}),
+      });
+      if (release.breakGlass) core.warning(`🔨 ${describeBreakGlass(release.breakGlass)}`);
       await linkThisRun(s, release._id);
       core.info(`release ${release._id}: ${release.version} (${sha.slice(0, 7)}) → ${release.path.join(' → ')}, requested by ${requester.via}:${requester.id}`);
       await reportRelease(release, [], 'Release started');
