@@ -27,6 +27,17 @@ export interface WorldOptions {
   extraMigrations?: Record<string, string>;
   smokeSuites?: string[];
   load?: boolean;
+  /** Changes the config (a plain object, as written to shipgate.yml) before it is parsed. */
+  configure?(config: WorldConfig): void;
+  /** Extra variables of Shipgate's environment; a value of undefined removes one. */
+  env?(env: Record<string, string>): Record<string, string | undefined>;
+}
+
+/** The world's config as a plain object, for `configure`. */
+export interface WorldConfig {
+  app: Record<string, unknown>;
+  environments: Record<string, { deploy: Record<string, unknown>; database: Record<string, unknown>; [key: string]: unknown }>;
+  [key: string]: unknown;
 }
 
 export interface World {
@@ -82,15 +93,17 @@ export async function createReleaseWorld(opts: WorldOptions): Promise<World> {
     people: [{ name: 'ana', slack: 'U012ABC', github: 'ana-dev' }, { name: 'raj', slack: 'U034DEF', github: 'rajk' }, { name: 'sam', slack: 'U056GHI', github: 'sam-gh' }],
     approval: { approvers: ['ana', 'raj'], minApprovals: 1, expiresAfter: '1h' },
   };
+  opts.configure?.(config as unknown as WorldConfig);
   const configFile = join(dir, 'shipgate.yml');
   const text = stringify(config);
   await writeFile(configFile, text);
   const parsed = parseConfigText(text, configFile);
   const storeDbName = opts.freshName('store');
-  const env = {
+  const base = {
     STAGING_MONGODB_URI: mongoUriWithDb(opts.serverUri, opts.freshName('staging')),
     PRODUCTION_MONGODB_URI: mongoUriWithDb(opts.serverUri, opts.freshName('production')),
   };
+  const env = Object.fromEntries(Object.entries(opts.env ? opts.env(base) : base).filter((e): e is [string, string] => e[1] !== undefined));
   const system = await buildReleaseSystem({ config: parsed, env, repoRoot, localStateDir: stateDir, storeClient: opts.client, storeDbName, actor: 'e2e' });
   const world: World = {
     dir, stateDir, migrationsDir, configFile, env, routerPort, publicUrl: `http://127.0.0.1:${routerPort}`, system, storeDbName,
