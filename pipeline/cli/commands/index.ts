@@ -38,7 +38,7 @@ export const commandEntries: CommandEntry[] = [
   { name: 'release', options: true, description: 'release a commit through every gate of the path up to --to (e.g. staging → production)', load: release },
   { name: 'approve <id>', options: true, description: 'approve a release waiting for approval (as a configured approver, not its requester)', load: release },
   { name: 'reject <id>', options: true, description: 'reject a release waiting for approval; it ends there', load: release },
-  { name: 'status', options: true, description: 'every environment: version, slot, lock, release in flight', load: release },
+  { name: 'status', options: true, description: 'every environment: version, slot, release in flight, and every freeze: locks, the nightly smoke freeze, deploy windows and freeze dates', load: release },
   { name: 'lock <env>', options: true, description: 'freeze an environment: no release can start there until unlocked', load: release },
   { name: 'unlock <env>', options: true, description: 'lift a freeze (or clear a dead release lease)', load: release },
   { name: 'audit', description: 'the append-only audit log', load: release },
