@@ -110,6 +110,8 @@ it('release.yml\'s staging job — start, migrate, deploy, verify, request-appro
   const applied = await t.client.db(stagingDb).collection('shipgate_migrations').find().toArray();
   expect(applied.map((m) => m.id ?? m._id)).toEqual(['0001-notes-created-at']);
   const all = runs.map((r) => `${r.log}\n${r.summary}`).join('\n');
+  // The job summary of the migrate step carries the preflight table (every check, failures first).
+  expect(runs.map((r) => r.summary).join('\n')).toMatch(/#### staging\/preflight[\s\S]*\| ✅ \| Shipgate's variables for staging \|/);
   expect(all).not.toContain('SHIPGATE_ENV_MISSING');
   for (const v of PRODUCTION_PROVIDER_VARIABLES) expect(all).not.toContain(v);
 });
