@@ -137,6 +137,13 @@ describe('shipgate doctor', () => {
     expect(r.stdout).not.toContain('❌');
   });
 
+  it('--env with an environment the config does not name: a usage error naming the known ones, nothing checked', async () => {
+    const r = await runShipgate(['doctor', '--env', 'prod'], { STAGING_MONGODB_URI: t.uriFor(t.dbName), PRODUCTION_MONGODB_URI: t.uriFor(t.dbName) }, { killAfterMs: 30_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/prod.*staging, production|staging, production.*prod/s);
+    expect(r.stdout).not.toContain('✅');
+  });
+
   it('on a broken setup lists every failing check, never a secret value, and exits 1 — whatever is unreachable', async () => {
     const repo = await mkdtemp(join(tmpdir(), 'sg-doctor-'));
     closers.push(() => rm(repo, { recursive: true, force: true }));
