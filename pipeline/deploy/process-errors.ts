@@ -14,14 +14,14 @@ export const processDeployErrors = defineErrors({
     docs: 'providers.md#deploy-process',
   },
   SHIPGATE_PROCESS_EXITED: {
-    message: (d: { key: string; command: string; exitCode: number | null; signal: string | null; logFile: string; logTail: string }) =>
+    message: (d: { key: string; command: string; exitCode: number | null; signal: string | null; logFile: string; logTail: string; logLines?: string[] }) =>
       `the app for ${d.key} exited during start-up (${d.signal ? `signal ${d.signal}` : `exit code ${d.exitCode}`}); command: ${d.command}\n` +
       `last lines of ${d.logFile}:\n${d.logTail || '(empty log)'}`,
     hint: () => 'fix the start command (app.start) or the error in the log above; run the command by hand with PORT set to reproduce',
     docs: 'providers.md#deploy-process',
   },
   SHIPGATE_PROCESS_START_TIMEOUT: {
-    message: (d: { key: string; port: number; timeoutMs: number; logFile: string; logTail: string }) =>
+    message: (d: { key: string; port: number; timeoutMs: number; logFile: string; logTail: string; logLines?: string[] }) =>
       `the app for ${d.key} did not accept connections on 127.0.0.1:${d.port} within ${d.timeoutMs} ms; it was stopped\n` +
       `last lines of ${d.logFile}:\n${d.logTail || '(empty log)'}`,
     hint: () => 'the app must listen on the port given in the PORT environment variable; raise startTimeoutMs if it starts slowly',

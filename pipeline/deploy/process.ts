@@ -15,7 +15,7 @@ import { redactText } from '../secrets/redact.ts';
 import { isPidAlive, portAccepts, stopProcessGroup, type StopGroupResult } from '../local/process-group.ts';
 import { appKey, readLocalState, updateLocalState, type LocalAppRecord } from '../local/state.ts';
 import { processDeployErrors } from './process-errors.ts';
-import type { DeployProvider, DeployRequest, Deployment, DeploymentState } from './types.ts';
+import type { DeployProvider, DeployRequest, Deployment, DeploymentState, LogTail } from './types.ts';
 
 const optionsSchema = z
   .object({
@@ -35,6 +35,7 @@ const optionsSchema = z
 export type ProcessProviderOptions = z.input<typeof optionsSchema>;
 
 const LOG_TAIL_LINES = 20;
+const EVIDENCE_TAIL_LINES = 100;
 
 export function createProcessProvider(input: ProcessProviderOptions): DeployProvider {
   const parsed = optionsSchema.safeParse(input);
@@ -112,19 +113,21 @@ export function createProcessProvider(input: ProcessProviderOptions): DeployProv
     say(`started ${key} (pid ${pid}), waiting for 127.0.0.1:${port}`);
 
     const tail = () => logTail(logFile, logStart, req.appEnv);
+    // For evidence (pipeline/release/evidence.ts): the last 100 lines of this start, masked alike.
+    const lines = async () => (await logTail(logFile, logStart, req.appEnv, EVIDENCE_TAIL_LINES)).split('\n').filter(Boolean);
     const deadline = Date.now() + opts.startTimeoutMs;
     for (;;) {
       const ended = exited as { code: number | null; signal: string | null } | null;
       if (ended) {
         await forget(key, pid);
-        throw processDeployErrors.SHIPGATE_PROCESS_EXITED({ key, command: opts.command, exitCode: ended.code, signal: ended.signal, logFile, logTail: await tail() });
+        throw processDeployErrors.SHIPGATE_PROCESS_EXITED({ key, command: opts.command, exitCode: ended.code, signal: ended.signal, logFile, logTail: await tail(), logLines: await lines() });
       }
       if (await portAccepts(port, opts.host)) break;
       if (req.signal?.aborted || Date.now() > deadline) {
         await stopProcessGroup(pid, opts.stopGraceMs);
         await forget(key, pid);
         if (req.signal?.aborted) throw req.signal.reason instanceof Error ? req.signal.reason : new Error('deploy aborted');
-        throw processDeployErrors.SHIPGATE_PROCESS_START_TIMEOUT({ key, port, timeoutMs: opts.startTimeoutMs, logFile, logTail: await tail() });
+        throw processDeployErrors.SHIPGATE_PROCESS_START_TIMEOUT({ key, port, timeoutMs: opts.startTimeoutMs, logFile, logTail: await tail(), logLines: await lines() });
       }
       await sleep(100);
     }
@@ -132,7 +135,7 @@ export function createProcessProvider(input: ProcessProviderOptions): DeployProv
     return {
       provider: 'process', env: req.env, ...(req.slot ? { slot: req.slot } : {}), version: req.version,
       id: String(pid), url: `http://${opts.host}:${port}`, startedAt: record.startedAt,
-      data: { pid, port, logFile },
+      data: { pid, port, logFile, logFrom: logStart },
     };
   }
 
@@ -161,7 +164,14 @@ export function createProcessProvider(input: ProcessProviderOptions): DeployProv
     await forget(appKey(d.env, d.slot), pid);
   }
 
-  return { name: 'process', deploy, status, url: (d) => d.url, stop };
+  /** The last lines this deployment's start wrote to its log file (not an earlier start's), masked. */
+  async function logs(d: Deployment, o: { lines: number }): Promise<LogTail> {
+    const logFile = String(d.data.logFile);
+    const text = await logTail(logFile, Number(d.data.logFrom ?? 0), {}, o.lines);
+    return { source: `log file ${logFile}`, lines: text.split('\n').filter(Boolean) };
+  }
+
+  return { name: 'process', deploy, status, url: (d) => d.url, stop, logs };
 }
 
 /** What the app sees: what it is given, PATH and HOME, and the variables Shipgate sets. Nothing else. */
@@ -175,9 +185,12 @@ function appEnvironment(req: DeployRequest, port: number, inherit: string[]): No
 }
 
 /** The last lines this start wrote to the log, with secrets (and the app's secret-looking env values) masked. */
-async function logTail(logFile: string, from: number, appEnv: Record<string, string>): Promise<string> {
+async function logTail(logFile: string, from: number, appEnv: Record<string, string>, lines = LOG_TAIL_LINES): Promise<string> {
   const text = await readFile(logFile).then((b) => b.subarray(from).toString('utf8'), () => '');
-  let tail = text.split('\n').filter((l) => l.length > 0 && !l.startsWith('--- shipgate:')).slice(-LOG_TAIL_LINES).join('\n');
+  // Only this start's lines: a later start of the same app appends after its own marker.
+  const all = text.split('\n');
+  const next = all.findIndex((l, i) => i > 0 && l.startsWith('--- shipgate: starting'));
+  let tail = (next > 0 ? all.slice(0, next) : all).filter((l) => l.length > 0 && !l.startsWith('--- shipgate:')).slice(-lines).join('\n');
   for (const [name, value] of Object.entries(appEnv)) {
     if (value.length >= 6 && /secret|token|pass|key|uri|url|dsn|auth/i.test(name)) tail = tail.split(value).join('***');
   }

@@ -18,6 +18,19 @@ export interface GateResult {
   metrics: Record<string, number | string | boolean | null>;
   startedAt: string;
   durationMs: number;
+  /** When a stage failed: the last lines of the new deployment's logs, redacted (pipeline/release/evidence.ts). */
+  evidence?: GateEvidence;
+}
+
+export interface GateEvidence {
+  /** Where the lines come from, e.g. "log file …/staging.log" or "Railway deploymentLogs of <id>". */
+  source: string;
+  /** Newest last; redacted; at most 100. */
+  lines: string[];
+  /** Older lines left out to stay within the size bound. */
+  omitted?: number;
+  /** Why there are no lines (the provider could not give them). */
+  note?: string;
 }
 
 /** Reports progress of long gates: the CLI draws it live in a TTY, plain lines elsewhere. */

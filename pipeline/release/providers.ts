@@ -11,6 +11,8 @@ import { createRailwayProvider } from '../deploy/railway.ts';
 import { createCommandProvider } from '../deploy/command.ts';
 import { createWebhookProvider } from '../deploy/webhook.ts';
 import type { DeployProvider } from '../deploy/types.ts';
+import { runShell } from '../deploy/shell.ts';
+import { redactText } from '../secrets/redact.ts';
 import type { DnsProvider } from '../dns/types.ts';
 import { createLocalDnsProvider } from '../dns/local.ts';
 import { createCloudflareDns } from '../dns/cloudflare.ts';
@@ -58,21 +60,57 @@ export function deployProviderFor(envName: string, d: DeployConfig, ctx: Provide
         ...(d.slotServices ? { slotServices: { ...d.slotServices } } : {}),
       });
     case 'command':
-      return createCommandProvider({
+      return withLogsCommand(envName, d.logsCommand, ctx, createCommandProvider({
         run: d.run,
         ...(d.urlCommand ? { urlCommand: d.urlCommand } : {}),
         ...(ctx.config.environments[envName]?.url ? { url: ctx.config.environments[envName]!.url! } : {}),
         cwd: ctx.repoRoot,
         timeoutMs: d.timeout,
-      });
+      }));
     case 'webhook':
-      return createWebhookProvider({
+      return withLogsCommand(envName, d.logsCommand, ctx, createWebhookProvider({
         hookUrl: resolveEnvSecret(ctx.env, d.urlEnv, `deploy webhook URL of ${envName}`),
         ...(d.statusUrlEnv ? { statusUrl: resolveEnvSecret(ctx.env, d.statusUrlEnv, `deploy status URL of ${envName}`) } : {}),
         url: ctx.config.environments[envName]?.url ?? '',
         timeoutMs: d.timeout,
-      });
+      }));
   }
+}
+
+const LOGS_COMMAND_TIMEOUT_MS = 15_000;
+
+/**
+ * `deploy.logsCommand` (command and webhook providers): a shell command in the repository that
+ * prints the deployment's recent logs; it gets SHIPGATE_ENV, SHIPGATE_DEPLOYMENT_URL and
+ * SHIPGATE_DEPLOYMENT_ID (plus PATH and HOME), and 15 s. Its last lines are the evidence; a failure
+ * or a timeout throws, which the evidence reader turns into a note.
+ */
+function withLogsCommand(envName: string, command: string | undefined, ctx: ProviderContext, provider: DeployProvider): DeployProvider {
+  if (!command) return provider;
+  return {
+    ...provider,
+    name: provider.name,
+    deploy: provider.deploy.bind(provider),
+    status: provider.status.bind(provider),
+    url: provider.url.bind(provider),
+    stop: provider.stop.bind(provider),
+    ...(provider.rollback ? { rollback: provider.rollback.bind(provider) } : {}),
+    async logs(d, o) {
+      const run = await runShell({
+        command,
+        cwd: ctx.repoRoot,
+        env: { PATH: ctx.env.PATH ?? process.env.PATH, HOME: ctx.env.HOME ?? process.env.HOME, SHIPGATE_ENV: envName, SHIPGATE_DEPLOYMENT_URL: d.url, SHIPGATE_DEPLOYMENT_ID: d.id },
+        timeoutMs: LOGS_COMMAND_TIMEOUT_MS,
+        signal: o.signal,
+        redact: redactText,
+        keepLines: o.lines,
+      });
+      if (run.timedOut) throw new Error(`logsCommand did not finish within ${LOGS_COMMAND_TIMEOUT_MS / 1000} s`);
+      if (run.aborted) throw new Error('logsCommand was stopped: its time limit is up');
+      if (run.exitCode !== 0) throw new Error(`logsCommand exited with ${run.signal ? `signal ${run.signal}` : `code ${run.exitCode}`}${run.lastLines.length ? `: ${run.lastLines.at(-1)}` : ''}`);
+      return { source: `logsCommand of ${envName}`, lines: run.lastLines };
+    },
+  };
 }
 
 /**

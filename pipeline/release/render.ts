@@ -2,6 +2,7 @@
  * What people read about a release: the stage checklist (terminal, plain lines, markdown), the
  * approval request, the final summary. Slack and GitHub render from the same record.
  */
+import { evidenceLines } from './evidence.ts';
 import { formatDuration } from '../config/duration.ts';
 import type { ApprovalPolicy } from './approvals.ts';
 import type { ReleaseRecord, StageRecord } from './types.ts';
@@ -55,6 +56,9 @@ export function renderFinal(r: ReleaseRecord, publicUrls: Record<string, string>
   if (r.status === 'succeeded') lines.push(`✓ ${r.version} is live on ${r.target}`);
   else if (r.status === 'awaiting_approval') lines.push(`⏸ waiting for approval: shipgate approve ${r._id} --as <approver>   (then: shipgate release resume ${r._id})`);
   else lines.push(`✗ ${r.status.replace('_', ' ')}: ${r.reason ?? 'no reason recorded'}`);
+  for (const s of r.stages) {
+    if ((s.status === 'failed' || s.status === 'error') && s.result?.evidence) lines.push(...evidenceLines(s.key, s.result.evidence));
+  }
   for (const env of r.path) {
     const d = r.deployments[env];
     if (d) lines.push(`  ${env}: ${publicUrls[env] ? `${publicUrls[env]} → ` : ''}${d.url}${d.slot ? ` (slot ${d.slot})` : ''}`);

@@ -52,6 +52,14 @@ export interface BreakGlassRecord {
   rules: { env: string; rule: string; nextOpen: string | null }[];
 }
 
+/** What the provider needs to find a deployment again (its logs, for evidence): JSON-safe. */
+export interface DeploymentRef {
+  provider: string;
+  id: string;
+  startedAt: string;
+  data: Record<string, string | number | boolean | null>;
+}
+
 export interface ReleaseRecord {
   _id: string;
   repo: string;
@@ -73,7 +81,7 @@ export interface ReleaseRecord {
   /** One line: why the release failed or was rolled back. */
   reason?: string;
   /** Per env: where the release deployed it (slot, url). */
-  deployments: Record<string, { slot?: string; url: string; previousUrl?: string; previousSlot?: string }>;
+  deployments: Record<string, { slot?: string; url: string; previousUrl?: string; previousSlot?: string; ref?: DeploymentRef }>;
   /** Per env: the backup database taken before its migrations. */
   backups?: Record<string, string>;
   owner?: { host: string; pid: number };

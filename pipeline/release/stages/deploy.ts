@@ -8,6 +8,7 @@ import type { StageSpec } from '../runner.ts';
 import type { ReleaseRecord } from '../types.ts';
 import type { EnvironmentRuntime, StageWiring } from './runtime.ts';
 import type { AuditLog } from '../audit.ts';
+import { deployFailureEvidence, readLogs, recordedDeployment, withEvidence } from '../evidence.ts';
 
 type Outcome = Omit<GateResult, 'gate' | 'startedAt' | 'durationMs'>;
 
@@ -26,16 +27,25 @@ export async function idleSlot(rt: EnvironmentRuntime, live: { slot?: string; ur
 export function deployStage(rt: EnvironmentRuntime, lastLive: () => Promise<{ slot?: string; url: string } | undefined>): StageSpec {
   return {
     env: rt.name, name: 'deploy', writes: true, rerunnable: true,
-    run: ({ release, signal, progress, patch }) =>
-      runGuarded('deploy', async (): Promise<Outcome> => {
+    async run({ release, signal, progress, patch }) {
+      let failure: unknown;
+      let slot: string | undefined;
+      const result = await runGuarded('deploy', async (): Promise<Outcome> => {
         const choice = rt.slots?.length ? await idleSlot(rt, await lastLive()) : undefined;
-        const d = await rt.deploy.deploy({
-          env: rt.name, version: release.version, sha: release.sha, appEnv: rt.appEnv(), signal, progress,
-          ...(choice ? { slot: choice.slot } : {}),
-        });
+        slot = choice?.slot;
+        const d = await rt.deploy
+          .deploy({
+            env: rt.name, version: release.version, sha: release.sha, appEnv: rt.appEnv(), signal, progress,
+            ...(choice ? { slot: choice.slot } : {}),
+          })
+          .catch((err: unknown) => {
+            failure = err;
+            throw err;
+          });
         await patch((r) => {
           r.deployments[rt.name] = {
             url: d.url,
+            ref: { provider: d.provider, id: d.id, startedAt: d.startedAt, data: d.data },
             ...(choice ? { slot: choice.slot } : {}),
             ...(choice?.serving ? { previousUrl: rt.dns?.urlFor(choice.serving) ?? choice.serving } : {}),
             ...(choice?.servingSlot ? { previousSlot: choice.servingSlot } : {}),
@@ -47,8 +57,20 @@ export function deployStage(rt: EnvironmentRuntime, lastLive: () => Promise<{ sl
           details: '',
           metrics: { provider: d.provider, url: d.url, slot: choice?.slot ?? null },
         };
-      }),
+      });
+      if (result.status === 'passed' || failure === undefined) return result;
+      // The deploy failed: the logs of what it started are the first thing anyone asks for.
+      return withEvidence(result, await deployFailureEvidence(rt.deploy, failure, { env: rt.name, version: release.version, ...(slot ? { slot } : {}) }));
+    },
   };
+}
+
+/** A failed check of this release's deployment carries its logs (evidence); a pass carries nothing more. */
+async function withDeploymentLogs(rt: EnvironmentRuntime, release: ReleaseRecord, result: GateResult): Promise<GateResult> {
+  if (result.status === 'passed' || result.status === 'skipped') return result;
+  const deployment = recordedDeployment(release, rt.name);
+  if (!deployment) return result;
+  return withEvidence(result, await readLogs(rt.deploy, deployment));
 }
 
 /** A verification gate run against where this release deployed the env (the slot, not the public host). */
@@ -60,7 +82,7 @@ export function verifyStage(rt: EnvironmentRuntime, gate: Gate): StageSpec {
       if (!url) {
         return { gate: gate.name, status: 'error', summary: `no deployment recorded for ${rt.name}: nothing to check`, details: '', metrics: {}, startedAt: new Date().toISOString(), durationMs: 0 };
       }
-      return gate.run({ url, version: release.version, dbName: rt.dbName(), signal, progress: (e) => progress(e.message) });
+      return withDeploymentLogs(rt, release, await gate.run({ url, version: release.version, dbName: rt.dbName(), signal, progress: (e) => progress(e.message) }));
     },
   };
 }
@@ -92,7 +114,7 @@ export function cutoverStages(rt: EnvironmentRuntime, wiring: StageWiring, audit
       if (!gate) return { gate: 'verify-public', status: 'error', summary: 'no health gate configured to verify the public host', details: '', metrics: {}, startedAt: new Date().toISOString(), durationMs: 0 };
       const result = await gate.run({ url: dns.publicUrl, version: release.version, dbName: rt.dbName(), signal, progress: (e) => progress(e.message) });
       if (result.status === 'passed') return { ...result, gate: 'verify-public', summary: `${dns.publicUrl} serves ${release.version}: ${result.summary}` };
-      return switchBack(rt, release, audit, { ...result, gate: 'verify-public' }, progress);
+      return withDeploymentLogs(rt, release, await switchBack(rt, release, audit, { ...result, gate: 'verify-public' }, progress));
     },
   };
   return [cutover, verify];
