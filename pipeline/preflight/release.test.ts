@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { useTestDatabase } from '../testing/mongo.ts';
 import { readLocalState } from '../local/state.ts';
+import { renderFinal } from '../release/render.ts';
 import { createReleaseWorld, type World, type WorldConfig } from '../release/testing/world.ts';
 
 vi.setConfig({ testTimeout: 180_000 });
@@ -49,6 +50,10 @@ describe('preflight stops a release before anything is touched', () => {
     expect(r.reason).toContain('STAGING_JWT_SECRET (JWT_SECRET of the app on staging) is not set');
     expect(r.reason).toContain('required-env — 1 required variable not set on staging: JWT_SECRET');
     expect(pre.result?.details).toContain('set STAGING_JWT_SECRET (environments.staging.deploy.env maps JWT_SECRET from it)');
+    // The terminal's final lines list each failed check with its fix.
+    const terminal = renderFinal(r).join('\n');
+    expect(terminal).toContain("  ✗ Shipgate's variables for staging: STAGING_JWT_SECRET (JWT_SECRET of the app on staging) is not set");
+    expect(terminal).toContain('      fix: set STAGING_JWT_SECRET (environments.staging.deploy.env maps JWT_SECRET from it)');
     expect(r.stages.filter((s) => s.key !== 'staging/preflight').every((s) => s.status === 'pending')).toBe(true);
     expect(r.deployments).toEqual({});
     await untouched(w, 'staging');

@@ -96,6 +96,7 @@ export function preflightResult(env: string, verdicts: readonly CheckVerdict[], 
     summary: redactText(summary.length > 600 ? `${summary.slice(0, 597)}…` : summary),
     details: redactText(details),
     metrics: { checks: verdicts.length, passed: count('passed'), failed: count('failed') + count('error'), skipped: count('skipped') },
+    checks: verdicts.map((v) => ({ id: v.id, title: v.title, status: v.status, summary: redactText(v.summary), ...(v.fix ? { fix: redactText(v.fix) } : {}) })),
     startedAt,
     durationMs,
   };

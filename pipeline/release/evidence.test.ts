@@ -15,6 +15,7 @@ import { registerSecret } from '../secrets/redact.ts';
 import { boundEvidence, readLogs, withEvidence, EVIDENCE_LINES } from './evidence.ts';
 import { deployProviderFor } from './providers.ts';
 import type { GateResult } from '../gates/types.ts';
+import { toJobSummary } from '../gates/render.ts';
 import type { Deployment } from '../deploy/types.ts';
 
 const failedResult: GateResult = { gate: 'health', status: 'failed', summary: 'HTTP 503 (db down)', details: 'last answer: {"db":"down"}', metrics: {}, startedAt: '2026-12-05T10:00:00.000Z', durationMs: 10 };
@@ -47,6 +48,8 @@ describe('the bound on evidence', () => {
     expect(r.details.length).toBeLessThan(5_600);
     expect(r.details.trimEnd().endsWith('```')).toBe(true);
     expect(r.evidence?.lines).toHaveLength(100);
+    // The job summary (the actions' reportRelease) shows the gate's report with the logs after it.
+    expect(toJobSummary(r)).toMatch(/last answer: \{"db":"down"\}\n\n\*\*Logs\*\*: last \d+ lines of log file staging\.log[\s\S]*99 y+\n```/);
     expect(withEvidence(failedResult, undefined)).toBe(failedResult);
     expect(withEvidence(failedResult, { source: 'Railway', lines: [], note: 'could not read the logs: 403' }).details).toContain('**Logs** (Railway): could not read the logs: 403');
   });

@@ -57,7 +57,12 @@ export function renderFinal(r: ReleaseRecord, publicUrls: Record<string, string>
   else if (r.status === 'awaiting_approval') lines.push(`⏸ waiting for approval: shipgate approve ${r._id} --as <approver>   (then: shipgate release resume ${r._id})`);
   else lines.push(`✗ ${r.status.replace('_', ' ')}: ${r.reason ?? 'no reason recorded'}`);
   for (const s of r.stages) {
-    if ((s.status === 'failed' || s.status === 'error') && s.result?.evidence) lines.push(...evidenceLines(s.key, s.result.evidence));
+    if (s.status !== 'failed' && s.status !== 'error') continue;
+    // A stage of several checks (preflight): each failed one with its fix.
+    for (const c of s.result?.checks ?? []) {
+      if (c.status === 'failed' || c.status === 'error') lines.push(`  ✗ ${c.title}: ${c.summary}`, ...(c.fix ? [`      fix: ${c.fix}`] : []));
+    }
+    if (s.result?.evidence) lines.push(...evidenceLines(s.key, s.result.evidence));
   }
   for (const env of r.path) {
     const d = r.deployments[env];
