@@ -35,6 +35,18 @@ export const RAILWAY_OPERATIONS = {
   projectToken: `query ShipgateProjectToken { projectToken { projectId environmentId } }`,
   deploymentRollback: `mutation ShipgateRollback($id: String!) { deploymentRollback(id: $id) }`,
   deploymentStop: `mutation ShipgateStop($id: String!) { deploymentStop(id: $id) }`,
+  variables: `query ShipgateVariables($projectId: String!, $environmentId: String!, $serviceId: String) {
+  variables(projectId: $projectId, environmentId: $environmentId, serviceId: $serviceId)
+}`,
+  domains: `query ShipgateDomains($projectId: String!, $environmentId: String!, $serviceId: String!) {
+  domains(projectId: $projectId, environmentId: $environmentId, serviceId: $serviceId) { customDomains { domain serviceId status { verified certificateStatus dnsRecords { fqdn recordType requiredValue status } } } }
+}`,
+  deploymentLogs: `query ShipgateDeploymentLogs($deploymentId: String!, $limit: Int) {
+  deploymentLogs(deploymentId: $deploymentId, limit: $limit) { message timestamp severity }
+}`,
+  buildLogs: `query ShipgateBuildLogs($deploymentId: String!, $limit: Int) {
+  buildLogs(deploymentId: $deploymentId, limit: $limit) { message timestamp severity }
+}`,
 } as const;
 
 export type RailwayOperation = keyof typeof RAILWAY_OPERATIONS;

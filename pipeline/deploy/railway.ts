@@ -19,7 +19,7 @@ import { registerSecret } from '../secrets/redact.ts';
 import { deployErrors } from './errors.ts';
 import { railwayGql, realClock, sentInLastHour, type RailwayClock, type RailwayOperation, type RailwayTransport } from './railway-gql.ts';
 import { isRailwayId, railwayIdErrors, resolveRailwayRef, type RailwayNamed, type RailwayProjectView } from './railway-ids.ts';
-import type { DeployProvider, DeployRequest, Deployment, DeploymentState } from './types.ts';
+import type { AttachedDomain, DeployProvider, DeployRequest, Deployment, DeploymentState } from './types.ts';
 
 const optionsSchema = z.object({
   apiUrl: z.string().url().default('https://backboard.railway.com/graphql/v2'),
@@ -236,8 +236,59 @@ export function createRailwayProvider(options: RailwayProviderOptions): DeployPr
     return ok[0]?.id ?? null;
   }
 
+  /**
+   * The project id the variables and domains queries need: configured, else the project token's
+   * own project; an account token without projectId cannot say which project it means.
+   */
+  async function projectIdFor(signal?: AbortSignal): Promise<string> {
+    if (o.projectId !== undefined) return o.projectId;
+    if (o.tokenKind === 'project') return (await readTokenScope(signal)).projectId;
+    throw deployErrors.SHIPGATE_RAILWAY_OPTIONS_INVALID({
+      problems: ['projectId: needed to read the service\'s variables and custom domains with an account token; add deploy.projectId (project → Settings → General)'],
+    });
+  }
+
+  /** The service ids of the environment: one per slot with slotServices, else the service. */
+  const slotKeys = (): Array<string | undefined> => (o.slotServices && Object.keys(o.slotServices).length ? Object.keys(o.slotServices) : [undefined]);
+
   return {
     name: 'railway',
+
+    async variables({ signal, slot }) {
+      const [projectId, ids] = await Promise.all([projectIdFor(signal), idsFor(slot, signal)]);
+      const data = await gql<{ variables: Record<string, unknown> }>('variables', { projectId, environmentId: ids.environmentId, serviceId: ids.serviceId }, { signal });
+      // Values are secrets: kept as strings for the checks, never printed (a value that is not a string is not one of the app's).
+      return Object.fromEntries(Object.entries(data.variables ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    },
+
+    async customDomains({ signal }) {
+      const projectId = await projectIdFor(signal);
+      const out: AttachedDomain[] = [];
+      for (const slot of slotKeys()) {
+        const ids = await idsFor(slot, signal);
+        const data = await gql<{ domains: { customDomains: Array<{ domain: string; serviceId: string; status: { verified: boolean; certificateStatus: string; dnsRecords: Array<{ fqdn: string; recordType: string; requiredValue: string; status: string }> } }> } }>(
+          'domains', { projectId, environmentId: ids.environmentId, serviceId: ids.serviceId }, { signal },
+        );
+        for (const d of data.domains.customDomains) {
+          const certOk = d.status.certificateStatus === 'CERTIFICATE_STATUS_TYPE_VALID';
+          const pending = d.status.dnsRecords.find((r) => r.status !== 'DNS_RECORD_STATUS_PROPAGATED');
+          const detail = !d.status.verified || pending
+            ? pending ? `DNS record ${pending.fqdn} (${pending.recordType.replace('DNS_RECORD_TYPE_', '')}) must be ${pending.requiredValue}` : 'the domain is not verified'
+            : !certOk ? `certificate ${d.status.certificateStatus.replace('CERTIFICATE_STATUS_TYPE_', '').toLowerCase().replace(/_/g, ' ')}` : undefined;
+          out.push({ domain: d.domain, serviceId: d.serviceId, verified: d.status.verified && certOk && !pending, ...(detail ? { detail } : {}) });
+        }
+      }
+      return out;
+    },
+
+    async logs(d, { lines, signal }) {
+      const read = async (op: 'deploymentLogs' | 'buildLogs') =>
+        (await gql<Record<string, Array<{ message: string }>>>(op, { deploymentId: d.id, limit: lines }, { signal }))[op]?.map((l) => l.message) ?? [];
+      const deploy = await read('deploymentLogs');
+      // A deployment that failed building has no runtime logs: the build's are the evidence.
+      if (deploy.length) return { source: `Railway deploymentLogs of ${d.id}`, lines: deploy.slice(-lines) };
+      return { source: `Railway buildLogs of ${d.id}`, lines: (await read('buildLogs')).slice(-lines) };
+    },
 
     async deploy(req) {
       const startedAt = new Date().toISOString();

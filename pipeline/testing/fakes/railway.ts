@@ -20,6 +20,9 @@
  * (a literal argument is refused and recorded, so a client that interpolates values into the query
  * fails its tests), and the answer carries the fields Shipgate selects. Knobs: per-deployment
  * status sequences, queued GraphQL errors, 429 with Retry-After, and the auth header kind it accepts.
+ * State tests seed for preflight and evidence: `variables.set('<serviceId>/<environmentId>', {…})`,
+ * `customDomains.push({ domain, serviceId, environmentId, verified })`, and
+ * `logs.set('<deploymentId>', { deploy: [...], build: [...] })`.
  */
 import type { ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -73,6 +76,18 @@ export interface RailwayFakeOptions {
   replacedBecome?: 'SUCCESS' | 'REMOVED';
 }
 
+/** A custom domain as the fake answers `domains(…) { customDomains }` (CustomDomain / CustomDomainStatus of the schema). */
+export interface FakeCustomDomain {
+  domain: string;
+  serviceId: string;
+  environmentId: string;
+  verified: boolean;
+  /** CertificateStatus enum value; default CERTIFICATE_STATUS_TYPE_VALID when verified, else …_VALIDATING_OWNERSHIP. */
+  certificateStatus?: string;
+  /** DNS records Railway asks for; default one CNAME, PROPAGATED when verified, else REQUIRES_UPDATE. */
+  dnsRecords?: Array<{ fqdn: string; recordType: string; requiredValue: string; status: string }>;
+}
+
 export interface RailwayViolation {
   operation: string;
   messages: string[];
@@ -96,6 +111,12 @@ export interface RailwayFake extends FakeServer {
   violations: RailwayViolation[];
   /** HTTP 429 answers given. */
   limited: number;
+  /** `variables(projectId, environmentId, serviceId)`: the service's variables, keyed `${serviceId}/${environmentId}`. */
+  variables: Map<string, Record<string, string>>;
+  /** `domains(…)`: the custom domains, each of a service in an environment. */
+  customDomains: FakeCustomDomain[];
+  /** `deploymentLogs` / `buildLogs`: log lines per deployment id (oldest first). */
+  logs: Map<string, { deploy?: string[]; build?: string[] }>;
 }
 
 interface VendoredSchema { commit: string; commitDate: string; repository: string; path: string; operations: string[]; schema: IntrospectionQuery }
@@ -140,6 +161,9 @@ const DEFAULT_STATUSES = ['QUEUED', 'BUILDING', 'DEPLOYING', 'SUCCESS'];
 
 export async function startRailwayFake(opts: RailwayFakeOptions): Promise<RailwayFake> {
   const deployments = new Map<string, FakeDeployment>();
+  const variables = new Map<string, Record<string, string>>();
+  const customDomains: FakeCustomDomain[] = [];
+  const logs = new Map<string, { deploy?: string[]; build?: string[] }>();
   const scripts: DeploymentScript[] = [...(opts.scripts ?? [])];
   const errorsQueue: string[] = [];
   const violations: RailwayViolation[] = [];
@@ -264,6 +288,38 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
         const edges = (list: Array<{ id: string; name: string }>) => ({ edges: list.map((n) => ({ node: { id: n.id, name: n.name } })) });
         return sendJson(res, 200, { data: { project: { id: p.id, name: p.name ?? 'project', services: edges(p.services), environments: edges(p.environments) } } });
       }
+      case 'variables': {
+        // EnvironmentVariables is a JSON map (name → value) of the service's variables in the environment.
+        if (opts.projects && !opts.projects.some((p) => p.id === str('projectId'))) return gqlError(res, 'Project not found', ['variables']);
+        return sendJson(res, 200, { data: { variables: { ...(variables.get(`${str('serviceId') ?? ''}/${str('environmentId')}`) ?? {}) } } });
+      }
+      case 'domains': {
+        if (opts.projects && !opts.projects.some((p) => p.id === str('projectId'))) return gqlError(res, 'Project not found', ['domains']);
+        const mine = customDomains.filter((d) => d.serviceId === str('serviceId') && d.environmentId === str('environmentId'));
+        return sendJson(res, 200, {
+          data: {
+            domains: {
+              customDomains: mine.map((d) => ({
+                domain: d.domain,
+                serviceId: d.serviceId,
+                status: {
+                  verified: d.verified,
+                  certificateStatus: d.certificateStatus ?? (d.verified ? 'CERTIFICATE_STATUS_TYPE_VALID' : 'CERTIFICATE_STATUS_TYPE_VALIDATING_OWNERSHIP'),
+                  dnsRecords: d.dnsRecords ?? [{ fqdn: d.domain, recordType: 'DNS_RECORD_TYPE_CNAME', requiredValue: `${d.serviceId}.up.railway.app`, status: d.verified ? 'DNS_RECORD_STATUS_PROPAGATED' : 'DNS_RECORD_STATUS_REQUIRES_UPDATE' }],
+                },
+              })),
+            },
+          },
+        });
+      }
+      case 'deploymentLogs':
+      case 'buildLogs': {
+        const id = str('deploymentId') ?? '';
+        if (!deployments.has(id) && !logs.has(id)) return gqlError(res, 'Deployment not found', [field]);
+        const lines = (field === 'buildLogs' ? logs.get(id)?.build : logs.get(id)?.deploy) ?? [];
+        const limit = typeof vars.limit === 'number' ? vars.limit : 500;
+        return sendJson(res, 200, { data: { [field]: lines.slice(-limit).map((message, i) => ({ message, timestamp: new Date(Date.UTC(2026, 11, 5, 10, 0, i)).toISOString(), severity: 'info' })) } });
+      }
       case 'deploymentRollback':
       case 'deploymentStop': {
         const d = deployments.get(str('id') ?? '');
@@ -282,6 +338,9 @@ export async function startRailwayFake(opts: RailwayFakeOptions): Promise<Railwa
     apiUrl: `${server.url}/graphql/v2`,
     deployments,
     violations,
+    variables,
+    customDomains,
+    logs,
     get limited() {
       return limited;
     },
