@@ -28,6 +28,7 @@ async function world(verify: GateResult['status']) {
   });
   const rt = {
     name: 'production',
+    dbName: () => 'notes',
     dns: { provider, host: 'example.com', publicUrl: 'https://example.com', targetFor: (u: string) => new URL(u).hostname, urlFor: (t: string) => `https://${t}` },
   } as unknown as EnvironmentRuntime;
   const gate = { name: 'health', run: async () => ({ gate: 'health', status: verify, summary: verify === 'passed' ? 'serves v2' : 'still serves v1', details: '', metrics: {}, startedAt: new Date().toISOString(), durationMs: 0 }) };
