@@ -17,6 +17,8 @@ export interface ShellRun {
   redact: (text: string) => string;
   /** Lines kept for error messages (default 20). */
   keepLines?: number;
+  /** Keep the whole stdout (default true); off for commands whose output may be large (logsCommand). */
+  keepStdout?: boolean;
   /** Time between SIGTERM and SIGKILL of the group (default 5 s). */
   killGraceMs?: number;
 }
@@ -41,7 +43,7 @@ export async function runShell(opts: ShellRun): Promise<ShellResult> {
     let partial = '';
     const emit = (raw: string) => {
       const line = opts.redact(raw.replace(/\r$/, ''));
-      if (stream === 'stdout') stdout += `${line}\n`;
+      if (stream === 'stdout' && opts.keepStdout !== false) stdout += `${line}\n`;
       lastLines.push(line);
       if (lastLines.length > keep) lastLines.shift();
       opts.onLine?.(line, stream);

@@ -95,6 +95,12 @@ describe('logsCommand of a command deploy', () => {
     expect(first?.lines).toEqual(['env=staging id=dep-42 url=http://127.0.0.1:1']);
   });
 
+  it('a command that prints 200,000 lines still gives its last 100', async () => {
+    const e = await readLogs(provider('yes "a long log line of a chatty platform CLI" | head -n 200000'), d);
+    expect(e?.lines).toHaveLength(100);
+    expect(e?.lines.at(-1)).toBe('a long log line of a chatty platform CLI');
+  });
+
   it('a failing or stopped logsCommand is a note, not a throw', async () => {
     expect(await readLogs(provider('echo nope >&2; exit 3'), d)).toEqual({ source: 'command logs of dep-42', lines: [], note: 'could not read the logs: logsCommand exited with code 3: nope' });
     const stopped = await readLogs(provider('sleep 30'), d, AbortSignal.timeout(300));

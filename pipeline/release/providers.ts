@@ -104,6 +104,7 @@ function withLogsCommand(envName: string, command: string | undefined, ctx: Prov
         signal: o.signal,
         redact: redactText,
         keepLines: o.lines,
+        keepStdout: false,
       });
       if (run.timedOut) throw new Error(`logsCommand did not finish within ${LOGS_COMMAND_TIMEOUT_MS / 1000} s`);
       if (run.aborted) throw new Error('logsCommand was stopped: its time limit is up');
