@@ -95,6 +95,8 @@ function withLogsCommand(envName: string, command: string | undefined, ctx: Prov
     url: provider.url.bind(provider),
     stop: provider.stop.bind(provider),
     ...(provider.rollback ? { rollback: provider.rollback.bind(provider) } : {}),
+    // A provider that holds something open keeps its close() (the system closes every built provider).
+    ...(typeof (provider as { close?: unknown }).close === 'function' ? { close: (provider as unknown as { close(): unknown }).close.bind(provider) } : {}),
     async logs(d, o) {
       const run = await runShell({
         command,
