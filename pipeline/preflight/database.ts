@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { isIP } from 'node:net';
 import type { MongoClient } from 'mongodb';
 import { environmentByName } from '../config/lookup.ts';
-import { connectMongo, dbNameFromUri } from '../mongo/connect.ts';
+import { connectMongo } from '../mongo/connect.ts';
 import { inRepo } from '../repo.ts';
 import { failed, passed, skipped, type Finding, type PreflightCheck, type PreflightContext } from './types.ts';
 
@@ -22,17 +22,30 @@ export interface ParsedUri {
 
 /** Pure: hosts and database of a MongoDB URI; null when it is not one. Credentials are dropped. */
 export function parseMongoUri(uri: string, fallbackDb: string, configuredDb?: string): ParsedUri | null {
-  const m = /^mongodb(\+srv)?:\/\/(?:[^@/?]*@)?([^/?]+)(?:\/([^?]*))?(?:\?.*)?$/.exec(uri.trim());
+  const scheme = /^mongodb(\+srv)?:\/\//.exec(uri.trim());
+  if (!scheme) return null;
+  // Credentials end at the LAST '@' (a password may hold '/', '?' or '@' unescaped): nothing before it is ever read.
+  const rest = uri.trim().slice(scheme[0].length);
+  const afterCredentials = rest.slice(rest.lastIndexOf('@') + 1);
+  const m = /^([^/?]+)(?:\/([^?]*))?(?:\?.*)?$/.exec(afterCredentials);
   if (!m) return null;
-  const srv = m[1] !== undefined;
-  const hosts = (m[2] as string)
+  const srv = scheme[1] !== undefined;
+  const hostList = (m[1] as string).split(',').map((h) => h.trim());
+  if (!hostList.every((h) => /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(h) || /^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(h))) return null;
+  const hosts = (m[1] as string)
     .split(',')
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean)
     .map((h) => (srv || /:\d+$/.test(h) || (h.startsWith('[') && h.endsWith(']')) ? h : `${h}:27017`))
     .sort();
   if (hosts.length === 0) return null;
-  return { srv, hosts, dbName: configuredDb ?? dbNameFromUri(uri, fallbackDb) };
+  let path = m[2] ?? '';
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    return null;
+  }
+  return { srv, hosts, dbName: configuredDb ?? (path || fallbackDb) };
 }
 
 /** Pure: loopback, private (RFC 1918, link-local, ULA) or a name that only resolves on one machine. */

@@ -25,6 +25,11 @@ describe('right database', () => {
     expect(uri('mongodb://h.example.com/x', 'configured').dbName).toBe('configured');
     expect(parseMongoUri('postgres://h/x', 'f')).toBeNull();
     expect(parseMongoUri('mongodb:///x', 'f')).toBeNull();
+    // A password with an unescaped '/', '?' or '@' never ends up in a host or database name (review finding).
+    for (const raw of ['mongodb://app:pa/ss@db.example.com/prod', 'mongodb://app:pa?ss@db.example.com/prod', 'mongodb://app:p@ss@db.example.com/prod']) {
+      expect(uri(raw), raw).toEqual({ srv: false, hosts: ['db.example.com:27017'], dbName: 'prod' });
+    }
+    expect(parseMongoUri('mongodb://h.example.com/%E0%A4%A', 'f')).toBeNull();
   });
 
   it('fails a production URI that is staging\'s (same host and database), naming both and no credentials', () => {

@@ -38,6 +38,11 @@ describe('the bound on evidence', () => {
     expect(text).not.toContain('s3cr3t-jwt-value-0001');
     expect(text).not.toContain('hunter2pass');
     expect(text).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123456789');
+    // Redacted before lines are cut: a secret across the cut is still masked; control characters are dropped (review findings).
+    const cut = boundEvidence({ source: 'x', lines: [`${'x'.repeat(385)}s3cr3t-jwt-value-0001 tail`, '\u001b]52;c;AAAA\u0007\u001b[2Jclear <!channel>'] });
+    expect(cut.lines[0]).not.toContain('s3cr3t');
+    expect(cut.lines[0]).not.toContain('s3cr3t-jwt'.slice(0, 6));
+    expect(cut.lines[1]).toBe(']52;c;AAAA[2Jclear <!channel>');
   });
 
   it('appends a fenced block of the newest lines to the details (within Slack\'s budget), after the health body', () => {
@@ -102,7 +107,7 @@ describe('logsCommand of a command deploy', () => {
   });
 
   it('a failing or stopped logsCommand is a note, not a throw', async () => {
-    expect(await readLogs(provider('echo nope >&2; exit 3'), d)).toEqual({ source: 'command logs of dep-42', lines: [], note: 'could not read the logs: logsCommand exited with code 3: nope' });
+    expect(await readLogs(provider('echo nope >&2; exit 3'), d)).toEqual({ source: 'command logs of dep-42', lines: [], note: 'could not read the logs: logsCommand exited with code 3: `nope`' });
     const stopped = await readLogs(provider('sleep 30'), d, AbortSignal.timeout(300));
     expect(stopped?.note).toBe('could not read the logs: logsCommand was stopped: its time limit is up');
   });

@@ -22,7 +22,11 @@ export function boundEvidence(tail: LogTail): GateEvidence {
   const lines = tail.lines
     .flatMap((l) => l.split(/\r?\n/))
     .filter((l) => l.trim().length > 0)
-    .map((l) => redactText(l.length > MAX_LINE ? `${l.slice(0, MAX_LINE - 1)}…` : l));
+    // Redact first (a secret cut in half is no longer recognised), then drop terminal control
+    // characters (escape sequences would act on the operator's terminal), then cut.
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
+    .map((l) => redactText(l).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ''))
+    .map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE - 1)}…` : l));
   let kept = lines.slice(-EVIDENCE_LINES);
   while (kept.length > 1 && kept.reduce((n, l) => n + l.length + 1, 0) > MAX_BYTES) kept = kept.slice(1);
   const omitted = lines.length - kept.length;

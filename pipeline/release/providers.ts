@@ -110,7 +110,8 @@ function withLogsCommand(envName: string, command: string | undefined, ctx: Prov
       });
       if (run.timedOut) throw new Error(`logsCommand did not finish within ${LOGS_COMMAND_TIMEOUT_MS / 1000} s`);
       if (run.aborted) throw new Error('logsCommand was stopped: its time limit is up');
-      if (run.exitCode !== 0) throw new Error(`logsCommand exited with ${run.signal ? `signal ${run.signal}` : `code ${run.exitCode}`}${run.lastLines.length ? `: ${run.lastLines.at(-1)}` : ''}`);
+      // eslint-disable-next-line no-control-regex -- the log line goes into markdown: no control characters, no backticks
+      if (run.exitCode !== 0) throw new Error(`logsCommand exited with ${run.signal ? `signal ${run.signal}` : `code ${run.exitCode}`}${run.lastLines.length ? `: \`${(run.lastLines.at(-1) ?? '').replace(/[`\u0000-\u001f\u007f-\u009f]/g, '').slice(0, 200)}\`` : ''}`);
       return { source: `logsCommand of ${envName}`, lines: run.lastLines };
     },
   };
