@@ -56,7 +56,7 @@ export async function environmentStates(system: StatusSystem, opts: { now?: Date
       ...(last && d ? { live: { version: last.version, sha: last.sha, release: last._id, url: d.url, ...(d.slot ? { slot: d.slot } : {}), at: last.updatedAt } } : {}),
       ...(rt.dns ? { publicUrl: rt.dns.publicUrl } : {}),
       ...(lock ? { lock: { owner: lock.owner, reason: lock.reason, until: lock.expiresAt ? lock.expiresAt.toISOString() : 'unlocked by hand', kind: lockKind(lock) } } : {}),
-      ...windowState(system, env, now),
+      ...windowState(system.config, env, now),
       ...(flight
         ? { inFlight: { release: flight._id, version: flight.version, status: flight.status, ...(flight.stages.find((s) => s.status === 'running') ? { stage: flight.stages.find((s) => s.status === 'running')!.key } : {}) } }
         : {}),
@@ -70,8 +70,9 @@ function lockKind(lock: { owner: string; expiresAt: Date | null }): LockKind {
   return lock.expiresAt ? 'release' : 'freeze';
 }
 
-function windowState(system: StatusSystem, env: string, now: Date): { window?: WindowState } {
-  const windows = system.config?.policy.windows;
+/** The deploy window of `env` at `now` (nothing when the config sets none). */
+export function windowState(config: Pick<ShipgateConfig, 'policy'> | undefined, env: string, now: Date): { window?: WindowState } {
+  const windows = config?.policy.windows;
   const w = windows && Object.hasOwn(windows, env) ? windows[env] : undefined;
   if (!w) return {};
   const v = evaluateWindow(w, now);

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { releaseErrors } from './errors.ts';
 import { FINAL_STATUSES, type ReleaseRecord } from './types.ts';
 import { redactDeep } from '../secrets/redact.ts';
+import { writeSummary } from './summary.ts';
 
 export function newReleaseId(now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -36,6 +37,7 @@ export class ReleaseStore {
     const doc = redactDeep({ ...record, rev: 1, createdAt: now, updatedAt: now }) as ReleaseRecord;
     await this.revs.insertOne({ _id: `${doc._id}:1`, at: new Date() });
     await this.releases.insertOne(doc);
+    await writeSummary(this.db, doc);
     return doc;
   }
 
@@ -68,6 +70,7 @@ export class ReleaseStore {
     const safe = redactDeep(next) as ReleaseRecord;
     const res = await this.releases.replaceOne({ _id: expected._id, rev: expected.rev }, safe);
     if (res.matchedCount !== 1) throw releaseErrors.SHIPGATE_RELEASE_CONFLICT({ id: expected._id, rev: expected.rev });
+    await writeSummary(this.db, safe);
     return safe;
   }
 

@@ -145,6 +145,7 @@ export async function runLoadGate(opts: LoadGateOptions, prepared?: PreparedLoad
     }
     return { status: 'passed', summary: `${outcomes.length}/${outcomes.length} thresholds met · ${volume}`, details, metrics };
   });
+  if (measurement?.histogram?.length) result.histogram = measurement.histogram.map((b) => ({ label: b.label, count: b.count }));
   const terminal = [terminalHeadline(result)];
   if (outcomes.length) terminal.push(...outcomes.map((o) => `  ${thresholdLine(o)}`));
   if (measurement) {
