@@ -72,7 +72,8 @@ export const demoCommands: CommandModule = {
           console.error(`releasing ${version} (${sha.slice(0, 7)}) → ${path.join(' → ')}, requested by ${o.as}`);
           const release = await s.system.createRelease({ to, ref: 'HEAD', sha, version, requester: cliIdentity(o.as, s.env) });
           await driveRelease(s, release._id, o.approveAs ? { approveAs: o.approveAs } : {});
-          console.log(`\nstate: ${s.stateDir} · stop everything with: ${sample ? 'npm stop' : 'npx shipgate down'}`);
+          console.log(`\nwatch it in a browser: npx shipgate dashboard (then open http://127.0.0.1:7400/ui/)`);
+          console.log(`state: ${s.stateDir} · stop everything with: ${sample ? 'npm stop' : 'npx shipgate down'}`);
         } finally {
           await s.close();
         }

@@ -31,6 +31,7 @@ const setup = async () => (await import('./setup.ts')).setupCommands;
 const releases = async () => (await import('./releases.ts')).releasesCommands;
 const init = async () => (await import('./init.ts')).initCommands;
 const doctor = async () => (await import('./doctor.ts')).doctorCommands;
+const dashboard = async () => (await import('./dashboard.ts')).dashboardCommands;
 
 export const commandEntries: CommandEntry[] = [
   { name: 'config', description: 'work with the Shipgate config file (.github/shipgate.yml)', load: config },
@@ -44,6 +45,7 @@ export const commandEntries: CommandEntry[] = [
   { name: 'audit', description: 'the append-only audit log', load: release },
   { name: 'rollback <env>', options: true, description: 'switch the public host back to the previous deployment', load: release },
   { name: 'doctor', options: true, description: 'check every environment before a release: variables, secrets, database, privileges, DNS, TLS, versions (read-only)', load: doctor },
+  { name: 'dashboard', options: true, description: 'serve the release dashboard on loopback: environments, releases (live), audit, metrics, nightly smoke (read-only)', load: dashboard },
   { name: 'releases', options: true, description: 'list releases, newest first: filter by environment, status, requester and time', load: releases },
   { name: 'demo', options: true, description: 'rehearse a whole release locally (in Shipgate\'s checkout: the sample app): embedded database, child processes, local DNS (npm start)', load: demo },
   { name: 'down', options: true, description: 'stop everything the local release left running: apps, router, embedded database (npm stop)', load: demo },
