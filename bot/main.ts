@@ -26,6 +26,9 @@ import { appBotLogin, installationOctokit } from './github/installation-auth.ts'
 import { slackErrors } from './slack/errors.ts';
 import type { GithubAccess } from './slack/release-starter.ts';
 import type { ReleaseRecord } from '../pipeline/release/types.ts';
+import { DashboardAuth } from '../pipeline/dashboard/auth.ts';
+import { dashboardSettings } from './dashboard-settings.ts';
+import { createDashboard, DASHBOARD_BASE } from '../pipeline/dashboard/server.ts';
 
 /** A setting that is a secret: registered with the redactor so it is masked wherever it appears. */
 function secret(env: NodeJS.ProcessEnv, name: string, purpose: string): string {
@@ -110,6 +113,7 @@ async function main(env = process.env): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw coreErrors.SHIPGATE_USAGE({ problem: `PORT must be a port number (0–65535), got "${env.PORT}"` });
   // The GitHub App's settings are checked before anything is connected (fail fast, nothing to close).
   const githubOn = readGithubAppEnv(env) !== undefined;
+  const dash = dashboardSettings(env);
   // The user's repository (pipeline/repo.ts): SHIPGATE_CONFIG, else the nearest .github/shipgate.yml
   // above the working directory; migrations, suites, profiles and local state resolve against its root.
   const ws = findWorkspace({ ...(env.SHIPGATE_CONFIG ? { config: env.SHIPGATE_CONFIG } : {}), cwd: process.cwd() });
@@ -124,12 +128,21 @@ async function main(env = process.env): Promise<void> {
   // With the GitHub App configured, it decides what an approval starts (promote.yml once per
   // release and digest, or the protection rule); the Slack side only reports the click to it.
   const decisions: { onReleaseDecision?: (id: string) => Promise<void> } = {};
+  const dashAuth = dash ? new DashboardAuth(dash.secret, { db: system.store.db, config: () => config, secureCookie: dash.url.startsWith('https:') }) : undefined;
+  const dashboard = dashAuth
+    ? createDashboard({
+        db: system.store.db, config, auth: dashAuth, base: DASHBOARD_BASE, log: (line) => console.log(line),
+        publicUrls: Object.fromEntries(Object.entries(system.runtimes).flatMap(([n, rt]) => (rt.dns ? [[n, rt.dns.publicUrl]] : []))),
+      })
+    : undefined;
+  if (dashboard) cleanups.push(async () => dashboard.close());
   const bot = createSlackBot({
     signingSecret, botToken, system, repoRoot: ws.root,
     ...(appToken ? { socketMode: { appToken } } : {}),
     ...(github ? { github } : {}),
     ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
     ...(githubOn ? { onApproved: async (release: ReleaseRecord) => decisions.onReleaseDecision?.(release._id) } : {}),
+    ...(dash && dashAuth ? { dashboard: { linkFor: (person: string) => `${dash.url}${DASHBOARD_BASE}/login?t=${dashAuth.linkToken(person)}` } } : {}),
   });
   cleanups.push(() => bot.close());
   const githubApp = githubHandlerFromEnv(env, { system, notifier: bot.notifier });
@@ -140,6 +153,7 @@ async function main(env = process.env): Promise<void> {
   const server = await startBotServer({
     ...(bot.requestListener ? { slackHandler: bot.requestListener, slackSigningSecret: signingSecret, replays: storeReplayGuard(system.store.db) } : {}),
     ...(githubApp ? { githubHandler: githubApp } : {}),
+    ...(dashboard ? { dashboard } : {}),
     port, host: env.HOST ?? '127.0.0.1', log: (line) => console.log(line),
   });
   cleanups.push(() => server.close());
@@ -147,7 +161,7 @@ async function main(env = process.env): Promise<void> {
   await bot.start();
   const slackLine = socketMode ? 'Slack: on over Socket Mode (no HTTP endpoint)' : `Slack: on at ${server.url}/slack/events`;
   const dispatchLine = github ? `; dispatches to ${github.owner}/${github.repo} with the GitHub App's installation token` : '';
-  console.log(`shipgate bot listening on ${server.url} (${slackLine}, mode ${config.slack?.mode ?? 'none'}${dispatchLine}; ${githubSideStatus(env).line}; health: ${server.url}/healthz)`);
+  console.log(`shipgate bot listening on ${server.url} (${slackLine}, mode ${config.slack?.mode ?? 'none'}${dispatchLine}; ${githubSideStatus(env).line}; health: ${server.url}/healthz; dashboard: ${dash ? `${dash.url}${DASHBOARD_BASE}/ (sign in with /deploy dashboard)` : 'off (SHIPGATE_DASHBOARD_SECRET)'})`);
   if (github) {
     // Say which login the dispatches run as: release.yml trusts the requester input only from the
     // repository variable SHIPGATE_APP_BOT, which must be exactly this. Informational; never blocks.

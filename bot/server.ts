@@ -1,6 +1,7 @@
 /**
  * The bot's one HTTP server: Slack (Bolt's HTTPReceiver request handler, behind the Slack edge) at
- * /slack/*, the GitHub App's webhooks at /api/github/webhooks, and GET /healthz. Listens on
+ * /slack/*, the GitHub App's webhooks at /api/github/webhooks, the release dashboard at /ui (when
+ * on: SHIPGATE_DASHBOARD_SECRET, behind its own sign-in) and GET /healthz. Listens on
  * 127.0.0.1 unless told. A bot must survive any byte sequence on any path: bodies are bounded
  * before they are read (Slack 1 MB, GitHub 25 MB: a larger Content-Length is a 413 at once; all
  * bodies in flight together within a budget, 100 MB by default: a 503 beyond it), Slack
@@ -30,6 +31,8 @@ export interface BotServerOptions {
   replays?: ReplayGuard;
   /** The GitHub App's webhook handler (bot/github/**), served at POST /api/github/webhooks. */
   githubHandler?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The release dashboard (pipeline/dashboard/server.ts), served at /ui behind its own sign-in; GET only. */
+  dashboard?: { handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> };
   /** Per-request body limits, and the budget of body bytes in flight across all requests. */
   limits?: { slackBytes?: number; githubBytes?: number; inFlightBytes?: number };
   port?: number;
@@ -98,6 +101,10 @@ export async function startBotServer(opts: BotServerOptions): Promise<BotServer>
 
   async function route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (path === '/healthz') return req.method === 'GET' || req.method === 'HEAD' ? text(res, 200, 'ok\n') : text(res, 405, 'method not allowed\n', { allow: 'GET' });
+    if ((path === '/ui' || path.startsWith('/ui/')) && opts.dashboard) {
+      // The dashboard reads no body: whatever a request sends is refused (405) before it is read.
+      return opts.dashboard.handle(req, res, path);
+    }
     if (path.startsWith('/slack/') && slackEdge) {
       if (req.method === 'POST' && !withinBudget(req, res, path, slackBytes)) return;
       return void (await slackEdge(req, res, path, describe(req, path)));

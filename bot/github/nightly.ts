@@ -14,7 +14,22 @@ import type { RequestFn } from './rule-keeper.ts';
 export const NIGHTLY_LABEL = 'shipgate-nightly-smoke';
 export const NIGHTLY_LOCK_OWNER = 'nightly-smoke';
 
-export interface EnvResult { env: string; status: 'passed' | 'failed'; summary: string }
+export interface EnvResult { env: string; status: 'passed' | 'failed'; summary: string; flaky?: string[] }
+
+/** Where each night's results are kept for the dashboard's nightly history (pipeline/dashboard/data.ts NIGHTLY_RUNS). */
+export const NIGHTLY_RUNS_COLLECTION = 'nightly_runs';
+
+/** Records one night's results (redacted, bounded); a run reported twice (a re-run) is kept once. */
+export async function recordNightlyRun(db: Db, run: { results: EnvResult[]; runUrl: string; now?: Date }): Promise<void> {
+  const at = run.now ?? new Date();
+  const results = run.results.slice(0, 20).map((r) => ({
+    env: r.env.slice(0, 63), status: r.status, summary: redactText(r.summary).slice(0, 500),
+    ...(r.flaky?.length ? { flaky: r.flaky.slice(0, 50).map((t) => redactText(t).slice(0, 200)) } : {}),
+  }));
+  await db
+    .collection<{ _id: string; date: string; at: string; runUrl: string; results: typeof results }>(NIGHTLY_RUNS_COLLECTION)
+    .replaceOne({ _id: run.runUrl.slice(0, 300) }, { date: at.toISOString().slice(0, 10), at: at.toISOString(), runUrl: run.runUrl, results }, { upsert: true });
+}
 
 export interface NightlyOutcome {
   ok: boolean;
@@ -63,6 +78,7 @@ export async function reportNightly(opts: { request: RequestFn; owner: string; r
       freeze = 'lifted';
     }
   }
+  await recordNightlyRun(opts.db, { results: opts.results, runUrl: opts.runUrl, ...(opts.now ? { now: opts.now } : {}) });
   const lines = [`${ok ? '✅' : '❌'} Nightly smoke ${date}: ${opts.results.map((r) => `${r.env} ${r.status}`).join(', ')} — ${opts.runUrl}`];
   if (issue) lines.push(`issue #${issue.number} ${issue.action}: ${issue.url}`);
   if (freeze === 'frozen') lines.push(`🔒 ${prod} promotions frozen until the smoke is green again`);

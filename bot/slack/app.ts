@@ -51,6 +51,8 @@ export interface SlackAppOptions {
    * dispatches promote.yml itself.
    */
   onApproved?: (release: ReleaseRecord) => Promise<void>;
+  /** The dashboard's sign-in links for `/deploy dashboard` (bot/main.ts, when the dashboard is on). */
+  dashboard?: { linkFor(person: string): string };
 }
 
 export interface SlackBot {
@@ -133,7 +135,7 @@ export function createSlackBot(opts: SlackAppOptions): SlackBot {
       : localStarter({ system, notifier, resolveRef: opts.resolveRef ?? ((ref) => resolveCommit(ref, root)), log, ...(opts.approvalPollMs ? { approvalPollMs: opts.approvalPollMs } : {}) });
 
   const work = new BackgroundWork((err) => log(`slack: work after an ack failed: ${(err as Error).message}`));
-  registerDeployCommand(app, { system, starter, channel: slack.channel, defaultRef: opts.defaultRef ?? 'main', log, work });
+  registerDeployCommand(app, { system, starter, channel: slack.channel, defaultRef: opts.defaultRef ?? 'main', log, work, ...(opts.dashboard ? { dashboard: opts.dashboard } : {}) });
   registerApprovalActions(app, {
     system, notifier, messages: notifier.store, thresholds, log,
     ...(opts.onApproved

@@ -357,4 +357,7 @@ export const answers = {
   rejected: (id: string, reason: string) => mrkdwn`✗ you rejected ${code(id)}: ${reason}`,
   unknownCommand: (command: string) => mrkdwn`:warning: ${command} is not a command of this app; Shipgate answers ${code('/deploy')} (try ${code('/deploy help')})`,
   unknownAction: () => mrkdwn`:warning: this button or form is not one Shipgate knows (an old message?); nothing was done`,
+  dashboardLink: (url: string) => mrkdwn`🔑 ${link(url, 'Open the release dashboard')} — this link signs you in; it works once, for 10 minutes, and only you can see it. Do not share it.`,
+  dashboardOff: () => mrkdwn`the release dashboard is not on for this bot: its admin sets ${code('SHIPGATE_DASHBOARD_SECRET')} and ${code('SHIPGATE_DASHBOARD_URL')} (docs/dashboard.md)`,
+  dashboardNotAPerson: (user: string) => mrkdwn`:no_entry: ${mention(user)} is not a person of the Shipgate config, so there is no dashboard link for you: ask an admin to add your Slack id under ${code('people')} in .github/shipgate.yml`,
 };

@@ -10,6 +10,7 @@ import { code, codeBlock, joinMrkdwn, mrkdwn, type Mrkdwn } from './mrkdwn.ts';
 export type DeployCommand =
   | { kind: 'release'; env: string; ref?: string; breakGlass?: string }
   | { kind: 'status' }
+  | { kind: 'dashboard' }
   | { kind: 'help' }
   | { kind: 'lock'; env: string; reason: string }
   | { kind: 'unlock'; env: string }
@@ -20,6 +21,7 @@ export type ParsedCommand = { ok: true; command: DeployCommand } | { ok: false; 
 export const USAGE: Record<DeployCommand['kind'], string> = {
   release: '/deploy <environment> [ref] [--break-glass <reason>]   e.g. /deploy staging, /deploy production v1.4.0, /deploy production --break-glass hotfix for INC-142',
   status: '/deploy status',
+  dashboard: '/deploy dashboard',
   help: '/deploy help',
   lock: '/deploy lock <environment> <reason>   e.g. /deploy lock production quarter-end freeze',
   unlock: '/deploy unlock <environment>',
@@ -33,6 +35,7 @@ export function helpText(environments: readonly string[]): Mrkdwn {
       ...environments.map((e) => mrkdwn`• ${code(`/deploy ${e} [ref]`)} — release a ref (default main) to ${e}`),
       mrkdwn`• ${code('/deploy <environment> [ref] --break-glass <reason>')} — approvers: release while a deploy window is closed (approval still needed)`,
       mrkdwn`• ${code('/deploy status')} — each environment: version, slot, release in flight, locks, deploy windows and freezes`,
+      mrkdwn`• ${code('/deploy dashboard')} — a sign-in link to the release dashboard (only you see it; it works once, for 10 minutes)`,
       mrkdwn`• ${code('/deploy lock <environment> <reason>')} — freeze an environment`,
       mrkdwn`• ${code('/deploy unlock <environment>')} — lift a freeze`,
       mrkdwn`• ${code('/deploy rollback <environment>')} — switch the public host back to the previous deployment`,
@@ -87,6 +90,7 @@ export function parseDeployCommand(text: string, environments: readonly string[]
   const sub = head.toLowerCase();
   switch (sub) {
     case 'help':
+    case 'dashboard':
     case 'status': {
       const r = s.none.safeParse({ extra: rest });
       return r.success ? { ok: true, command: { kind: sub } } : fail(sub, `/deploy ${sub} ${firstProblem(r.error)}`);

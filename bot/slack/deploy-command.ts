@@ -27,6 +27,8 @@ export interface DeployCommandDeps {
   log(line: string): void;
   /** Where the work after the ack runs (app.ts waits for it on close). */
   work: BackgroundWork;
+  /** The dashboard (bot/main.ts: SHIPGATE_DASHBOARD_SECRET and SHIPGATE_DASHBOARD_URL): a sign-in link for a person. */
+  dashboard?: { linkFor(person: string): string };
 }
 
 export function registerDeployCommand(app: App, deps: DeployCommandDeps): void {
@@ -76,6 +78,21 @@ async function runCommand(c: Exclude<DeployCommand, { kind: 'help' }>, caller: C
     case 'status': {
       const body = statusMessage(await caller.states());
       await caller.respond({ response_type: 'ephemeral', ...body });
+      return;
+    }
+    case 'dashboard': {
+      if (!deps.dashboard) {
+        await caller.respond(ephemeral(answers.dashboardOff()));
+        return;
+      }
+      // Only a Slack user mapped to a person of the config gets a link; it is shown to them alone.
+      const person = system.config.people.find((p) => p.slack === caller.user);
+      if (!person) {
+        deps.log(`slack: /deploy dashboard by ${caller.user} refused: not a person of the config`);
+        await caller.respond(ephemeral(answers.dashboardNotAPerson(caller.user)));
+        return;
+      }
+      await caller.respond(ephemeral(answers.dashboardLink(deps.dashboard.linkFor(person.name))));
       return;
     }
     case 'release': {

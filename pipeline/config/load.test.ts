@@ -192,6 +192,13 @@ const mistakes: Mistake[] = [
     hint: /STAGING_MONGODB_URI/,
   },
   {
+    kind: 'environment named like a /deploy subcommand (Slack could never release to it)',
+    yaml: valid(`  dashboard:   # <-\n    deploy: { provider: process }\n    database: { uriEnv: STAGING_MONGODB_URI }\n`),
+    path: 'environments.dashboard',
+    message: /"dashboard" is a \/deploy subcommand/,
+    hint: /name the environment otherwise/,
+  },
+  {
     kind: 'reserved key that would change a prototype',
     yaml: valid(`  __proto__:   # <-\n    deploy: { provider: process }\n    database: { uriEnv: STAGING_MONGODB_URI }\n`),
     path: 'environments.__proto__',

@@ -116,8 +116,16 @@ const environment = strict({
 });
 
 const ENV_NAME = /^[a-z][a-z0-9-]*$/;
+/** Words `/deploy` reads as subcommands (bot/slack/command.ts): an environment of that name could not be released from Slack. */
+export const DEPLOY_SUBCOMMANDS: readonly string[] = ['help', 'status', 'dashboard', 'lock', 'unlock', 'rollback'];
 const environments = z
-  .record(z.string().regex(ENV_NAME, { error: withHint('environment names are lowercase words', 'e.g. staging, production') }), environment)
+  .record(
+    z
+      .string()
+      .regex(ENV_NAME, { error: withHint('environment names are lowercase words', 'e.g. staging, production') })
+      .refine((n) => !DEPLOY_SUBCOMMANDS.includes(n), { error: (i) => withHint(`"${String(i.input)}" is a /deploy subcommand, so /deploy ${String(i.input)} could never release to it`, 'name the environment otherwise, e.g. staging, production') }),
+    environment,
+  )
   .refine((r) => Object.keys(r).length > 0, { error: withHint('needs at least one environment', 'add e.g. staging: { deploy: …, database: … }') });
 
 const enabled = z.boolean().default(true);

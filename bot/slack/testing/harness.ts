@@ -6,7 +6,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ReleaseSystem } from '../../../pipeline/release/factory.ts';
 import { startSlackFake, type SlackFake } from '../../../pipeline/testing/fakes/slack.ts';
-import { startBotServer, type BotServer } from '../../server.ts';
+import { startBotServer, type BotServer, type BotServerOptions } from '../../server.ts';
 import { createSlackBot, type SlackAppOptions, type SlackBot } from '../app.ts';
 
 export const SIGNING_SECRET = `sgsign${randomBytes(12).toString('hex')}`;
@@ -21,12 +21,12 @@ export interface SlackHarness {
 }
 
 /** `fake`: keep using a Slack fake that outlives this harness (a bot restart); it is not closed. */
-export async function startSlackHarness(opts: { system: ReleaseSystem } & Partial<SlackAppOptions> & { userGroups?: Record<string, string[]>; fake?: SlackFake }): Promise<SlackHarness> {
+export async function startSlackHarness(opts: { system: ReleaseSystem } & Partial<SlackAppOptions> & { userGroups?: Record<string, string[]>; fake?: SlackFake; serverDashboard?: BotServerOptions['dashboard'] }): Promise<SlackHarness> {
   const ownFake = !opts.fake;
   const fake = opts.fake ?? (await startSlackFake({ token: BOT_TOKEN, ...(opts.userGroups ? { userGroups: opts.userGroups } : {}) }));
   const logs: string[] = [];
   const bot = createSlackBot({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, slackApiUrl: fake.apiUrl, log: (l) => logs.push(l), approvalPollMs: 200, updateIntervalMs: 200, ...opts });
-  const server = await startBotServer({ slackHandler: bot.requestListener, slackSigningSecret: SIGNING_SECRET });
+  const server = await startBotServer({ slackHandler: bot.requestListener, slackSigningSecret: SIGNING_SECRET, ...(opts.serverDashboard ? { dashboard: opts.serverDashboard } : {}) });
   return {
     fake, bot, server, logs,
     async close() {
