@@ -106,6 +106,7 @@ describe('a whole local release, watched in the browser', () => {
   it('the environments page after a cutover, and after a rollback', async () => {
     const r2 = await w.release('production', '1.1.0', 'raj');
     expect((await w.run(r2._id, { waitForApproval: approveAs(w, 'ana') })).status).toBe('succeeded');
+    await dash.dashboard.index.refresh(true); // pages never wait for a re-read: make it now, not in the background
     const page = await newPage();
     await page.goto(dash.url);
     const prod = page.locator('section.env', { has: page.locator('h2', { hasText: 'production' }) });
@@ -117,7 +118,7 @@ describe('a whole local release, watched in the browser', () => {
     await expectAccessible(page, 'environments-after-cutover');
 
     await rollbackEnvironment(w.system, 'production', { force: false, actor: { via: 'cli', id: 'raj' } });
-    await new Promise((res) => setTimeout(res, 300)); // the index re-reads at most every 200 ms
+    await dash.dashboard.index.refresh(true);
     await page.reload();
     await expect(prod.locator('.big').textContent()).resolves.toContain('1.0.0');
     expect(await prod.textContent()).toMatch(/serving slot\s*blue/);
@@ -155,6 +156,7 @@ describe('a failed release', () => {
     expect(evidence).toContain('config: JWT_SECRET=');
     expect(await page.content()).not.toContain(secret);
     await expectAccessible(page, 'release-failed');
+    await dash.dashboard.index.refresh(true);
     await page.goto(`${dash.url}releases?status=failed`);
     await expect(page.locator('#count').textContent()).resolves.toContain('1 release ·');
   });

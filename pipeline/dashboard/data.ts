@@ -29,7 +29,7 @@ export interface DashboardData {
 }
 
 export async function environmentViews(d: DashboardData): Promise<EnvironmentView[]> {
-  await d.index.refresh();
+  await d.index.ensureFresh();
   const now = d.now?.() ?? new Date();
   const byUpdate = [...d.index.all()].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
   const out: EnvironmentView[] = [];

@@ -6,7 +6,7 @@
  * releases are then work on an array, not a scan of the store.
  */
 import type { Collection, Db } from 'mongodb';
-import { SUMMARIES, summaryOf, writeSummary, type ReleaseIndexEntry } from '../release/summary.ts';
+import { BACKFILLED, readReleaseClock, SUMMARIES, SUMMARY_META, summaryOf, writeSummary, type ReleaseIndexEntry } from '../release/summary.ts';
 import type { ReleaseRecord, ReleaseStatus } from '../release/types.ts';
 
 export interface ListFilter {
@@ -41,6 +41,7 @@ export class ReleaseIndex {
   private lastRefresh = 0;
   private inFlight: Promise<void> | null = null;
   private loaded = false;
+  private clock = -1;
 
   constructor(
     readonly db: Db,
@@ -54,6 +55,15 @@ export class ReleaseIndex {
     return this.opts.now?.() ?? Date.now();
   }
 
+  /**
+   * For a request: waits only for the first load; after that, a stale index is served as it is
+   * and re-read in the background (single flight), so no request waits for a scan of the store.
+   */
+  async ensureFresh(): Promise<void> {
+    if (!this.loaded) return this.refresh();
+    if (this.now() - this.lastRefresh >= (this.opts.minIntervalMs ?? 1000)) this.refresh().catch(() => undefined);
+  }
+
   /** Fresh enough: re-reads changed summaries when the last read is older than the interval (single flight). */
   async refresh(force = false): Promise<void> {
     if (!force && this.loaded && this.now() - this.lastRefresh < (this.opts.minIntervalMs ?? 1000)) return;
@@ -65,21 +75,35 @@ export class ReleaseIndex {
   }
 
   private async load(): Promise<void> {
-    // Histories written before summaries existed: summarize the records once.
-    const [records, summaries] = await Promise.all([this.releases.estimatedDocumentCount(), this.summaries.estimatedDocumentCount()]);
-    if (records > summaries) {
+    this.clock = await readReleaseClock(this.db);
+    // Histories written before summaries existed: summarize the records once, then mark it done
+    // (counting the records would read them all on FerretDB at every start).
+    const meta = this.db.collection<{ _id: string; at: Date }>(SUMMARY_META);
+    if (!(await meta.findOne({ _id: BACKFILLED }))) {
       const have = new Set((await this.summaries.find({}, { projection: { _id: 1 } }).toArray()).map((s) => s._id));
-      for await (const r of this.releases.find({})) if (!have.has(r._id)) await writeSummary(this.db, r);
+      for await (const r of this.releases.find({}, { projection: { _id: 1 } })) {
+        if (have.has(r._id)) continue;
+        const full = await this.releases.findOne({ _id: r._id });
+        if (full) await writeSummary(this.db, full);
+      }
+      await meta.insertOne({ _id: BACKFILLED, at: new Date() }).catch(() => undefined);
     }
+    // On MongoDB these make the re-reads index scans; FerretDB scans either way (summaries are small).
+    await this.summaries.createIndex({ updatedAt: 1 }).catch(() => undefined);
     for (const s of await this.summaries.find({}).toArray()) this.put(s);
     this.loaded = true;
     this.lastRefresh = this.now();
   }
 
   private async readChanged(): Promise<void> {
-    const since = this.newest ? new Date(Date.parse(this.newest) - SKEW_MS).toISOString() : '';
     const started = this.now();
-    for (const s of await this.summaries.find(since ? { updatedAt: { $gte: since } } : {}).toArray()) this.put(s);
+    // The clock first: a write that lands while we read the summaries ticks it again.
+    const clock = await readReleaseClock(this.db);
+    if (clock !== this.clock) {
+      const since = this.newest ? new Date(Date.parse(this.newest) - SKEW_MS).toISOString() : '';
+      for (const s of await this.summaries.find(since ? { updatedAt: { $gte: since } } : {}).toArray()) this.put(s);
+      this.clock = clock;
+    }
     this.lastRefresh = started;
   }
 

@@ -7,7 +7,7 @@
 import type { Db } from 'mongodb';
 import type { GateResult } from '../gates/types.ts';
 import type { ReleaseRecord, ReleaseStatus, StageRecord } from '../release/types.ts';
-import { SUMMARIES, summaryOf, type ReleaseIndexEntry } from '../release/summary.ts';
+import { BACKFILLED, SUMMARIES, SUMMARY_META, summaryOf, type ReleaseIndexEntry } from '../release/summary.ts';
 
 const PEOPLE = ['ana', 'ben', 'chen', 'dara', 'eli'];
 const STAGES = ['preflight', 'migrate', 'deploy', 'health', 'smoke', 'load'];
@@ -77,5 +77,7 @@ export async function seedReleases(db: Db, count: number, opts: { now?: Date; da
     await releases.insertMany(batch, { ordered: false });
     await db.collection<ReleaseIndexEntry>(SUMMARIES).insertMany(batch.map(summaryOf), { ordered: false });
   }
+  // Every seeded record has its summary: nothing to backfill.
+  await db.collection<{ _id: string; at: Date }>(SUMMARY_META).updateOne({ _id: BACKFILLED }, { $set: { at: new Date() } }, { upsert: true });
   return count;
 }

@@ -195,7 +195,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     }
     if (sub === '/releases') {
       nav.current = 'releases';
-      await index.refresh();
+      await index.ensureFresh();
       let parsed: ReturnType<typeof parseListQuery>;
       try {
         parsed = parseListQuery(parseQuery(req.url), envNames(), opts.now?.());
@@ -210,7 +210,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       nav.current = 'releases';
       const id = decodeURIComponent(m[1] as string);
       if (!RELEASE_ID.test(id)) return send(res, 404, messagePage(nav, 'Not found', 'no such release'), {}, head);
-      await index.refresh();
+      await index.ensureFresh();
       const r = await index.record(id);
       if (!r) return send(res, 404, messagePage(nav, 'Not found', `no release ${id}`), {}, head);
       if (m[2]) {

@@ -10,6 +10,16 @@ import type { Db } from 'mongodb';
 import type { ReleaseRecord, ReleaseStatus } from './types.ts';
 
 export const SUMMARIES = 'release_summaries';
+/**
+ * One small document that changes whenever a summary is written: readers check it before they
+ * look for changed summaries, so an idle dashboard costs one tiny read per interval, not a scan.
+ * Two writers may both set the same `seq` (FerretDB's $inc is not atomic with the read): it
+ * still changes, and a reader re-reads every summary changed since its last look.
+ */
+export const RELEASE_CLOCK = 'release_clock';
+/** Marks that every record written before summaries existed has one (the dashboard backfills once, then sets it). */
+export const SUMMARY_META = 'release_index_meta';
+export const BACKFILLED = 'summaries-backfilled';
 
 export interface ReleaseIndexEntry {
   _id: string;
@@ -49,10 +59,22 @@ export function summaryOf(r: ReleaseRecord): ReleaseIndexEntry {
   };
 }
 
-/** Writes the summary of `r` (never throws: a summary is an index, the record is already written). */
+/** Writes the summary of `r` and ticks the clock (never throws: a summary is an index, the record is already written). */
 export async function writeSummary(db: Db, r: ReleaseRecord): Promise<void> {
   await db
     .collection<ReleaseIndexEntry>(SUMMARIES)
     .replaceOne({ _id: r._id }, summaryOf(r), { upsert: true })
     .catch(() => undefined);
+  await tickReleaseClock(db);
+}
+
+export async function tickReleaseClock(db: Db): Promise<void> {
+  await db
+    .collection<{ _id: string; seq: number; at: Date }>(RELEASE_CLOCK)
+    .updateOne({ _id: 'releases' }, { $inc: { seq: 1 }, $set: { at: new Date() } }, { upsert: true })
+    .catch(() => undefined);
+}
+
+export async function readReleaseClock(db: Db): Promise<number> {
+  return (await db.collection<{ _id: string; seq: number }>(RELEASE_CLOCK).findOne({ _id: 'releases' }))?.seq ?? 0;
 }
