@@ -142,7 +142,7 @@ async function main(env = process.env): Promise<void> {
     ...(github ? { github } : {}),
     ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
     ...(githubOn ? { onApproved: async (release: ReleaseRecord) => decisions.onReleaseDecision?.(release._id) } : {}),
-    ...(dash && dashAuth ? { dashboard: { linkFor: (person: string) => `${dash.url}${DASHBOARD_BASE}/login?t=${dashAuth.linkToken(person)}` } } : {}),
+    ...(dash && dashAuth ? { dashboard: { linkFor: (person: string) => `${dash.url}${DASHBOARD_BASE}/login?t=${dashAuth.linkToken(person)}` }, dashboardUrl: dash.url } : {}),
   });
   cleanups.push(() => bot.close());
   const githubApp = githubHandlerFromEnv(env, { system, notifier: bot.notifier });

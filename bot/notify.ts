@@ -8,6 +8,8 @@ import type { ReleaseRecord } from '../pipeline/release/types.ts';
 export interface ReleaseLinks {
   /** The GitHub Actions run (or deployment log) of the step that changed the release. */
   runUrl?: string;
+  /** The release's page in the dashboard (SHIPGATE_DASHBOARD_URL). */
+  dashboardUrl?: string;
   /** One line to show under the checklist, e.g. "staging job finished: success". */
   note?: string;
 }

@@ -53,6 +53,8 @@ export interface SlackAppOptions {
   onApproved?: (release: ReleaseRecord) => Promise<void>;
   /** The dashboard's sign-in links for `/deploy dashboard` (bot/main.ts, when the dashboard is on). */
   dashboard?: { linkFor(person: string): string };
+  /** The bot's public base URL: live messages link to the release's dashboard page. */
+  dashboardUrl?: string;
 }
 
 export interface SlackBot {
@@ -127,6 +129,7 @@ export function createSlackBot(opts: SlackAppOptions): SlackBot {
   const notifier = new SlackNotifier({
     client, db: system.store.db, channel: slack.channel, approvalsChannel: slack.approvalsChannel,
     policy: system.policy, thresholds, log, ...(opts.updateIntervalMs !== undefined ? { minIntervalMs: opts.updateIntervalMs } : {}),
+    ...(opts.dashboardUrl ? { dashboardUrl: opts.dashboardUrl } : {}),
   });
   const root = opts.repoRoot ?? process.cwd();
   const starter =

@@ -105,6 +105,7 @@ export function liveReleaseMessage(r: ReleaseRecord, opts: { links?: ReleaseLink
   if (r.status === 'awaiting_approval') body.push(md(mrkdwn`⏸ waiting for approval in the approvals channel (digest ${code(r.digest?.slice(0, 12) ?? '—')})`));
   const parts = [mrkdwn`release ${code(r._id)}`, mrkdwn`asked by ${who(r)}`, mrkdwn`ref ${code(short(r.ref, SHORT.id))}`];
   if (opts.links?.runUrl) parts.push(link(opts.links.runUrl, 'run'));
+  if (opts.links?.dashboardUrl) parts.push(link(opts.links.dashboardUrl, 'dashboard'));
   const tail = [context(joinMrkdwn(parts, ' · '))];
   if (opts.links?.note) tail.push(context(text(opts.links.note)));
   return { text: topText(text(releaseHeadline(r))), blocks: fitBlocks(body, tail) };

@@ -10,6 +10,7 @@
 import type { webApi } from '@slack/bolt';
 import type { Db } from 'mongodb';
 import type { ReleaseLinks, ReleaseNotifier } from '../notify.ts';
+import { releasePageUrl } from '../../pipeline/dashboard/links.ts';
 import type { ApprovalPolicy } from '../../pipeline/release/approvals.ts';
 import { FINAL_STATUSES, type ReleaseRecord } from '../../pipeline/release/types.ts';
 import type { GateResult } from '../../pipeline/gates/types.ts';
@@ -33,6 +34,8 @@ export interface SlackNotifierOptions {
   thresholds?: readonly string[];
   minIntervalMs?: number;
   log?: (line: string) => void;
+  /** The bot's public base URL (SHIPGATE_DASHBOARD_URL): the live message links to the release's dashboard page. */
+  dashboardUrl?: string;
 }
 
 interface Pending {
@@ -116,7 +119,8 @@ export class SlackNotifier implements ReleaseNotifier {
   private async send(release: ReleaseRecord, links?: ReleaseLinks): Promise<void> {
     const { client } = this.opts;
     const id = liveMessageId(release._id);
-    const body = liveReleaseMessage(release, links ? { links } : {});
+    const page = releasePageUrl(this.opts.dashboardUrl, release._id);
+    const body = liveReleaseMessage(release, links || page ? { links: { ...links, ...(page ? { dashboardUrl: page } : {}) } } : {});
     let doc = await this.store.find(id);
     if (!doc?.ts) {
       if (await this.store.claim(id, release._id)) {

@@ -13,6 +13,7 @@ import { renderReleaseMarkdown } from '../../../pipeline/release/render.ts';
 import type { ReleaseRecord } from '../../../pipeline/release/types.ts';
 import { redactText } from '../../../pipeline/secrets/redact.ts';
 import { actionWorkspace } from './session.ts';
+import { releasePageUrl } from '../../../pipeline/dashboard/links.ts';
 
 export async function reportRelease(release: ReleaseRecord, ran: readonly string[], heading?: string): Promise<void> {
   core.setOutput('release-id', release._id);
@@ -21,7 +22,8 @@ export async function reportRelease(release: ReleaseRecord, ran: readonly string
   if (release.digest) core.setOutput('digest', release.digest);
   const stages = release.stages.filter((s) => ran.includes(s.key));
   core.setOutput('stages', JSON.stringify(stages.map((s) => ({ key: s.key, status: s.status, summary: s.result?.summary ?? '' }))));
-  const parts = [heading ? `## ${heading}` : '', renderReleaseMarkdown(release)];
+  const page = releasePageUrl(process.env.SHIPGATE_DASHBOARD_URL, release._id);
+  const parts = [heading ? `## ${heading}` : '', renderReleaseMarkdown(release), page ? `[Open ${release._id} in the Shipgate dashboard](${page})` : ''];
   for (const s of stages) if (s.result) parts.push(`#### ${s.key}`, toJobSummary(s.result));
   await core.summary.addRaw(redactText(parts.filter(Boolean).join('\n\n')), true).write();
   for (const s of stages) {
