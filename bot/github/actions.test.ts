@@ -16,6 +16,8 @@ import { useTestDatabase } from '../../pipeline/testing/mongo.ts';
 import { startGithubFake, type GithubFake } from '../../pipeline/testing/fakes/github.ts';
 import { readEnvironmentLock } from '../../pipeline/release/locks.ts';
 import { presentError } from '../../pipeline/errors.ts';
+import { nightlyRuns } from '../../pipeline/dashboard/data.ts';
+import { nightlyPage } from '../../pipeline/dashboard/views.ts';
 import { buildActions, parseOutputFile, runActionProcess } from './testing/run-action.ts';
 import { createQuickWorld, type QuickWorld } from './testing/quick-world.ts';
 
@@ -131,8 +133,8 @@ describe('nightly-report action', () => {
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
     const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/services/T0/B0/secretpart`;
     const red = await runActionProcess(bundles, 'nightly-report', {
-      inputs: { 'staging-status': 'passed', 'production-status': 'failed', 'production-summary': '2 of 9 smoke tests failed', 'github-token': TOKEN, 'slack-webhook-url': hookUrl, config: world.configFile },
-      env: workflowEnv(),
+      inputs: { 'staging-status': 'passed', 'production-status': 'failed', 'production-summary': '2 of 9 smoke tests failed', 'production-flaky': 'smoke/suites/notes.test.ts › lists notes\n smoke/suites/notes.test.ts › <b>creates</b> a note ', 'github-token': TOKEN, 'slack-webhook-url': hookUrl, config: world.configFile },
+      env: workflowEnv({ GITHUB_RUN_ID: '4241' }),
     });
     hook.close();
     expect(red.code, red.log).toBe(0);
@@ -150,6 +152,13 @@ describe('nightly-report action', () => {
     const refused = await world.system.createRelease({ to: 'production', ref: 'main', sha: 'a1b2c3d', version: '9.9.9', requester: { via: 'cli', id: 'sam' } }).catch((e: unknown) => e);
     expect(presentError(refused)).toMatch(/nightly smoke failed on production/);
 
+    // The night is kept for the dashboard's nightly history, with its flaky tests.
+    const nights = await nightlyRuns(world.system.store.db);
+    expect(nights).toHaveLength(1);
+    expect(nights[0]).toMatchObject({ runUrl: 'https://github.com/octo-org/notes/actions/runs/4241', results: [{ env: 'staging', status: 'passed' }, { env: 'production', status: 'failed', summary: '2 of 9 smoke tests failed', flaky: ['smoke/suites/notes.test.ts › lists notes', 'smoke/suites/notes.test.ts › <b>creates</b> a note'] }] });
+    const page = nightlyPage({ base: '/ui', current: 'nightly' }, nights).value;
+    expect(page).toContain('production: smoke/suites/notes.test.ts › &lt;b&gt;creates&lt;/b&gt; a note — flaky on 1 night');
+
     const again = await runActionProcess(bundles, 'nightly-report', { inputs: { 'staging-status': 'failure', 'production-status': 'failure', 'github-token': TOKEN, config: world.configFile }, env: workflowEnv() });
     expect(again.outputs).toMatchObject({ freeze: 'already-frozen' });
     expect(fake.issues).toHaveLength(1);
@@ -160,6 +169,7 @@ describe('nightly-report action', () => {
     expect(green.outputs).toMatchObject({ ok: 'true', freeze: 'lifted' });
     expect(fake.issues[0]!.state).toBe('closed');
     expect(await readEnvironmentLock(world.system.store.db, 'production')).toBeNull();
+    expect((await nightlyRuns(world.system.store.db)).map((n) => n.results.every((r) => r.status === 'passed'))).toEqual([true, false]);
   });
 });
 

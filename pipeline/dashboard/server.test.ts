@@ -15,6 +15,7 @@ import { ReleaseStore } from '../release/store.ts';
 import { registerSecret } from '../secrets/redact.ts';
 import type { ReleaseRecord } from '../release/types.ts';
 import { seededRelease, seedReleases } from './seed.ts';
+import { linkRunToRelease } from '../../bot/github/ledger.ts';
 import { PER_PAGE, startLocalDashboard, type LocalDashboard } from './server.ts';
 
 const t = useTestDatabase('dash');
@@ -157,6 +158,15 @@ describe('pages', () => {
     expect(res.body).toContain(r.approvals[0]!.digest.slice(0, 12));
     expect(res.body).toContain('This page is read-only');
     expect(res.body).not.toContain('<form method="post"');
+  });
+
+  it('a release page links to its workflow run (the run recorded by the action) and nowhere unchecked', async () => {
+    const r = seeded[3]!;
+    await linkRunToRelease(t.db, { repo: 'acme/notes', runId: 4242, release: r._id });
+    const res = await get(`/ui/releases/${r._id}`);
+    expect(res.body).toContain('<a href="https://github.com/acme/notes/actions/runs/4242">workflow run</a>');
+    await linkRunToRelease(t.db, { repo: 'evil"><script>/x', runId: 1, release: seeded[4]!._id });
+    expect((await get(`/ui/releases/${seeded[4]!._id}`)).body).not.toContain('workflow run');
   });
 
   it('the audit page shows the chain verified; metrics and nightly pages answer', async () => {

@@ -20,6 +20,8 @@ export interface GateResult {
   durationMs: number;
   /** When a stage failed: the last lines of the new deployment's logs, redacted (pipeline/release/evidence.ts). */
   evidence?: GateEvidence;
+  /** The smoke gate's flaky tests (`file › name`: failed, then passed on a retry), for the nightly history. */
+  flaky?: string[];
   /** The load gate's latency histogram (bucket label, responses), for the dashboard's chart. */
   histogram?: Array<{ label: string; count: number }>;
   /** A stage made of several checks (preflight): each one's verdict and fix, for the terminal. */

@@ -74,6 +74,8 @@ export async function runSmokeGate(opts: SmokeGateOptions): Promise<SmokeReportO
       metrics: { tests: tests.length, passed: count('passed'), flaky: count('flaky'), failed: count('failed'), skipped: count('skipped'), fileErrors: report?.fileErrors.length ?? 0, exitCode: run.exitCode },
     };
   });
+  const flaky = (report?.tests ?? []).filter((t) => t.status === 'flaky').map((t) => redactText(`${t.file} › ${t.name}`).slice(0, 200));
+  if (flaky.length) result.flaky = flaky;
   const terminal = [terminalHeadline(result)];
   for (const t of report?.tests ?? []) terminal.push(`  ${MARK[t.status].padEnd(9)} ${t.file} › ${t.name} (${formatDuration(t.durationMs)})${t.error && t.status !== 'passed' ? `\n            ${t.error}` : ''}`);
   for (const f of report?.fileErrors ?? []) terminal.push(`  ✗ ${f.file}: ${f.message}`);

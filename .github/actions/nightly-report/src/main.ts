@@ -19,13 +19,17 @@ const Inputs = z.object({
   'staging-summary': z.string().default(''),
   'production-status': status,
   'production-summary': z.string().default(''),
+  'staging-flaky': z.string().max(20_000, 'at most 20,000 characters').default(''),
+  'production-flaky': z.string().max(20_000, 'at most 20,000 characters').default(''),
   'github-token': z.string().min(1, 'pass github-token: ${{ github.token }} (issues: write)'),
   'slack-webhook-url': z.url().optional(),
   config: z.string().optional(),
 });
 
+const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
+
 await runAction(async () => {
-  const input = readInputs(Inputs, ['staging-status', 'staging-summary', 'production-status', 'production-summary', 'github-token', 'slack-webhook-url', 'config']);
+  const input = readInputs(Inputs, ['staging-status', 'staging-summary', 'production-status', 'production-summary', 'staging-flaky', 'production-flaky', 'github-token', 'slack-webhook-url', 'config']);
   registerSecret(input['github-token']);
   registerSecret(input['slack-webhook-url']);
   const env = process.env;
@@ -33,8 +37,8 @@ await runAction(async () => {
   if (!owner || !repo) throw new Error('GITHUB_REPOSITORY (owner/name) is not set: run this action in a workflow');
   const runUrl = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID ?? ''}`;
   const results: EnvResult[] = [
-    { env: 'staging', status: input['staging-status'], summary: input['staging-summary'] },
-    { env: 'production', status: input['production-status'], summary: input['production-summary'] },
+    { env: 'staging', status: input['staging-status'], summary: input['staging-summary'], flaky: lines(input['staging-flaky']) },
+    { env: 'production', status: input['production-status'], summary: input['production-summary'], flaky: lines(input['production-flaky']) },
   ];
   const octokit = createGithubClient({ auth: input['github-token'], ...(env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}), log: (line) => core.info(line) });
   const s = await openActionSession({ ...(input.config ? { config: input.config } : {}) });

@@ -48,6 +48,7 @@ await runAction(async () => {
     const ok = results.every(allowsPromotion) && results.length > 0;
     core.setOutput('status', ok ? 'passed' : 'failed');
     core.setOutput('summary', results.map((r) => `${r.gate} ${r.status}: ${r.summary}`).join('; ') || 'no gate configured');
+    core.setOutput('flaky', results.flatMap((r) => r.flaky ?? []).join('\n'));
     await core.summary.addRaw(redactText([`## ${input.environment}: ${url}`, ...results.map(toJobSummary)].join('\n\n')), true).write();
     if (!ok) core.setFailed(`${input.environment}: ${results.filter((r) => !allowsPromotion(r)).map((r) => `${r.gate} ${r.status}`).join(', ') || 'no gate configured'}`);
   } finally {
