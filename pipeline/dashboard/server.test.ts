@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { useTestDatabase } from '../testing/mongo.ts';
 import { parseConfigText } from '../config/load.ts';
 import { ReleaseStore } from '../release/store.ts';
+import { AuditLog } from '../release/audit.ts';
 import { registerSecret } from '../secrets/redact.ts';
 import type { ReleaseRecord } from '../release/types.ts';
 import { seededRelease, seedReleases } from './seed.ts';
@@ -44,7 +45,7 @@ const rowsOf = (body: string) => [...body.matchAll(/<tr><td><a href="\/ui\/relea
 
 beforeAll(async () => {
   await seedReleases(t.db, COUNT, { now: NOW, days: 365 });
-  dash = await startLocalDashboard({ db: t.db, config, port: 0, refreshMs: 0 });
+  dash = await startLocalDashboard({ db: t.db, config, port: 0, refreshMs: 0, auditCacheMs: 0 });
 });
 afterAll(async () => {
   await dash?.close();
@@ -167,6 +168,17 @@ describe('pages', () => {
     expect(res.body).toContain('<a href="https://github.com/acme/notes/actions/runs/4242">workflow run</a>');
     await linkRunToRelease(t.db, { repo: 'evil"><script>/x', runId: 1, release: seeded[4]!._id });
     expect((await get(`/ui/releases/${seeded[4]!._id}`)).body).not.toContain('workflow run');
+  });
+
+  it('the audit page says how far the chain is intact, and where it breaks when an entry was edited', async () => {
+    const log = new AuditLog(t.db);
+    for (let i = 0; i < 5; i++) await log.append({ type: 'lock.acquired', env: 'production', actor: { via: 'cli', id: 'ana' }, data: { reason: `drill ${i}` } });
+    expect((await get('/ui/audit')).body).toContain('✓ chain intact up to entry 5');
+    await t.db.collection('audit').updateOne({ _id: 3 as never }, { $set: { 'data.reason': 'rewritten' } });
+    const broken = await get('/ui/audit');
+    expect(broken.body).toContain('✗ chain broken at entry 3: entry 3 (lock.acquired) was edited: its hash does not match (2 entries verified before it)');
+    await t.db.collection('audit').deleteMany({});
+    await t.db.collection('audit_head').deleteMany({});
   });
 
   it('the audit page shows the chain verified; metrics and nightly pages answer', async () => {

@@ -51,6 +51,8 @@ export interface DashboardOptions extends Omit<DashboardData, 'index'> {
   live?: LiveOptions;
   /** How often the release index re-reads summaries (default 1 s). */
   refreshMs?: number;
+  /** How long the audit chain's verification is reused (it reads the whole log; default 30 s). */
+  auditCacheMs?: number;
   /** Where GitHub runs link to (default https://github.com). */
   githubServerUrl?: string;
   log?: (line: string) => void;
@@ -126,7 +128,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const index = new ReleaseIndex(opts.db, { minIntervalMs: opts.refreshMs ?? 1000 });
   const hub = new LiveHub(opts.db, index, opts.live ?? {});
   const data: DashboardData = { ...opts, index };
-  const audit = new AuditView(opts.db);
+  const audit = new AuditView(opts.db, opts.auditCacheMs);
   let metricsCache: { html: Html; t: number } | null = null;
   const log = (line: string) => opts.log?.(redactText(line).slice(0, 500));
   const envNames = () => Object.keys(opts.config.environments);

@@ -33,7 +33,8 @@ export const dashboardCommands: CommandModule = {
             throw err;
           });
           await dash.dashboard.index.refresh(true);
-          console.log(`Shipgate dashboard: ${dash.url}  (${dash.dashboard.index.size} releases; loopback only, read-only; Ctrl-C to stop)`);
+          const n = dash.dashboard.index.size;
+          console.log(`Shipgate dashboard: ${dash.url}  (${n} release${n === 1 ? '' : 's'}; loopback only, read-only; Ctrl-C to stop)`);
           await new Promise<void>((resolve) => {
             process.once('SIGINT', () => resolve());
             process.once('SIGTERM', () => resolve());
