@@ -131,7 +131,9 @@ async function main(env = process.env): Promise<void> {
   const dashAuth = dash ? new DashboardAuth(dash.secret, { db: system.store.db, config: () => config, secureCookie: dash.url.startsWith('https:') }) : undefined;
   const dashboard = dashAuth
     ? createDashboard({
-        db: system.store.db, config, auth: dashAuth, base: DASHBOARD_BASE, log: (line) => console.log(line),
+        db: system.store.db, config, auth: dashAuth, base: DASHBOARD_BASE, log: (line) => console.log(line), repoRoot: ws.root,
+        // Commits: git where the bot runs in a checkout, else GitHub's compare API with the App's installation token.
+        ...(github ? { github: { owner: github.owner, repo: github.repo, request: (route: string, params: Record<string, unknown>) => github.octokit.request(route, params) } } : {}),
         publicUrls: Object.fromEntries(Object.entries(system.runtimes).flatMap(([n, rt]) => (rt.dns ? [[n, rt.dns.publicUrl]] : []))),
       })
     : undefined;

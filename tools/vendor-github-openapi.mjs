@@ -25,6 +25,7 @@ export const OPERATIONS = [
   ['post', '/app/installations/{installation_id}/access_tokens'],
   ['get', '/repos/{owner}/{repo}'],
   ['get', '/repos/{owner}/{repo}/installation'],
+  ['get', '/repos/{owner}/{repo}/compare/{basehead}'],
   ['post', '/repos/{owner}/{repo}/check-runs'],
   ['patch', '/repos/{owner}/{repo}/check-runs/{check_run_id}'],
   ['get', '/repos/{owner}/{repo}/actions/runs/{run_id}'],

@@ -23,6 +23,8 @@ export interface DashboardData {
   index: ReleaseIndex;
   /** The user's repository, for commits (git); none in the bot without a checkout. */
   repoRoot?: string;
+  /** The GitHub compare API (an installation's client), for commits where there is no checkout (the bot). */
+  github?: { owner: string; repo: string; request(route: string, params: Record<string, unknown>): Promise<{ data: unknown }> };
   /** Per environment with DNS: its public URL. */
   publicUrls?: Record<string, string>;
   now?: () => Date;
@@ -68,21 +70,49 @@ export async function environmentViews(d: DashboardData): Promise<EnvironmentVie
   return out;
 }
 
-/** Commits in the user's repository between what was live on the target before and this release (git log, newest first, at most 50). */
+/**
+ * The commits between what was live on the target before and this release, newest first, at most
+ * 50: from git where the dashboard runs in a checkout that knows them, else from GitHub's compare
+ * API (the bot with the GitHub App), else a note saying why there are none.
+ */
 export async function commitsFor(d: DashboardData, r: ReleaseRecord): Promise<ReleaseView['commits']> {
-  if (!d.repoRoot) return { available: false, note: 'commits are shown where the dashboard runs in a checkout of the repository (shipgate dashboard)', list: [] };
   if (!/^[0-9a-f]{7,40}$/i.test(r.sha)) return { available: false, note: 'the release has no commit id', list: [] };
   const before = [...d.index.all()].find((s) => s._id !== r._id && s.createdAt < r.createdAt && s.live.includes(r.target) && /^[0-9a-f]{7,40}$/i.test(s.sha));
-  const range = before && before.sha !== r.sha ? [`${before.sha}..${r.sha}`] : [r.sha];
+  const fromGit = d.repoRoot ? await gitCommits(d.repoRoot, r.sha, before?.sha) : undefined;
+  if (fromGit?.available) return fromGit;
+  if (d.github && before) return compareOnGithub(d.github, before.sha, r.sha);
+  if (fromGit) return fromGit;
+  return { available: false, note: d.github ? `nothing was live on ${r.target} before this release to compare with` : 'commits are shown where the dashboard runs in a checkout of the repository (shipgate dashboard), or on a bot with the GitHub App', list: [] };
+}
+
+async function gitCommits(repoRoot: string, sha: string, beforeSha: string | undefined): Promise<ReleaseView['commits']> {
+  const range = beforeSha && beforeSha !== sha ? [`${beforeSha}..${sha}`] : [sha];
   try {
-    const { stdout } = await run('git', ['log', '--max-count=50', '--format=%H%x1f%s%x1f%an%x1f%cI', ...range, '--'], { cwd: d.repoRoot, timeout: 5000, maxBuffer: 1 << 20 });
+    const { stdout } = await run('git', ['log', '--max-count=50', '--format=%H%x1f%s%x1f%an%x1f%cI', ...range, '--'], { cwd: repoRoot, timeout: 5000, maxBuffer: 1 << 20 });
     const list = stdout.split('\n').filter(Boolean).map((l) => {
-      const [sha = '', subject = '', author = '', at = ''] = l.split('\x1f');
-      return { sha, subject, author, at };
+      const [commit = '', subject = '', author = '', at = ''] = l.split('\x1f');
+      return { sha: commit, subject, author, at };
     });
-    return { available: true, list, ...(before ? { from: before.sha } : {}) };
+    return { available: true, list, ...(beforeSha ? { from: beforeSha } : {}) };
   } catch {
-    return { available: false, note: `git does not know ${r.sha.slice(0, 7)} in this checkout (fetch it, or run the dashboard where the repository is)`, list: [] };
+    return { available: false, note: `git does not know ${sha.slice(0, 7)} in this checkout (fetch it, or run the dashboard where the repository is)`, list: [] };
+  }
+}
+
+/** GitHub's compare API: the commits after `base` up to `head`, newest first, at most 50. */
+async function compareOnGithub(gh: NonNullable<DashboardData['github']>, base: string, head: string): Promise<ReleaseView['commits']> {
+  try {
+    const { data } = await gh.request('GET /repos/{owner}/{repo}/compare/{basehead}', { owner: gh.owner, repo: gh.repo, basehead: `${base}...${head}`, per_page: 100 });
+    const d = data as { commits?: Array<{ sha?: unknown; commit?: { message?: unknown; author?: { name?: unknown; date?: unknown } } }> };
+    const list = (Array.isArray(d.commits) ? d.commits : [])
+      .filter((c) => typeof c.sha === 'string')
+      .map((c) => ({ sha: String(c.sha), subject: String(c.commit?.message ?? '').split('\n')[0]!.slice(0, 200), author: String(c.commit?.author?.name ?? '').slice(0, 100), at: String(c.commit?.author?.date ?? '') }))
+      .reverse()
+      .slice(0, 50);
+    return { available: true, list, from: base };
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    return { available: false, note: `GitHub could not compare ${base.slice(0, 7)}...${head.slice(0, 7)}${status ? ` (HTTP ${status})` : ''}`, list: [] };
   }
 }
 

@@ -16,7 +16,8 @@
  * - `POST /repos/{o}/{r}/actions/workflows/{workflow}/dispatches` (`ref`, ≤ 25 inputs) → 204; the
  *   dispatch is recorded with the credential that made it and creates a run whose `actor` is what
  *   GitHub would report: `<app-slug>[bot]` for an installation token, the owner of a static token;
- * - issues: list (`state`, `labels`), create, update, comment; `GET /repos/{o}/{r}` (`default_branch`).
+ * - issues: list (`state`, `labels`), create, update, comment; `GET /repos/{o}/{r}` (`default_branch`);
+ * - `GET /repos/{o}/{r}/compare/{base}...{head}` over a configured linear `history` (the dashboard's commits).
  *
  * The contract: every request is first matched against GitHub's own OpenAPI description
  * (github-contract.ts, cut from @octokit/openapi): no operation → 404 `Not Found`; a body or
@@ -61,6 +62,7 @@ export const GITHUB_FAKE_OPERATIONS: ReadonlyArray<readonly [method: string, pat
   ['POST', '/app/installations/{installation_id}/access_tokens'],
   ['GET', '/repos/{owner}/{repo}'],
   ['GET', '/repos/{owner}/{repo}/installation'],
+  ['GET', '/repos/{owner}/{repo}/compare/{basehead}'],
   ['POST', '/repos/{owner}/{repo}/check-runs'],
   ['PATCH', '/repos/{owner}/{repo}/check-runs/{check_run_id}'],
   ['GET', '/repos/{owner}/{repo}/actions/runs/{run_id}'],
@@ -97,6 +99,13 @@ export interface GithubFakeOptions {
    * `ref` must be one of them (`refs/heads/…` / `refs/tags/…` accepted too).
    */
   repos?: Record<string, { defaultBranch?: string; branches?: string[]; tags?: string[] }>;
+  /**
+   * A linear commit history per repository (owner/name), oldest first, for
+   * `GET /repos/{o}/{r}/compare/{base}...{head}`: commits after base up to head, oldest first, as
+   * GitHub's commit-comparison (status ahead | behind | identical, ahead_by, total_commits, commits
+   * paged by per_page/page). A base or head not in the history (a full sha, or a prefix of 7 or more) is 404.
+   */
+  history?: Record<string, Array<{ sha: string; message: string; author: string; date: string }>>;
   /** The default branch of repositories not in `repos` (default `main`). */
   defaultBranch?: string;
   /** Where the dispatched workflow files are read from (default: Shipgate's own .github/workflows). */
@@ -337,6 +346,29 @@ export async function startGithubFake(opts: GithubFakeOptions = {}): Promise<Git
     if ((m = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path)) && method === 'GET') {
       const info = repoInfo(m[1]!, m[2]!);
       return sendJson(res, 200, { id: 1, name: m[2], full_name: `${m[1]}/${m[2]}`, private: true, owner: { login: m[1] }, default_branch: info.defaultBranch, html_url: `https://github.com/${m[1]}/${m[2]}` });
+    }
+    if ((m = /^\/repos\/([^/]+)\/([^/]+)\/compare\/([^/]+)$/.exec(path)) && method === 'GET') {
+      const history = opts.history?.[`${m[1]}/${m[2]}`] ?? [];
+      const [base, head, ...rest] = decodeURIComponent(m[3]!).split('...');
+      const at = (ref: string | undefined) => (ref && ref.length >= 7 ? history.findIndex((c) => c.sha.startsWith(ref)) : -1);
+      const from = at(base);
+      const to = at(head);
+      if (rest.length || from < 0 || to < 0) return error(res, 404, 'Not Found', 'https://docs.github.com/rest/commits/commits#compare-two-commits');
+      const all = from < to ? history.slice(from + 1, to + 1) : [];
+      const perPage = Math.min(Number(req.query.per_page ?? 250) || 250, 250);
+      const page = Math.max(1, Number(req.query.page ?? 1) || 1);
+      const shape = (c: (typeof history)[number]) => ({
+        sha: c.sha, html_url: `https://github.com/${m![1]}/${m![2]}/commit/${c.sha}`,
+        commit: { message: c.message, author: { name: c.author, email: `${c.author}@users.noreply.github.com`, date: c.date }, committer: { name: c.author, email: `${c.author}@users.noreply.github.com`, date: c.date } },
+        author: { login: c.author }, parents: [],
+      });
+      return sendJson(res, 200, {
+        url: `${req.path}`, html_url: `https://github.com/${m[1]}/${m[2]}/compare/${m[3]}`,
+        status: from < to ? 'ahead' : from === to ? 'identical' : 'behind',
+        ahead_by: Math.max(0, to - from), behind_by: Math.max(0, from - to), total_commits: all.length,
+        base_commit: shape(history[from]!), merge_base_commit: shape(history[Math.min(from, to)]!),
+        commits: all.slice((page - 1) * perPage, page * perPage).map(shape), files: [],
+      });
     }
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/check-runs$/.exec(path)) && method === 'POST') {
       const problem = checkRunProblem(body);
