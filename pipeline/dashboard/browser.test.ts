@@ -152,6 +152,7 @@ describe('a failed release', () => {
     const gate = page.locator('details.gate[open]');
     await expect(gate.locator('summary').textContent()).resolves.toContain('staging/deploy');
     const evidence = await gate.locator('pre.evidence').textContent();
+    expect(await gate.locator('pre').count()).toBe(1); // the evidence once, not again inside the details
     expect(evidence).toContain('Error: SMTP_URL is not set, cannot start');
     expect(evidence).toContain('config: JWT_SECRET=');
     expect(await page.content()).not.toContain(secret);

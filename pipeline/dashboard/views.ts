@@ -132,6 +132,14 @@ export function histogramSvg(buckets: ReadonlyArray<{ label: string; count: numb
   return html`<svg class="histogram" role="img" aria-label="latency histogram: ${buckets.map((b) => `${b.label} ${b.count}`).join(', ')}" viewBox="0 0 ${buckets.length * w} ${h}" width="${buckets.length * w}" height="${h}">${bars}</svg>`;
 }
 
+/** Details without the evidence block withEvidence appended (the page shows the evidence in full, below). */
+function detailsOf(r: GateResult): string {
+  if (!r.evidence) return r.details;
+  if (r.details.startsWith('**Logs**')) return '';
+  const i = r.details.lastIndexOf('\n\n**Logs**');
+  return i >= 0 ? r.details.slice(0, i) : r.details;
+}
+
 function gateSection(s: StageRecord, r: GateResult): Html {
   const metrics = Object.entries(r.metrics).filter(([, v]) => v !== null && v !== '');
   return html`<details class="gate"${s.status === 'failed' || s.status === 'error' ? new Html(' open') : ''}>
@@ -139,7 +147,7 @@ function gateSection(s: StageRecord, r: GateResult): Html {
 ${r.histogram?.length ? html`<figure><figcaption>Latency (responses per bucket)</figcaption>${histogramSvg(r.histogram)}</figure>` : ''}
 ${metrics.length ? html`<table class="metrics"><caption>Measured</caption><tbody>${metrics.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${String(v)}</td></tr>`)}</tbody></table>` : ''}
 ${r.checks?.length ? html`<ul class="checks">${r.checks.map((c) => html`<li class="st-${c.status}">${STAGE_ICON[c.status] ?? '·'} ${c.title}: ${c.summary}${c.fix ? html` <em>fix: ${c.fix}</em>` : ''}</li>`)}</ul>` : ''}
-<div class="details">${markdownToHtml(r.details)}</div>
+<div class="details">${markdownToHtml(detailsOf(r))}</div>
 ${r.evidence
   ? html`<h4>Evidence: last ${r.evidence.lines.length} log lines</h4><p class="muted">${r.evidence.source}${r.evidence.omitted ? ` · ${r.evidence.omitted} earlier lines left out` : ''}${r.evidence.note ? ` · ${r.evidence.note}` : ''}</p><pre class="evidence">${r.evidence.lines.join('\n')}</pre>`
   : ''}
