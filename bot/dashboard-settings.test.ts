@@ -30,5 +30,15 @@ describe('dashboard settings', () => {
     expect(err({ SHIPGATE_DASHBOARD_SECRET: SECRET })).toContain('SHIPGATE_DASHBOARD_URL');
     expect(err({ SHIPGATE_DASHBOARD_SECRET: SECRET, SHIPGATE_DASHBOARD_URL: 'not a url' })).toContain('SHIPGATE_DASHBOARD_URL must be a URL');
     expect(err({ SHIPGATE_DASHBOARD_SECRET: SECRET, SHIPGATE_DASHBOARD_URL: 'http://shipgate.example.com' })).toContain('SHIPGATE_DASHBOARD_URL must be https');
+    const base = { SHIPGATE_DASHBOARD_SECRET: SECRET, SHIPGATE_DASHBOARD_URL: 'https://x.example' };
+    expect(err({ ...base, SLACK_CLIENT_ID: '1.2' })).toContain('SLACK_CLIENT_SECRET');
+    expect(err({ ...base, SLACK_CLIENT_SECRET: 'shh' })).toContain('SLACK_CLIENT_ID');
+    expect(err({ ...base, SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'shh', SLACK_TEAM_ID: 'acme' })).toContain('SLACK_TEAM_ID must be a Slack workspace id');
+  });
+
+  it('turns Sign in with Slack on with the app\'s client id and secret (the secret registered for redaction)', () => {
+    const s = dashboardSettings({ SHIPGATE_DASHBOARD_SECRET: SECRET, SHIPGATE_DASHBOARD_URL: 'https://x.example', SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'slack-client-secret-value-42', SLACK_TEAM_ID: 'T0ACME' });
+    expect(s?.slack).toEqual({ clientId: '1.2', clientSecret: 'slack-client-secret-value-42', teamId: 'T0ACME' });
+    expect(redactText('x slack-client-secret-value-42')).not.toContain('slack-client-secret-value-42');
   });
 });

@@ -14,7 +14,14 @@ function required(env: NodeJS.ProcessEnv, name: string, purpose: string): string
  * links and sessions, ≥ 32 characters), which then needs SHIPGATE_DASHBOARD_URL (the bot's public
  * base URL, for the links `/deploy dashboard` hands out). Off otherwise: never served without sign-in.
  */
-export function dashboardSettings(env: NodeJS.ProcessEnv): { secret: string; url: string } | undefined {
+export interface DashboardSettings {
+  secret: string;
+  url: string;
+  /** Sign in with Slack: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Basic Information → App Credentials), optionally SLACK_TEAM_ID. */
+  slack?: { clientId: string; clientSecret: string; teamId?: string };
+}
+
+export function dashboardSettings(env: NodeJS.ProcessEnv): DashboardSettings | undefined {
   const secretValue = env.SHIPGATE_DASHBOARD_SECRET;
   if (!secretValue) return undefined;
   registerSecret(secretValue);
@@ -32,6 +39,20 @@ export function dashboardSettings(env: NodeJS.ProcessEnv): { secret: string; url
   if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
     throw coreErrors.SHIPGATE_USAGE({ problem: `SHIPGATE_DASHBOARD_URL must be https (sign-in links and session cookies must not cross the network in clear), got ${parsed.protocol}//${parsed.host}` });
   }
-  return { secret: secretValue, url: url.replace(/\/+$/, '') };
+  const slack = slackSignInSettings(env);
+  return { secret: secretValue, url: url.replace(/\/+$/, ''), ...(slack ? { slack } : {}) };
+}
+
+function slackSignInSettings(env: NodeJS.ProcessEnv): DashboardSettings['slack'] {
+  const id = env.SLACK_CLIENT_ID;
+  const secret = env.SLACK_CLIENT_SECRET;
+  if (!id && !secret) return undefined;
+  const purpose = 'Sign in with Slack on the dashboard needs both (Slack app → Basic Information → App Credentials)';
+  if (!id) throw coreErrors.SHIPGATE_ENV_MISSING({ variable: 'SLACK_CLIENT_ID', purpose });
+  if (!secret) throw coreErrors.SHIPGATE_ENV_MISSING({ variable: 'SLACK_CLIENT_SECRET', purpose });
+  registerSecret(secret);
+  const team = env.SLACK_TEAM_ID;
+  if (team !== undefined && team !== '' && !/^T[A-Z0-9]{2,}$/.test(team)) throw coreErrors.SHIPGATE_USAGE({ problem: `SLACK_TEAM_ID must be a Slack workspace id (T…), got "${team.slice(0, 20)}"` });
+  return { clientId: id, clientSecret: secret, ...(team ? { teamId: team } : {}) };
 }
 

@@ -28,6 +28,7 @@ import type { GithubAccess } from './slack/release-starter.ts';
 import type { ReleaseRecord } from '../pipeline/release/types.ts';
 import { DashboardAuth } from '../pipeline/dashboard/auth.ts';
 import { dashboardSettings } from './dashboard-settings.ts';
+import { SlackSignIn } from '../pipeline/dashboard/slack-signin.ts';
 import { createDashboard, DASHBOARD_BASE } from '../pipeline/dashboard/server.ts';
 
 /** A setting that is a secret: registered with the redactor so it is masked wherever it appears. */
@@ -132,6 +133,7 @@ async function main(env = process.env): Promise<void> {
   const dashboard = dashAuth
     ? createDashboard({
         db: system.store.db, config, auth: dashAuth, base: DASHBOARD_BASE, log: (line) => console.log(line), repoRoot: ws.root,
+        ...(dash?.slack ? { slackSignIn: new SlackSignIn({ ...dash.slack, redirectUri: `${dash.url}${DASHBOARD_BASE}/auth/slack/callback` }) } : {}),
         // Commits: git where the bot runs in a checkout, else GitHub's compare API with the App's installation token.
         ...(github ? { github: { owner: github.owner, repo: github.repo, request: (route: string, params: Record<string, unknown>) => github.octokit.request(route, params) } } : {}),
         publicUrls: Object.fromEntries(Object.entries(system.runtimes).flatMap(([n, rt]) => (rt.dns ? [[n, rt.dns.publicUrl]] : []))),

@@ -44,7 +44,8 @@ th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--
 form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; margin-bottom: .8rem; }
 form.filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
 input, select, button { font: inherit; padding: .3rem .4rem; color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: 4px; min-height: 2rem; }
-button { cursor: pointer; background: var(--run); color: #fff; border-color: var(--run); }
+button, a.button { cursor: pointer; background: var(--run); color: #fff; border: 1px solid var(--run); border-radius: 4px; }
+a.button { display: inline-block; padding: .45rem .9rem; text-decoration: none; font-weight: 600; }
 .pager { display: flex; gap: 1rem; margin: .8rem 0; align-items: center; }
 details.gate { border: 1px solid var(--line); border-radius: 6px; margin: .5rem 0; padding: .3rem .7rem; }
 details.gate summary { cursor: pointer; overflow-wrap: anywhere; }

@@ -75,6 +75,21 @@ describe('sign-in links', () => {
     expect(a.viewer(req(`${SESSION_COOKIE}=${'x'.repeat(9000)}`))).toEqual({ ok: false, why: 'cookie header too large' });
   });
 
+  it('Sign in with Slack: the state comes back only to the browser that started it, and its cookie is no session', async () => {
+    const a = auth();
+    const start = a.startSlackSignIn();
+    expect(start.cookie).toMatch(/^sg_oidc=[^;]+; Path=\/ui\/auth\/slack; HttpOnly; SameSite=Lax; Max-Age=600; Secure$/);
+    const jar = `sg_oidc=${start.cookie.split(';')[0]!.slice('sg_oidc='.length)}`;
+    expect(a.slackSignInOf(req(jar), start.state)).toEqual({ ok: true, nonce: start.nonce });
+    expect(a.slackSignInOf(req(jar), 'another-state')).toEqual({ ok: false, why: 'the sign-in answer is not for this browser (state)' });
+    expect(a.slackSignInOf(req(), start.state)).toMatchObject({ ok: false, why: expect.stringContaining('did not start a sign-in') });
+    expect(a.viewer(req(`${SESSION_COOKIE}=${start.cookie.split(';')[0]!.slice('sg_oidc='.length)}`))).toMatchObject({ ok: false, why: 'session bad signature' });
+    clock += LINK_TTL_MS + 1;
+    expect(a.slackSignInOf(req(jar), start.state)).toEqual({ ok: false, why: 'sign-in expired' });
+    clock -= LINK_TTL_MS + 1;
+    expect(() => a.sessionCookie('mallory')).toThrow(/not a person of the config/);
+  });
+
   it('refuses a secret shorter than 32 characters', () => {
     expect(() => new DashboardAuth('short', { db: t.db, config: () => ({ people }) })).toThrow(/at least 32 characters/);
   });

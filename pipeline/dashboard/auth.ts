@@ -10,6 +10,9 @@
  * session. Links: 10 minutes, single use (their nonce is claimed with a unique insert in the
  * store, shared by replicas). Sessions: 12 hours, HttpOnly, SameSite=Lax, Path=/ui, Secure unless
  * the bot is on plain loopback HTTP.
+ *
+ * Sign in with Slack (slack-signin.ts) is the other way to a session: its state and nonce live in
+ * a third kind of signed token (`oidc`, a 10-minute cookie scoped to the callback path).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -24,7 +27,8 @@ export const MIN_SECRET_LENGTH = 32;
 const MAX_TOKEN_LENGTH = 1024;
 export const LINK_CLAIMS = 'dashboard_link_claims';
 
-type Kind = 'link' | 'session';
+type Kind = 'link' | 'session' | 'oidc';
+export const OIDC_COOKIE = 'sg_oidc';
 interface Payload {
   p: string;
   e: number;
@@ -98,8 +102,40 @@ export class DashboardAuth {
     return { ok: true, person, cookie: this.cookie(session, SESSION_TTL_MS) };
   }
 
-  private cookie(value: string, ttlMs: number): string {
-    return `${SESSION_COOKIE}=${value}; Path=/ui; HttpOnly; SameSite=Lax; Max-Age=${Math.floor(ttlMs / 1000)}${this.opts.secureCookie === false ? '' : '; Secure'}`;
+  private cookie(value: string, ttlMs: number, name = SESSION_COOKIE, path = '/ui'): string {
+    return `${name}=${value}; Path=${path}; HttpOnly; SameSite=Lax; Max-Age=${Math.floor(ttlMs / 1000)}${this.opts.secureCookie === false ? '' : '; Secure'}`;
+  }
+
+  /** A session for `person` (who must be in the config), after another sign-in proved who they are (Slack). */
+  sessionCookie(person: string): string {
+    const name = this.person(person);
+    if (!name) throw new Error(`"${person}" is not a person of the config`);
+    return this.cookie(this.sign('session', { p: name, e: this.now() + SESSION_TTL_MS, n: randomBytes(9).toString('base64url') }), SESSION_TTL_MS);
+  }
+
+  /**
+   * Starts a Sign in with Slack: a fresh state and nonce, kept in a signed cookie for 10 minutes
+   * (SameSite=Lax: it comes back on Slack's top-level redirect), scoped to the callback's path.
+   */
+  startSlackSignIn(): { state: string; nonce: string; cookie: string } {
+    const state = randomBytes(16).toString('base64url');
+    const nonce = randomBytes(16).toString('base64url');
+    const value = this.sign('oidc', { p: state, e: this.now() + LINK_TTL_MS, n: nonce });
+    return { state, nonce, cookie: this.cookie(value, LINK_TTL_MS, OIDC_COOKIE, '/ui/auth/slack') };
+  }
+
+  /** The nonce of this browser's Slack sign-in, when `state` is the one it was given. */
+  slackSignInOf(req: IncomingMessage, state: string | undefined): { ok: true; nonce: string } | { ok: false; why: string } {
+    const v = this.verify('oidc', cookieValue(req, OIDC_COOKIE));
+    if (!v.ok) return { ok: false, why: v.why === 'no token' ? 'this browser did not start a sign-in (cookies blocked?)' : `sign-in ${v.why}` };
+    const want = Buffer.from(v.p.p);
+    const got = Buffer.from(state ?? '');
+    if (want.length !== got.length || !timingSafeEqual(want, got)) return { ok: false, why: 'the sign-in answer is not for this browser (state)' };
+    return { ok: true, nonce: v.p.n };
+  }
+
+  clearSlackSignIn(): string {
+    return this.cookie('', 0, OIDC_COOKIE, '/ui/auth/slack');
   }
 
   signOutCookie(): string {
@@ -108,17 +144,22 @@ export class DashboardAuth {
 
   /** The signed-in person of a request, or why there is none. */
   viewer(req: IncomingMessage): { ok: true; person: string } | { ok: false; why: string } {
-    const raw = req.headers.cookie ?? '';
-    if (raw.length > 8192) return { ok: false, why: 'cookie header too large' };
-    const value = raw
-      .split(';')
-      .map((c) => c.trim())
-      .find((c) => c.startsWith(`${SESSION_COOKIE}=`))
-      ?.slice(SESSION_COOKIE.length + 1);
-    const v = this.verify('session', value);
+    if ((req.headers.cookie ?? '').length > 8192) return { ok: false, why: 'cookie header too large' };
+    const v = this.verify('session', cookieValue(req, SESSION_COOKIE));
     if (!v.ok) return { ok: false, why: v.why === 'no token' ? 'not signed in' : `session ${v.why}` };
     const person = this.person(v.p.p);
     if (!person) return { ok: false, why: `${v.p.p} is no longer a person of the config` };
     return { ok: true, person };
   }
+}
+
+/** A cookie's value from the request (the first of that name), or undefined; a header over 8 kB is ignored. */
+function cookieValue(req: IncomingMessage, name: string): string | undefined {
+  const raw = req.headers.cookie ?? '';
+  if (raw.length > 8192) return undefined;
+  return raw
+    .split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${name}=`))
+    ?.slice(name.length + 1);
 }

@@ -24,6 +24,8 @@ import { approveRelease } from '../release/decide.ts';
 import { rollbackEnvironment } from '../release/rollback.ts';
 import { startBotServer, type BotServer } from '../../bot/server.ts';
 import { DashboardAuth } from './auth.ts';
+import { SlackSignIn } from './slack-signin.ts';
+import { startSlackOidcFake, type SlackOidcFake } from '../testing/fakes/slack-oidc.ts';
 import { createDashboard, startLocalDashboard, type LocalDashboard } from './server.ts';
 import { seededRelease, seedReleases } from './seed.ts';
 import { launchBrowser, shootAndCheck } from './browser.testkit.ts';
@@ -214,6 +216,7 @@ describe('sign-in on the bot', () => {
   const secret = 'dashboard-test-secret-0123456789-abcdefghij';
   const people = { people: [{ name: 'ana', slack: 'U012ABC' }, { name: 'raj', slack: 'U034DEF' }] };
   let auth: DashboardAuth;
+  let slack: SlackOidcFake;
   beforeAll(async () => {
     const db = t.client.db(t.freshName('auth'));
     const config = parseConfigText(stringify({
@@ -223,10 +226,16 @@ describe('sign-in on the bot', () => {
       ...people,
     }), 'shipgate.yml');
     auth = new DashboardAuth(secret, { db, config: () => config, secureCookie: false });
-    const dashboard = createDashboard({ db, config, auth });
-    server = await startBotServer({ dashboard });
+    // The server first (its URL is the redirect URL registered with Slack), then the dashboard behind it.
+    const behind: { dashboard?: ReturnType<typeof createDashboard> } = {};
+    server = await startBotServer({ dashboard: { handle: (req, res, path) => behind.dashboard!.handle(req, res, path) } });
     closers.push(() => server.close());
-    closers.push(async () => dashboard.close());
+    const redirectUri = `${server.url}/ui/auth/slack/callback`;
+    slack = await startSlackOidcFake({ clientId: '1.2', clientSecret: 'slack-client-secret-for-tests', redirectUris: [redirectUri] });
+    closers.push(() => slack.close());
+    const slackSignIn = new SlackSignIn({ clientId: '1.2', clientSecret: 'slack-client-secret-for-tests', redirectUri, authorizeUrl: slack.authorizeUrl, tokenUrl: slack.tokenUrl, jwksUrl: slack.jwksUrl });
+    behind.dashboard = createDashboard({ db, config, auth, slackSignIn });
+    closers.push(async () => behind.dashboard?.close());
   });
 
   it('refuses anonymous viewers, strangers and replayed links; a valid link signs in once', async () => {
@@ -251,5 +260,23 @@ describe('sign-in on the bot', () => {
     await expect(page.locator('.viewer').textContent()).resolves.toBe('ana');
     const replay = await (await newPage()).goto(link);
     expect(replay?.status()).toBe(403);
+  });
+
+  it('Sign in with Slack: a person of the config gets in; a Slack user not in the config is refused', async () => {
+    slack.signInAs({ id: 'U034DEF' }); // raj
+    const page = await newPage();
+    await page.goto(`${server.url}/ui/releases`);
+    await Promise.all([page.waitForURL(`${server.url}/ui/`), page.click('text=Sign in with Slack')]);
+    await expect(page.locator('.viewer').textContent()).resolves.toBe('raj');
+
+    slack.signInAs({ id: 'U999EVIL' });
+    const stranger = await newPage();
+    await stranger.goto(`${server.url}/ui/`);
+    const [answer] = await Promise.all([stranger.waitForResponse((r) => r.url().includes('/ui/auth/slack/callback')), stranger.click('text=Sign in with Slack')]);
+    expect(answer.status()).toBe(403);
+    await expect(stranger.locator('main').textContent()).resolves.toContain('Slack user U999EVIL is not a person of the config');
+    expect((await stranger.context().cookies()).filter((c) => c.name === 'sg_dash')).toEqual([]);
+    await expectAccessible(stranger, 'sign-in-slack-refused');
+    expect(slack.violations).toEqual([]);
   });
 });

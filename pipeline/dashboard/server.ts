@@ -26,7 +26,8 @@ import { Html, type PageNav } from './html.ts';
 import { LiveHub, type LiveOptions } from './live.ts';
 import { doraMetrics } from './dora.ts';
 import { ReleaseIndex, type ListFilter } from './release-index.ts';
-import { auditPage, environmentsPage, messagePage, metricsPage, nightlyPage, releasePage, releasesPage, type MetricsRow } from './views.ts';
+import { auditPage, environmentsPage, messagePage, metricsPage, nightlyPage, releasePage, releasesPage, signInPage, type MetricsRow } from './views.ts';
+import type { SlackSignIn } from './slack-signin.ts';
 import { commitTimes } from './data.ts';
 
 export const DASHBOARD_BASE = '/ui';
@@ -51,6 +52,8 @@ export interface DashboardOptions extends Omit<DashboardData, 'index'> {
   live?: LiveOptions;
   /** How often the release index re-reads summaries (default 1 s). */
   refreshMs?: number;
+  /** Sign in with Slack (OpenID Connect) on the bot, besides the links of /deploy dashboard. */
+  slackSignIn?: SlackSignIn;
   /** How long the audit chain's verification is reused (it reads the whole log; default 30 s). */
   auditCacheMs?: number;
   /** Where GitHub runs link to (default https://github.com). */
@@ -186,8 +189,29 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         log(`dashboard: ${out.person} signed in`);
         return send(res, 303, '', { location: `${base}/`, 'set-cookie': out.cookie }, head);
       }
+      if (sub === '/auth/slack' && opts.slackSignIn) {
+        const start = opts.auth.startSlackSignIn();
+        return send(res, 302, '', { location: opts.slackSignIn.authorizeUrl(start.state, start.nonce), 'set-cookie': start.cookie }, head);
+      }
+      if (sub === '/auth/slack/callback' && opts.slackSignIn) {
+        const q = parseQuery(req.url);
+        const refuse = (why: string) => {
+          log(`dashboard: Slack sign-in refused: ${why}`);
+          return send(res, 403, messagePage(nav, 'Sign-in refused', why), { 'set-cookie': opts.auth!.clearSlackSignIn() }, head);
+        };
+        if (q.get('error')) return refuse(`Slack did not sign you in (${(q.get('error') ?? '').slice(0, 60)})`);
+        const started = opts.auth.slackSignInOf(req, q.get('state') ?? undefined);
+        if (!started.ok) return refuse(started.why);
+        const v = await opts.slackSignIn.exchange(q.get('code') ?? '', started.nonce);
+        if (!v.ok) return refuse(v.why);
+        const person = opts.config.people.find((p) => p.slack === v.userId);
+        if (!person) return refuse(`Slack user ${v.userId} is not a person of the config: ask an admin to add them to people in .github/shipgate.yml`);
+        log(`dashboard: ${person.name} signed in with Slack`);
+        res.setHeader('set-cookie', [opts.auth.sessionCookie(person.name), opts.auth.clearSlackSignIn()]);
+        return send(res, 303, '', { location: `${base}/` }, head);
+      }
       const who = opts.auth.viewer(req);
-      if (!who.ok) return send(res, 401, messagePage(nav, 'Sign in to Shipgate', `You are not signed in (${who.why}). Type /deploy dashboard in Slack for a sign-in link; it works once, for 10 minutes.`), {}, head);
+      if (!who.ok) return send(res, 401, signInPage(nav, who.why, opts.slackSignIn !== undefined), {}, head);
       nav.viewer = who.person;
     } else nav.viewer = 'local';
 

@@ -268,6 +268,14 @@ ${flaky.size ? html`<ul>${[...flaky].sort((a, b) => b[1] - a[1]).map(([t, n]) =>
   );
 }
 
+/** The 401 page: why, and the ways in (Sign in with Slack when the bot has it; the link from /deploy dashboard). */
+export function signInPage(nav: PageNav, why: string, slack: boolean): Html {
+  return page('Sign in to Shipgate', nav, html`<h1>Sign in to Shipgate</h1>
+<p>You are not signed in (${why}).</p>
+${slack ? html`<p><a class="button" href="${nav.base}/auth/slack">Sign in with Slack</a></p>` : ''}
+<p>Or type <code>/deploy dashboard</code> in Slack for a sign-in link; it works once, for 10 minutes.</p>`);
+}
+
 export function messagePage(nav: PageNav, title: string, text: string): Html {
   return page(title, nav, html`<h1>${title}</h1><p>${text}</p>`);
 }
