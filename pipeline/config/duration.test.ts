@@ -16,6 +16,10 @@ describe('durations', () => {
     expect(formatDuration(2040)).toBe('2.04s');
     expect(formatDuration(12_100)).toBe('12.1s');
     expect(formatDuration(90_000)).toBe('1m30s');
+    // Seconds that round up: the unit stays, and 60 s carry into the minutes.
+    expect(formatDuration(60_900)).toBe('1m1s');
+    expect(formatDuration(60_400)).toBe('1m');
+    expect(formatDuration(119_600)).toBe('2m');
     expect(formatDuration(14_400_000)).toBe('4h');
   });
 });

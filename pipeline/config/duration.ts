@@ -12,7 +12,11 @@ export function parseDuration(text: string): number | undefined {
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1).replace(/\.?0+$/, '')}s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000) || ''}${ms % 60_000 >= 1000 ? 's' : ''}`;
+  if (ms < 3_600_000) {
+    // Whole seconds, carried into the minutes: 60.9 s is "1m1s", 119.6 s "2m" (never "1m1" or "1m60s").
+    const s = Math.round(ms / 1000);
+    return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
+  }
   const h = Math.floor(ms / 3_600_000);
   const m = Math.round((ms % 3_600_000) / 60_000);
   return `${h}h${m ? `${m}m` : ''}`;
