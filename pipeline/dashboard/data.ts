@@ -51,10 +51,10 @@ export async function environmentViews(d: DashboardData): Promise<EnvironmentVie
       protected: e.protected,
       ...(live && dep ? { live: { version: live.version, sha: live.sha, release: live._id, url: dep.url, ...(dep.slot ? { slot: dep.slot } : {}), at: live.updatedAt } } : {}),
       ...(d.publicUrls?.[env] ? { publicUrl: d.publicUrls[env] } : e.url ? { publicUrl: e.url } : {}),
-      ...(succ && prev?.previousUrl
+      ...(succ && (prev?.previousUrl || prev?.previousSlot)
         ? {
             idle: {
-              url: prev.previousUrl, ...(prev.previousSlot ? { slot: prev.previousSlot } : {}),
+              ...(prev.previousUrl ? { url: prev.previousUrl } : {}), ...(prev.previousSlot ? { slot: prev.previousSlot } : {}),
               ...(before ? { version: before.version, release: before._id } : {}),
               breaking: succ.targetPlan?.env === env ? succ.targetPlan.breaking : [],
             },

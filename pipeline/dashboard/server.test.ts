@@ -18,6 +18,9 @@ import type { ReleaseRecord } from '../release/types.ts';
 import { seededRelease, seedReleases } from './seed.ts';
 import { linkRunToRelease } from '../../bot/github/ledger.ts';
 import { PER_PAGE, startLocalDashboard, type LocalDashboard } from './server.ts';
+import { ReleaseIndex } from './release-index.ts';
+import { environmentViews } from './data.ts';
+import { environmentsPage } from './views.ts';
 
 const t = useTestDatabase('dash');
 const NOW = new Date();
@@ -190,6 +193,33 @@ describe('pages', () => {
     expect(metrics.status).toBe(200);
     expect(metrics.body).toContain('Delivery metrics');
     expect((await get('/ui/nightly')).body).toContain('no nightly run recorded yet');
+  });
+});
+
+describe('the idle slot', () => {
+  it('says what a rollback would switch to, that a breaking migration forbids it, or that the old slot was not serving', async () => {
+    const db = t.client.db(t.freshName('idle'));
+    const store = new ReleaseStore(db);
+    const index = new ReleaseIndex(db, { minIntervalMs: 0 });
+    const live = (id: string, version: string, d: ReleaseRecord['deployments'][string], extra: Partial<ReleaseRecord> = {}) => {
+      const base = seededRelease(1, { now: NOW, days: 1 });
+      return store.create({ ...base, ...extra, _id: id, version, status: 'succeeded', finishedAt: new Date().toISOString(), path: ['production'], target: 'production', deployments: { production: d },
+        stages: [{ key: 'production/cutover', env: 'production', name: 'cutover', status: 'passed', finishedAt: new Date().toISOString() }] });
+    };
+    await live('rel-1', '1.0.0', { url: 'http://127.0.0.1:4201', slot: 'blue' });
+    await new Promise((r) => setTimeout(r, 5));
+    await live('rel-2', '1.1.0', { url: 'http://127.0.0.1:4202', slot: 'green', previousSlot: 'blue', previousUrl: 'http://127.0.0.1:4201' }, {
+      targetPlan: { env: 'production', digest: 'd', pending: ['0004-drop-legacy'], lines: [], approximate: false, irreversible: [], breaking: ['0004-drop-legacy'] },
+    });
+    const prod = async () => (await environmentViews({ db, config, index })).find((e) => e.env === 'production')!;
+    expect((await prod()).idle).toEqual({ url: 'http://127.0.0.1:4201', slot: 'blue', version: '1.0.0', release: 'rel-1', breaking: ['0004-drop-legacy'] });
+    const html = environmentsPage({ base: '/ui', current: 'environments' }, [await prod()]).value;
+    expect(html).toContain('holds 1.0.0');
+    expect(html).toContain('point of no return: 0004-drop-legacy');
+    await new Promise((r) => setTimeout(r, 5));
+    await live('rel-3', '1.2.0', { url: 'http://127.0.0.1:4201', slot: 'blue', previousSlot: 'green' });
+    await index.refresh(true);
+    expect(environmentsPage({ base: '/ui', current: 'environments' }, [await prod()]).value).toContain('was not serving when the live release replaced it: there is nothing to roll back to');
   });
 });
 

@@ -17,7 +17,8 @@ import type { ListFilter, ListPage } from './release-index.ts';
 
 export interface EnvironmentView extends EnvironmentState {
   /** What a rollback would switch to: the slot the live release replaced, and what runs there. */
-  idle?: { slot?: string; url: string; version?: string; release?: string; breaking: string[] };
+  /** Without `url`: the slot was not serving when the live release replaced it, so there is nothing to switch back to. */
+  idle?: { slot?: string; url?: string; version?: string; release?: string; breaking: string[] };
   liveSummary?: ReleaseIndexEntry;
 }
 
@@ -38,7 +39,9 @@ ${e.publicUrl ? html`<dt>public</dt><dd>${e.publicUrl}</dd>` : ''}
 <dt>since</dt><dd>${time(e.live.at)}</dd>
 </dl>`
   : html`<p class="muted">nothing released yet</p>`}
-${e.idle
+${e.idle && !e.idle.url
+  ? html`<h3>Idle slot</h3><p class="warn">${e.idle.slot ? html`slot <strong>${e.idle.slot}</strong>` : 'the previous deployment'} was not serving when the live release replaced it: there is nothing to roll back to.</p>`
+  : e.idle
   ? html`<h3>Idle slot</h3><p>${e.idle.slot ? html`slot <strong>${e.idle.slot}</strong>` : 'previous deployment'} at ${e.idle.url}${e.idle.version ? html` holds ${e.idle.version}${e.idle.release ? html` (${releaseLink(nav.base, e.idle.release)})` : ''}` : ''}: a rollback switches back to it.</p>
 ${e.idle.breaking.length ? html`<p class="warn" role="note">⚠ point of no return: ${e.idle.breaking.join(', ')} changed the schema; rollback needs <code>--force</code> (or a restore first).</p>` : ''}`
   : e.live && e.publicUrl ? html`<h3>Idle slot</h3><p class="muted">nothing to roll back to (the first release there replaced nothing)</p>` : ''}
