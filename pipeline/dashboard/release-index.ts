@@ -64,6 +64,23 @@ export class ReleaseIndex {
     if (this.now() - this.lastRefresh >= (this.opts.minIntervalMs ?? 1000)) this.refresh().catch(() => undefined);
   }
 
+  private timer: NodeJS.Timeout | undefined;
+
+  /**
+   * Keeps the index fresh without a request waiting: every interval, one read of the release
+   * clock (a single small document), and a read of the changed summaries only when it moved.
+   */
+  startAutoRefresh(intervalMs = this.opts.minIntervalMs ?? 1000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.refresh(true).catch(() => undefined), Math.max(250, intervalMs));
+    this.timer.unref();
+  }
+
+  stopAutoRefresh(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
   /** Fresh enough: re-reads changed summaries when the last read is older than the interval (single flight). */
   async refresh(force = false): Promise<void> {
     if (!force && this.loaded && this.now() - this.lastRefresh < (this.opts.minIntervalMs ?? 1000)) return;

@@ -130,6 +130,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const base = opts.base ?? DASHBOARD_BASE;
   const index = new ReleaseIndex(opts.db, { minIntervalMs: opts.refreshMs ?? 1000 });
   const hub = new LiveHub(opts.db, index, opts.live ?? {});
+  index.startAutoRefresh(opts.refreshMs ?? 1000);
   const data: DashboardData = { ...opts, index };
   const audit = new AuditView(opts.db, opts.auditCacheMs);
   let metricsCache: { html: Html; t: number } | null = null;
@@ -269,7 +270,10 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   return {
     index,
     hub,
-    close: () => hub.close(),
+    close: () => {
+      index.stopAutoRefresh();
+      hub.close();
+    },
     async handle(req, res, path) {
       const sub = path === base ? '/' : path.slice(base.length);
       const method = req.method ?? 'GET';
