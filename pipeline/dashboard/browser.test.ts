@@ -23,6 +23,7 @@ import { createReleaseWorld, type World, type WorldConfig } from '../release/tes
 import { approveRelease } from '../release/decide.ts';
 import { rollbackEnvironment } from '../release/rollback.ts';
 import { startBotServer, type BotServer } from '../../bot/server.ts';
+import { recordNightlyRun } from '../../bot/github/nightly.ts';
 import { DashboardAuth } from './auth.ts';
 import { SlackSignIn } from './slack-signin.ts';
 import { startSlackOidcFake, type SlackOidcFake } from '../testing/fakes/slack-oidc.ts';
@@ -52,7 +53,7 @@ async function newPage(): Promise<Page> {
 async function expectAccessible(page: Page, name: string): Promise<void> {
   const { files, violations } = await shootAndCheck(page, name);
   expect(files).toHaveLength(2);
-  expect(violations, `${name}: serious accessibility violations`).toEqual({ desktop: [], phone: [] });
+  expect(violations, `${name}: serious accessibility violations: ${JSON.stringify(violations)}`).toEqual({ desktop: [], phone: [] });
 }
 
 async function dashboardFor(w: World): Promise<LocalDashboard> {
@@ -128,6 +129,26 @@ describe('a whole local release, watched in the browser', () => {
     await expect(page.locator('.badge').first().textContent()).resolves.toBe('rolled back');
     await page.goto(dash.url);
     await expectAccessible(page, 'environments-after-rollback');
+  });
+
+  it('the audit, metrics and nightly smoke pages of that history', async () => {
+    await recordNightlyRun(w.system.store.db, { runUrl: 'https://github.com/acme/notes/actions/runs/77', results: [
+      { env: 'staging', status: 'passed', summary: '4 passed' },
+      { env: 'production', status: 'failed', summary: '1 of 4 failed', flaky: ['smoke/suites/notes.test.ts › lists notes'] },
+    ] });
+    const page = await newPage();
+    await page.goto(`${dash.url}audit`);
+    await expect(page.locator('#chain').textContent()).resolves.toMatch(/^✓ chain intact up to entry \d+$/);
+    expect(await page.locator('tbody tr').count()).toBeGreaterThan(10);
+    await expectAccessible(page, 'audit');
+    await page.goto(`${dash.url}metrics`);
+    // Three releases went live on production in this test (1.0.0, 1.1.0), one was rolled back.
+    const prod7 = page.locator('tbody tr', { hasText: 'production' }).first();
+    await expect(prod7.textContent()).resolves.toMatch(/production\s*7 days\s*2\s*2\s*.*50% \(1 of 2\)/);
+    await expectAccessible(page, 'metrics');
+    await page.goto(`${dash.url}nightly`);
+    await expect(page.locator('main').textContent()).resolves.toContain('production: smoke/suites/notes.test.ts › lists notes — flaky on 1 night');
+    await expectAccessible(page, 'nightly');
   });
 });
 

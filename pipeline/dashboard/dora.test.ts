@@ -25,7 +25,8 @@ function rel(id: string, ago: number, o: { status?: ReleaseStatus; took?: number
   return {
     _id: id, repo: 'acme/notes', sha: o.sha ?? `${id}`.padEnd(40, '0'), ref: 'main', version: '1.0.0', path: ['staging', 'production'], target: 'production',
     requester: { identity: { via: 'cli', id: 'sam' } }, status: o.status ?? 'succeeded', stages, approvals: [], deployments: {}, rev: 5,
-    createdAt: iso(ago), updatedAt: iso(o.finishedAgo ?? ago - took), finishedAt: iso(o.finishedAgo ?? ago - took),
+    // A rollback is the record's last write: updatedAt; finishedAt stays when it had succeeded.
+    createdAt: iso(ago), updatedAt: iso(o.finishedAgo ?? ago - took), finishedAt: iso(ago - took),
   };
 }
 const opts = { env: 'production', days: 7, now: NOW, liveStage: 'cutover' as const };

@@ -88,7 +88,8 @@ export function doraMetrics(releases: readonly Record[], o: DoraOptions): DoraMe
   let unrestored = 0;
   for (const f of failed) {
     let restoredAt = NaN;
-    if (f.r.status === 'rolled_back') restoredAt = time(f.r.finishedAt ?? f.r.updatedAt);
+    // A rollback is the release's last write (its finishedAt is when it had succeeded).
+    if (f.r.status === 'rolled_back') restoredAt = time(f.r.updatedAt ?? f.r.finishedAt);
     const next = all.find((d) => d.at > f.at && d.r._id !== f.r._id);
     if (next && !(restoredAt <= next.at)) restoredAt = next.at;
     if (Number.isFinite(restoredAt) && restoredAt >= f.at) restore.push(restoredAt - f.at);

@@ -66,7 +66,7 @@ export function markdownToHtml(md: string): Html {
       const rows: string[][] = [];
       while (i < lines.length && /^\s*\|.*\|\s*$/.test(lines[i] as string)) rows.push(tableRow(lines[i++] as string));
       out.push(
-        `<div class="scroll"><table><thead><tr>${head.map((c) => `<th scope="col">${inline(c)}</th>`).join('')}</tr></thead><tbody>${rows
+        `<div class="scroll" tabindex="0" role="region" aria-label="Gate details table"><table><thead><tr>${head.map((c) => `<th scope="col">${inline(c)}</th>`).join('')}</tr></thead><tbody>${rows
           .map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`)
           .join('')}</tbody></table></div>`,
       );

@@ -74,6 +74,7 @@ export interface ListView {
 
 const STATUS_OPTIONS = ['', 'active', 'running', 'awaiting_approval', 'succeeded', 'failed', 'rejected', 'rolled_back'];
 
+/* A table that may scroll sideways on a phone is a focusable, labelled region (keyboard users can scroll it: axe scrollable-region-focusable). */
 export function releasesPage(nav: PageNav, v: ListView): Html {
   const field = (name: string) => v.form[name] ?? '';
   const pageLink = (p: number) => {
@@ -97,7 +98,7 @@ export function releasesPage(nav: PageNav, v: ListView): Html {
 </form>
 ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 <p class="muted" id="count">${r.total} release${r.total === 1 ? '' : 's'} · page ${r.page} of ${r.pages}</p>
-<div class="scroll"><table class="list">
+<div class="scroll" tabindex="0" role="region" aria-label="Releases"><table class="list">
 <thead><tr><th scope="col">release</th><th scope="col">created</th><th scope="col">path</th><th scope="col">status</th><th scope="col">version</th><th scope="col">requester</th></tr></thead>
 <tbody>
 ${r.items.map(
@@ -191,7 +192,7 @@ ${plan.breaking.length ? html`<p class="warn">⚠ point of no return: ${plan.bre
 <h2>Approvals</h2>
 ${r.digest ? html`<p>release digest <code>${r.digest.slice(0, 12)}</code></p>` : ''}
 ${r.approvals.length
-  ? html`<div class="scroll"><table><thead><tr><th scope="col">who</th><th scope="col">when</th><th scope="col">digest</th><th scope="col">expires</th></tr></thead><tbody>${r.approvals.map(
+  ? html`<div class="scroll" tabindex="0" role="region" aria-label="Approvals"><table><thead><tr><th scope="col">who</th><th scope="col">when</th><th scope="col">digest</th><th scope="col">expires</th></tr></thead><tbody>${r.approvals.map(
       (a) => html`<tr><td>${a.person} <span class="muted">(${a.identity.via})</span></td><td>${time(a.at)}</td><td><code>${a.digest.slice(0, 12)}</code>${r.digest && a.digest !== r.digest ? html` <span class="warn">(an older digest)</span>` : ''}</td><td>${time(a.expiresAt)}</td></tr>`,
     )}</tbody></table></div>`
   : html`<p class="muted">none</p>`}
@@ -217,7 +218,7 @@ export function auditPage(nav: PageNav, v: { verdict: AuditVerdict; checkedAt: s
     'Audit',
     nav,
     html`<h1>Audit log</h1>${verdict}<p class="muted">verified ${time(v.checkedAt)}</p>
-<div class="scroll"><table><thead><tr><th scope="col">#</th><th scope="col">when</th><th scope="col">event</th><th scope="col">release</th><th scope="col">env</th><th scope="col">actor</th></tr></thead><tbody>
+<div class="scroll" tabindex="0" role="region" aria-label="Audit entries"><table><thead><tr><th scope="col">#</th><th scope="col">when</th><th scope="col">event</th><th scope="col">release</th><th scope="col">env</th><th scope="col">actor</th></tr></thead><tbody>
 ${v.entries.map((e) => html`<tr><td>${e._id}</td><td>${time(e.at)}</td><td>${e.type}</td><td>${e.release ? releaseLink(nav.base, e.release) : ''}</td><td>${e.env ?? ''}</td><td>${e.actor ? `${e.actor.via}:${e.actor.id}` : ''}</td></tr>`)}
 </tbody></table></div>
 ${v.older ? html`<nav class="pager" aria-label="Pages"><a rel="next" href="${nav.base}/audit?before=${v.older}">older →</a></nav>` : ''}`,
@@ -241,7 +242,7 @@ export function metricsPage(nav: PageNav, rows: readonly MetricsRow[], note: str
     'Metrics',
     nav,
     html`<h1>Delivery metrics</h1><p class="muted">${note}</p>
-<div class="scroll"><table><thead><tr><th scope="col">environment</th><th scope="col">window</th><th scope="col">deployments</th><th scope="col">per week</th><th scope="col">lead time (median)</th><th scope="col">change failure rate</th><th scope="col">time to restore (median)</th></tr></thead><tbody>
+<div class="scroll" tabindex="0" role="region" aria-label="Delivery metrics"><table><thead><tr><th scope="col">environment</th><th scope="col">window</th><th scope="col">deployments</th><th scope="col">per week</th><th scope="col">lead time (median)</th><th scope="col">change failure rate</th><th scope="col">time to restore (median)</th></tr></thead><tbody>
 ${rows.map((m) => html`<tr><td>${m.env}</td><td>${m.days} days</td><td>${m.deployments}</td><td>${m.perWeek}</td><td>${m.leadTime} <span class="muted">${m.leadFrom}</span></td><td>${m.changeFailureRate}</td><td>${m.timeToRestore}${m.unrestored ? html` <span class="warn">(${m.unrestored} not restored)</span>` : ''}</td></tr>`)}
 </tbody></table></div>`,
   );
@@ -263,7 +264,7 @@ export function nightlyPage(nav: PageNav, runs: readonly NightlyRun[]): Html {
     nav,
     html`<h1>Nightly smoke</h1>
 ${runs.length === 0 ? html`<p class="muted">no nightly run recorded yet (the shipgate/nightly-report action records each run)</p>` : ''}
-<div class="scroll"><table><thead><tr><th scope="col">night</th>${[...new Set(runs.flatMap((r) => r.results.map((x) => x.env)))].map((e) => html`<th scope="col">${e}</th>`)}<th scope="col">run</th></tr></thead><tbody>
+<div class="scroll" tabindex="0" role="region" aria-label="Nightly runs"><table><thead><tr><th scope="col">night</th>${[...new Set(runs.flatMap((r) => r.results.map((x) => x.env)))].map((e) => html`<th scope="col">${e}</th>`)}<th scope="col">run</th></tr></thead><tbody>
 ${runs.map((run) => html`<tr><td>${run.date}</td>${run.results.map((x) => html`<td class="st-${x.status}">${x.status === 'passed' ? '✓ passed' : '✗ failed'}${x.summary ? html` <span class="muted">${x.summary}</span>` : ''}</td>`)}<td>${run.runUrl ? html`<a href="${safeHref(run.runUrl)}">run</a>` : ''}</td></tr>`)}
 </tbody></table></div>
 <h2>Flaky tests</h2>
