@@ -110,6 +110,7 @@ describe('hostile requests', () => {
     expect((await get('/ui/nope')).status).toBe(404);
     expect((await get('/ui/releases/rel-does-not-exist')).status).toBe(404);
     expect((await get('/ui/releases/..%2F..%2Fetc%2Fpasswd')).status).toBe(404);
+    expect((await get('/ui/releases/%E0%A4%A')).status).toBe(404); // a malformed escape: 404, not a 500
     expect((await get(`/ui/releases?requester=${'a'.repeat(3000)}`)).status).toBe(414);
     expect((await get('/elsewhere')).status).toBe(404);
   });

@@ -235,7 +235,12 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     const m = /^\/releases\/([^/]+)(\/events)?$/.exec(sub);
     if (m) {
       nav.current = 'releases';
-      const id = decodeURIComponent(m[1] as string);
+      let id = '';
+      try {
+        id = decodeURIComponent(m[1] as string);
+      } catch {
+        // A malformed %-escape is no release id.
+      }
       if (!RELEASE_ID.test(id)) return send(res, 404, messagePage(nav, 'Not found', 'no such release'), {}, head);
       await index.ensureFresh();
       const r = await index.record(id);
