@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { doraMetrics } from './dora.ts';
+import { doraMetrics, doraRecordOf } from './dora.ts';
+import { seededRelease } from './seed.ts';
+import { summaryOf } from '../release/summary.ts';
 import type { ReleaseRecord, ReleaseStatus, StageRecord } from '../release/types.ts';
 
 const NOW = new Date('2026-12-05T12:00:00Z');
@@ -83,6 +85,22 @@ describe('DORA metrics', () => {
   it('a change failure with nothing after it is counted as not restored', () => {
     const m = doraMetrics([rel('ok', 3 * D), rel('broke', D, { status: 'failed', failAfter: true })], opts);
     expect(m.timeToRestore).toEqual({ medianMs: null, samples: 0, unrestored: 1 });
+  });
+
+  it('from summaries alone (what the metrics page reads) gives the same figures as from the full records', () => {
+    const records = Array.from({ length: 800 }, (_, i) => seededRelease(i, { now: NOW, days: 120, seed: 3 }));
+    const liveStageOf = (env: string) => (env === 'production' ? 'cutover' : 'deploy') as 'cutover' | 'deploy';
+    const fromSummaries = records.map((r) => doraRecordOf(summaryOf(r), liveStageOf));
+    let failures = 0;
+    for (const env of ['staging', 'production']) {
+      for (const days of [7, 30, 90]) {
+        const o = { env, days, now: NOW, liveStage: liveStageOf(env) };
+        const full = doraMetrics(records, o);
+        expect(doraMetrics(fromSummaries, o), `${env} ${days} d`).toEqual(full);
+        failures += full.changeFailures;
+      }
+    }
+    expect(failures).toBeGreaterThan(0); // the seed has change failures to compare, not only zeros
   });
 
   it('property: any records give finite numbers and a rate within [0, 1]', () => {

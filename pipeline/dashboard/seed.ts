@@ -12,13 +12,15 @@ import { BACKFILLED, SUMMARIES, SUMMARY_META, summaryOf, type ReleaseIndexEntry 
 const PEOPLE = ['ana', 'ben', 'chen', 'dara', 'eli'];
 const STAGES = ['preflight', 'migrate', 'deploy', 'health', 'smoke', 'load'];
 
+/** mulberry32: uniform in [0, 1) even for consecutive seeds (a plain xorshift's first draws are not: dates clustered). */
 function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
+  let a = seed >>> 0;
   return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

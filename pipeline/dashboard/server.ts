@@ -24,7 +24,7 @@ import type { DashboardAuth } from './auth.ts';
 import { AuditView, commitsFor, environmentViews, nightlyRuns, type DashboardData } from './data.ts';
 import { Html, type PageNav } from './html.ts';
 import { LiveHub, type LiveOptions } from './live.ts';
-import { doraMetrics } from './dora.ts';
+import { doraMetrics, doraRecordOf } from './dora.ts';
 import { ReleaseIndex, type ListFilter } from './release-index.ts';
 import { auditPage, environmentsPage, messagePage, metricsPage, nightlyPage, releasePage, releasesPage, signInPage, type MetricsRow } from './views.ts';
 import type { SlackSignIn } from './slack-signin.ts';
@@ -152,10 +152,10 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     if (metricsCache && Date.now() - metricsCache.t < 60_000) return metricsCache.html;
     const now = opts.now?.() ?? new Date();
     const since = new Date(now.getTime() - 90 * 86_400_000).toISOString();
-    const records = await opts.db
-      .collection<ReleaseRecord>('releases')
-      .find({ updatedAt: { $gte: since } }, { projection: { approvals: 0, targetPlan: 0, backups: 0 } })
-      .toArray();
+    await index.ensureFresh();
+    const liveStageOf = (env: string) => (opts.config.environments[env]?.dns ? 'cutover' : 'deploy') as 'cutover' | 'deploy';
+    // From the summaries in memory (when each release went live, where it failed after): no record is read.
+    const records = index.all().filter((s) => s.updatedAt >= since).map((s) => doraRecordOf(s, liveStageOf));
     const times = await commitTimes(opts.repoRoot, records.map((r) => r.sha));
     const rows: MetricsRow[] = [];
     for (const [env, e] of Object.entries(opts.config.environments)) {

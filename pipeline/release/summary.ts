@@ -36,6 +36,10 @@ export interface ReleaseIndexEntry {
   finishedAt?: string;
   /** Environments this release went live on: its cutover passed there (its deploy, without a cutover stage). */
   live: string[];
+  /** Per environment it went live on: when (the live stage's finishedAt), for delivery metrics without reading records. */
+  liveAt?: Record<string, string>;
+  /** Environments where a stage failed after the release went live there (e.g. verify-public): a change failure. */
+  failedAfterLive?: string[];
   /** The running stage's key, or the failed one. */
   stage?: string;
   reason?: string;
@@ -43,13 +47,18 @@ export interface ReleaseIndexEntry {
 
 export function summaryOf(r: ReleaseRecord): ReleaseIndexEntry {
   const stage = r.stages.find((s) => s.status === 'running') ?? r.stages.find((s) => s.status === 'failed' || s.status === 'error');
-  const live = r.path.filter((env) => {
-    const cut = r.stages.find((s) => s.env === env && s.name === 'cutover');
-    const dep = r.stages.find((s) => s.env === env && s.name === 'deploy');
-    return (cut ?? dep)?.status === 'passed';
-  });
+  const liveStage = (env: string) => r.stages.find((s) => s.env === env && s.name === 'cutover') ?? r.stages.find((s) => s.env === env && s.name === 'deploy');
+  const live = r.path.filter((env) => liveStage(env)?.status === 'passed');
+  const liveAt: Record<string, string> = {};
+  for (const env of live) {
+    const at = liveStage(env)?.finishedAt;
+    if (at) liveAt[env] = at;
+  }
+  const failedAfterLive = Object.keys(liveAt).filter((env) =>
+    r.stages.some((s) => s.env === env && (s.status === 'failed' || s.status === 'error') && (s.finishedAt ?? s.startedAt ?? '') >= (liveAt[env] as string)),
+  );
   return {
-    _id: r._id, rev: r.rev, live, status: r.status, path: [...r.path], target: r.target, version: r.version, sha: r.sha,
+    _id: r._id, rev: r.rev, live, liveAt, ...(failedAfterLive.length ? { failedAfterLive } : {}), status: r.status, path: [...r.path], target: r.target, version: r.version, sha: r.sha,
     requester: r.requester.person ?? `${r.requester.identity.via}:${r.requester.identity.id}`,
     requesterId: r.requester.identity.id,
     createdAt: r.createdAt, updatedAt: r.updatedAt,
