@@ -100,6 +100,11 @@ for (let i = 0; i < REQUESTS; i++) {
   releaseBytes = await hit(`/ui/releases/${id}`);
 }
 
+// The metrics page once (computed from the summaries in memory, then kept a minute): not a target, a figure.
+current = 'metrics';
+timings.metrics = [];
+await hit('/ui/metrics');
+
 const staticP99 = pct(timings.static as number[], 99);
 console.log(`\n${REQUESTS} requests per route, sequential, interleaved; server time (handler → last byte written):`);
 console.log(`page sizes: list ${(listBytes / 1024).toFixed(0)} kB, release ${(releaseBytes / 1024).toFixed(0)} kB, static ${(STATIC.length / 1024).toFixed(0)} kB`);
@@ -107,7 +112,7 @@ for (const [name, xs] of Object.entries(timings)) {
   if (name === 'warmup' || xs.length === 0) continue;
   const p99 = pct(xs, 99);
   const ratio = name === 'static' ? '' : `  p99 ${(p99 / staticP99).toFixed(1)}× static`;
-  const target = name === 'static' || name === 'release (first view)' ? '' : `  target p99 < 50 ms: ${p99 < 50 ? 'met' : 'NOT met'}`;
+  const target = ['static', 'release (first view)', 'metrics'].includes(name) ? '' : `  target p99 < 50 ms: ${p99 < 50 ? 'met' : 'NOT met'}`;
   console.log(`${name.padEnd(24)} n=${String(xs.length).padStart(4)}  p50 ${ms(pct(xs, 50)).padStart(10)}  p99 ${ms(p99).padStart(10)}${ratio}${target}`);
 }
 console.log('\nfirst views read the record from the store: on FerretDB that scans every release document (no index on _id for its SQLite backend); on MongoDB it is an _id lookup.');
