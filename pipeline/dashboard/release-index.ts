@@ -65,6 +65,8 @@ export class ReleaseIndex {
   }
 
   private timer: NodeJS.Timeout | undefined;
+  /** Release records read from the store (tests check that unknown ids cost none). */
+  recordReads = 0;
 
   /**
    * Keeps the index fresh without a request waiting: every interval, one read of the release
@@ -173,6 +175,7 @@ export class ReleaseIndex {
       this.records.set(id, cached); // most recently used last
       return cached;
     }
+    this.recordReads++;
     const r = await this.releases.findOne({ _id: id });
     if (!r) return null;
     if (!known || known.rev !== r.rev) {

@@ -243,7 +243,10 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       }
       if (!RELEASE_ID.test(id)) return send(res, 404, messagePage(nav, 'Not found', 'no such release'), {}, head);
       await index.ensureFresh();
-      const r = await index.record(id);
+      // An id the index does not know costs no read of the records (on FerretDB a lookup by _id
+      // scans them): the index is re-read once (a release may be seconds old), then it is a 404.
+      if (!index.entry(id)) await index.refresh(true);
+      const r = index.entry(id) ? await index.record(id) : null;
       if (!r) return send(res, 404, messagePage(nav, 'Not found', `no release ${id}`), {}, head);
       if (m[2]) {
         if (head) return send(res, 200, '', { 'content-type': 'text/event-stream' }, true);
