@@ -83,6 +83,10 @@ describe('/deploy dashboard', () => {
     const url = /<(http:\/\/127\.0\.0\.1:\d+\/ui\/login\?t=[A-Za-z0-9_.-]+)\|Open the release dashboard>/.exec(text)?.[1];
     expect(url, text).toBeDefined();
     expect(h.fake.responses.find((r) => String(r.body.text).includes('/ui/login'))?.body.response_type).toBe('ephemeral');
+    // A link checker's HEAD does not use the link up.
+    const probe = await request(url!, { method: 'HEAD' });
+    expect(probe.statusCode).toBe(200);
+    await probe.body.dump();
     const login = await request(url!, { method: 'GET' });
     expect(login.statusCode).toBe(303);
     expect(login.headers.location).toBe('/ui/');
@@ -93,6 +97,10 @@ describe('/deploy dashboard', () => {
     expect(await page.body.text()).toContain('<span class="viewer">ana</span>');
     const again = await request(url!);
     expect(again.statusCode).toBe(403);
+    const out = await request(`${base}/ui/logout`, { headers: { cookie } });
+    expect(out.statusCode).toBe(200);
+    expect(String(out.headers['set-cookie'])).toMatch(/^sg_dash=; Path=\/ui; HttpOnly; SameSite=Lax; Max-Age=0/);
+    await out.body.dump();
     await again.body.dump();
     const token = new URL(url!).searchParams.get('t')!;
     expect(h.logs.join('\n')).not.toContain(token);

@@ -82,6 +82,9 @@ describe('commits between what was live and the release', () => {
       [sha(5), 'change 5', 'dev5', '2026-12-05T10:00:00Z'], [sha(4), 'change 4', 'dev4', '2026-12-04T10:00:00Z'], [sha(3), 'change 3', 'dev3', '2026-12-03T10:00:00Z'],
     ]);
     expect(gh.calls('GET', /\/compare\//)).toHaveLength(1);
+    // The same range again (another page view): from memory, GitHub is not asked twice.
+    await commitsFor({ db: index.db, config, index, github }, r);
+    expect(gh.calls('GET', /\/compare\//)).toHaveLength(1);
     expect(gh.violations).toEqual([]);
     // A checkout that does not know the commits falls back to GitHub.
     expect((await commitsFor({ db: index.db, config, index, github, repoRoot: repo }, r)).list).toHaveLength(3);

@@ -75,9 +75,25 @@ export async function environmentViews(d: DashboardData): Promise<EnvironmentVie
  * 50: from git where the dashboard runs in a checkout that knows them, else from GitHub's compare
  * API (the bot with the GitHub App), else a note saying why there are none.
  */
+/** Commits between two commits never change: kept (256 ranges), so page views do not start git or call GitHub each time. */
+const commitCache = new Map<string, ReleaseView['commits']>();
+
 export async function commitsFor(d: DashboardData, r: ReleaseRecord): Promise<ReleaseView['commits']> {
   if (!/^[0-9a-f]{7,40}$/i.test(r.sha)) return { available: false, note: 'the release has no commit id', list: [] };
   const before = [...d.index.all()].find((s) => s._id !== r._id && s.createdAt < r.createdAt && s.live.includes(r.target) && /^[0-9a-f]{7,40}$/i.test(s.sha));
+  const key = `${d.repoRoot ?? ''}|${d.github ? `${d.github.owner}/${d.github.repo}` : ''}|${before?.sha ?? ''}|${r.sha}`;
+  const cached = commitCache.get(key);
+  if (cached) return cached;
+  const found = await findCommits(d, r, before?.sha);
+  if (found.available) {
+    commitCache.set(key, found);
+    if (commitCache.size > 256) commitCache.delete(commitCache.keys().next().value as string);
+  }
+  return found;
+}
+
+async function findCommits(d: DashboardData, r: ReleaseRecord, beforeSha: string | undefined): Promise<ReleaseView['commits']> {
+  const before = beforeSha ? { sha: beforeSha } : undefined;
   const fromGit = d.repoRoot ? await gitCommits(d.repoRoot, r.sha, before?.sha) : undefined;
   if (fromGit?.available) return fromGit;
   if (d.github && before) return compareOnGithub(d.github, before.sha, r.sha);

@@ -38,6 +38,8 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
 
 /** A value for an href: only our own paths and http(s) URLs; anything else (javascript:, data:) becomes '#'. */
 export function safeHref(url: string): string {
+  // Our own paths only: not //host, not /\host (browsers read both as another host), no control characters.
+  if (/[\\\s]/.test(url)) return '#';
   if (url.startsWith('/') && !url.startsWith('//')) return url;
   try {
     const u = new URL(url);
@@ -76,7 +78,7 @@ ${opts.script ? html`<script src="${nav.base}/assets/live.js" defer></script>` :
 <header class="top">
 <a class="brand" href="${nav.base}/">Shipgate</a>
 <nav aria-label="Dashboard">${link('environments', '/', 'Environments')}${link('releases', '/releases', 'Releases')}${link('metrics', '/metrics', 'Metrics')}${link('nightly', '/nightly', 'Nightly smoke')}${link('audit', '/audit', 'Audit')}</nav>
-${nav.viewer ? html`<span class="viewer">${nav.viewer}</span>` : ''}
+${nav.viewer ? html`<span class="viewer">${nav.viewer}</span>` : ''}${nav.viewer && nav.viewer !== 'local' ? html`<a href="${nav.base}/logout">Sign out</a>` : ''}
 </header>
 <main id="main">
 ${body}

@@ -15,7 +15,16 @@ import { liveFragment } from './views.ts';
 export interface LiveOptions {
   intervalMs?: number;
   maxViewers?: number;
+  /** Streams one viewer (a signed-in person, or "local") may hold open at once (default 20). */
+  maxPerViewer?: number;
   heartbeatMs?: number;
+}
+
+export interface LiveViewer {
+  /** Who watches: the signed-in person (bot) or "local". */
+  key: string;
+  /** Checked at every heartbeat: a session that expired, or a person removed from the config, ends the stream. */
+  stillAllowed?: () => boolean;
 }
 
 interface Watcher {
@@ -29,6 +38,7 @@ export class LiveHub {
   private readonly watchers = new Map<string, Watcher>();
   private readonly summaries: Collection<ReleaseIndexEntry>;
   private viewers = 0;
+  private readonly perViewer = new Map<string, number>();
   /** Store reads made by the watchers (tests check that viewers share them). */
   reads = 0;
 
@@ -45,9 +55,13 @@ export class LiveHub {
     return this.watchers.size;
   }
 
-  /** Streams `release` to `res` (already checked to exist and be readable by the viewer). */
-  attach(release: ReleaseRecord, res: ServerResponse): boolean {
-    if (this.viewers >= (this.opts.maxViewers ?? 500)) return false;
+  /**
+   * Streams `release` to `res` (already checked to exist and be readable by the viewer). Refused
+   * ('busy': the process's cap; 'too-many': this viewer's) before anything is written.
+   */
+  attach(release: ReleaseRecord, res: ServerResponse, viewer: LiveViewer = { key: 'local' }): true | 'busy' | 'too-many' {
+    if (this.viewers >= (this.opts.maxViewers ?? 500)) return 'busy';
+    if ((this.perViewer.get(viewer.key) ?? 0) >= (this.opts.maxPerViewer ?? 20)) return 'too-many';
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' });
     res.write('retry: 3000\n\n');
     this.send(res, release);
@@ -56,6 +70,7 @@ export class LiveHub {
       return true;
     }
     this.viewers++;
+    this.perViewer.set(viewer.key, (this.perViewer.get(viewer.key) ?? 0) + 1);
     let w = this.watchers.get(release._id);
     if (!w) {
       w = { viewers: new Set(), rev: release.rev, busy: false, timer: setInterval(() => void this.tick(release._id), this.opts.intervalMs ?? 1000) };
@@ -63,11 +78,17 @@ export class LiveHub {
       this.watchers.set(release._id, w);
     }
     w.viewers.add(res);
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), this.opts.heartbeatMs ?? 15_000);
+    const heartbeat = setInterval(() => {
+      if (viewer.stillAllowed && !viewer.stillAllowed()) return void res.end();
+      res.write(': keep-alive\n\n');
+    }, this.opts.heartbeatMs ?? 15_000);
     heartbeat.unref();
     res.once('close', () => {
       clearInterval(heartbeat);
       this.viewers--;
+      const held = (this.perViewer.get(viewer.key) ?? 1) - 1;
+      if (held > 0) this.perViewer.set(viewer.key, held);
+      else this.perViewer.delete(viewer.key);
       const cur = this.watchers.get(release._id);
       if (!cur) return;
       cur.viewers.delete(res);

@@ -18,7 +18,8 @@ function inline(text: string): string {
       let out = escapeHtml(p);
       out = out.replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
       // [label](url): the URL was escaped with the rest; unescape only to check it, then escape again.
-      out = out.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_m, label: string, url: string) => {
+      // Bounded: an unclosed '[' rescans at most 200 + 2000 characters, not the rest of the line (quadratic before).
+      out = out.replace(/\[([^\]\n]{1,200})\]\(([^)\s]{1,2000})\)/g, (_m, label: string, url: string) => {
         const href = safeHref(url.replace(/&amp;/g, '&'));
         return href === '#' ? `${label}` : `<a href="${escapeHtml(href)}">${label}</a>`;
       });

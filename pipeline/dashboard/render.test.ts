@@ -37,7 +37,7 @@ describe('html`…`', () => {
   it('safeHref keeps our paths and http(s) URLs only', () => {
     expect(safeHref('/ui/releases/x')).toBe('/ui/releases/x');
     expect(safeHref('https://github.com/a/b/actions/runs/1')).toBe('https://github.com/a/b/actions/runs/1');
-    for (const bad of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,x', '//evil.example', 'vbscript:x', 'not a url']) expect(safeHref(bad)).toBe('#');
+    for (const bad of ['/\\evil.example', '/\t/evil.example', '/ui/\nx', 'javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,x', '//evil.example', 'vbscript:x', 'not a url']) expect(safeHref(bad)).toBe('#');
   });
 });
 

@@ -17,7 +17,10 @@ import { registerSecret } from '../secrets/redact.ts';
 import type { ReleaseRecord } from '../release/types.ts';
 import { seededRelease, seedReleases } from './seed.ts';
 import { linkRunToRelease } from '../../bot/github/ledger.ts';
-import { PER_PAGE, startLocalDashboard, type LocalDashboard } from './server.ts';
+import { createDashboard, PER_PAGE, startLocalDashboard, type LocalDashboard } from './server.ts';
+import { DashboardAuth } from './auth.ts';
+import { SlackSignIn } from './slack-signin.ts';
+import { startBotServer } from '../../bot/server.ts';
 import { ReleaseIndex } from './release-index.ts';
 import { environmentViews } from './data.ts';
 import { environmentsPage } from './views.ts';
@@ -90,6 +93,7 @@ describe('the releases list', () => {
       ['since=yesterday', 'since &quot;yesterday&quot; is not a time'],
       ['since=2026-12-05&until=2026-12-01', 'since (2026-12-05) is after until (2026-12-01)'],
       ['page=-1', 'page &quot;-1&quot; must be a whole number from 1'],
+      ['until=2026-99-99', 'until &quot;2026-99-99&quot; is not a date'],
       [`requester=${'x'.repeat(101)}`, 'requester is too long'],
     ];
     for (const [q, why] of cases) {
@@ -274,5 +278,46 @@ describe('live updates (server-sent events)', () => {
     });
     for (const v of viewers) expect(await v.until((s) => s.includes('event: end'))).toContain('event: end');
     for (const v of viewers) v.ctrl.abort();
+  });
+});
+
+describe('on the bot, behind sign-in', () => {
+  it('a live stream ends when its session expires; one viewer cannot hold more than their share of streams; a forged newline does not forge a log line', async () => {
+    let clock = Date.now();
+    const db = t.client.db(t.freshName('bot'));
+    const people = { people: [{ name: 'ana', slack: 'U012ABC' }] };
+    const auth = new DashboardAuth('server-test-secret-0123456789-abcdefghij', { db, config: () => people, now: () => clock, secureCookie: false });
+    const lines: string[] = [];
+    const slackSignIn = new SlackSignIn({ clientId: '1.2', clientSecret: 'x', redirectUri: 'http://127.0.0.1:9/ui/auth/slack/callback', authorizeUrl: 'http://127.0.0.1:9/a', tokenUrl: 'http://127.0.0.1:9/t', jwksUrl: 'http://127.0.0.1:9/k' });
+    const dashboard = createDashboard({ db, config, auth, slackSignIn, log: (l) => lines.push(l), live: { heartbeatMs: 50, intervalMs: 50, maxPerViewer: 2 } });
+    const server = await startBotServer({ dashboard });
+    try {
+      const store = new ReleaseStore(db);
+      const base = seededRelease(9, { now: NOW, days: 1 });
+      const running = await store.create({ ...base, _id: 'rel-bot-live', status: 'running' });
+      const signed = await auth.redeem(auth.linkToken('ana'));
+      if (!signed.ok) throw new Error(signed.why);
+      const cookie = signed.cookie.split(';')[0]!;
+      const open = () => fetch(`${server.url}/ui/releases/${running._id}/events`, { headers: { cookie } });
+      const a = await open();
+      const b = await open();
+      expect([a.status, b.status]).toEqual([200, 200]);
+      const third = await open();
+      expect(third.status).toBe(429);
+      await third.text();
+      // The session runs out: the next heartbeat ends both streams.
+      clock += 13 * 3_600_000;
+      for (const res of [a, b]) expect(await res.text()).toContain('event: release');
+      expect(dashboard.hub.viewerCount).toBe(0);
+
+      const forged = await fetch(`${server.url}/ui/auth/slack/callback?error=x%0Adashboard:%20mallory%20signed%20in`);
+      expect(forged.status).toBe(403);
+      await forged.text();
+      expect(lines.some((l) => l.includes('\n'))).toBe(false);
+      expect(lines.filter((l) => l.startsWith('dashboard: mallory'))).toEqual([]);
+    } finally {
+      await server.close();
+      dashboard.close();
+    }
   });
 });

@@ -112,7 +112,9 @@ export function parseListQuery(q: URLSearchParams, environments: readonly string
     if (form.since) filter.since = parseInstant('since', form.since, now);
     if (form.until) {
       // A bare date means the whole day.
-      filter.until = /^\d{4}-\d{2}-\d{2}$/.test(form.until) ? new Date(Date.parse(form.until) + 86_399_999).toISOString() : parseInstant('until', form.until, now);
+      const day = /^\d{4}-\d{2}-\d{2}$/.test(form.until) ? Date.parse(form.until) : undefined;
+      if (day !== undefined && Number.isNaN(day)) throw new BadQuery(`until "${form.until}" is not a date`);
+      filter.until = day !== undefined ? new Date(day + 86_399_999).toISOString() : parseInstant('until', form.until, now);
     }
   } catch (err) {
     throw new BadQuery((err as Error).message.replace(/^.*?(since|until) /, '$1 '));
@@ -134,7 +136,8 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   const data: DashboardData = { ...opts, index };
   const audit = new AuditView(opts.db, opts.auditCacheMs);
   let metricsCache: { html: Html; t: number } | null = null;
-  const log = (line: string) => opts.log?.(redactText(line).slice(0, 500));
+  // One line per event: control characters (a forged newline in a query) become '?'.
+  const log = (line: string) => opts.log?.(redactText(line.replace(/[^\x20-\x7e\u00a0-\uffff]/g, '?')).slice(0, 500));
   const envNames = () => Object.keys(opts.config.environments);
 
   async function links(r: ReleaseRecord): Promise<{ run?: string; slack?: string }> {
@@ -181,6 +184,10 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     if (sub === '/assets/live.js') return send(res, 200, LIVE_JS, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }, head);
     const nav: PageNav = { base, current: 'none' };
     if (opts.auth) {
+      if (sub === '/logout') {
+        return send(res, 200, messagePage(nav, 'Signed out', 'Your dashboard session on this browser has ended.'), { 'set-cookie': opts.auth.signOutCookie() }, head);
+      }
+      if (sub === '/login' && head) return send(res, 200, '', {}, true); // a link checker's HEAD must not use up the link
       if (sub === '/login') {
         const out = await opts.auth.redeem(parseQuery(req.url).get('t') ?? undefined);
         if (!out.ok) {
@@ -250,7 +257,10 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
       if (!r) return send(res, 404, messagePage(nav, 'Not found', `no release ${id}`), {}, head);
       if (m[2]) {
         if (head) return send(res, 200, '', { 'content-type': 'text/event-stream' }, true);
-        if (!hub.attach(r, res)) send(res, 503, 'too many live viewers on this process: reload later', { 'retry-after': '5', 'content-type': 'text/plain; charset=utf-8' });
+        const auth = opts.auth;
+        const attached = hub.attach(r, res, { key: nav.viewer ?? 'local', ...(auth ? { stillAllowed: () => auth.viewer(req).ok } : {}) });
+        if (attached === 'busy') send(res, 503, 'too many live viewers on this process: reload later', { 'retry-after': '5', 'content-type': 'text/plain; charset=utf-8' });
+        if (attached === 'too-many') send(res, 429, 'you have too many live pages open: close some', { 'retry-after': '5', 'content-type': 'text/plain; charset=utf-8' });
         return;
       }
       const [auditEntries, commits, l] = await Promise.all([audit.forRelease(id), commitsFor(data, r), links(r)]);
