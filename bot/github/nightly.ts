@@ -10,24 +10,23 @@ import type { Db } from 'mongodb';
 import { freezeEnvironment, readEnvironmentLock, unfreezeEnvironment } from '../../pipeline/release/locks.ts';
 import { redactText } from '../../pipeline/secrets/redact.ts';
 import type { RequestFn } from './rule-keeper.ts';
+import { NIGHTLY_RUNS } from '../../pipeline/dashboard/data.ts';
+import type { NightlyRun } from '../../pipeline/dashboard/views.ts';
 
 export const NIGHTLY_LABEL = 'shipgate-nightly-smoke';
 export const NIGHTLY_LOCK_OWNER = 'nightly-smoke';
 
 export interface EnvResult { env: string; status: 'passed' | 'failed'; summary: string; flaky?: string[] }
 
-/** Where each night's results are kept for the dashboard's nightly history (pipeline/dashboard/data.ts NIGHTLY_RUNS). */
-export const NIGHTLY_RUNS_COLLECTION = 'nightly_runs';
-
 /** Records one night's results (redacted, bounded); a run reported twice (a re-run) is kept once. */
 export async function recordNightlyRun(db: Db, run: { results: EnvResult[]; runUrl: string; now?: Date }): Promise<void> {
   const at = run.now ?? new Date();
-  const results = run.results.slice(0, 20).map((r) => ({
+  const results: NightlyRun['results'] = run.results.slice(0, 20).map((r) => ({
     env: r.env.slice(0, 63), status: r.status, summary: redactText(r.summary).slice(0, 500),
     ...(r.flaky?.length ? { flaky: r.flaky.slice(0, 50).map((t) => redactText(t).slice(0, 200)) } : {}),
   }));
   await db
-    .collection<{ _id: string; date: string; at: string; runUrl: string; results: typeof results }>(NIGHTLY_RUNS_COLLECTION)
+    .collection<NightlyRun>(NIGHTLY_RUNS)
     .replaceOne({ _id: run.runUrl.slice(0, 300) }, { date: at.toISOString().slice(0, 10), at: at.toISOString(), runUrl: run.runUrl, results }, { upsert: true });
 }
 

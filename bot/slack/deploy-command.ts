@@ -13,6 +13,7 @@ import { freezeEnvironment, unfreezeEnvironment } from '../../pipeline/release/l
 import { rollbackEnvironment } from '../../pipeline/release/rollback.ts';
 import { environmentStates } from '../../pipeline/release/status.ts';
 import type { Identity } from '../../pipeline/release/types.ts';
+import { personFor } from '../../pipeline/release/approvals.ts';
 import { helpText, parseDeployCommand, usageMessage, type DeployCommand } from './command.ts';
 import { answers, ephemeral, lockNotice, rollbackNotice, statusMessage } from './blocks.ts';
 import { BackgroundWork, coalesce } from './background.ts';
@@ -86,7 +87,7 @@ async function runCommand(c: Exclude<DeployCommand, { kind: 'help' }>, caller: C
         return;
       }
       // Only a Slack user mapped to a person of the config gets a link; it is shown to them alone.
-      const person = system.config.people.find((p) => p.slack === caller.user);
+      const person = personFor(system.config.people, identity);
       if (!person) {
         deps.log(`slack: /deploy dashboard by ${caller.user} refused: not a person of the config`);
         await caller.respond(ephemeral(answers.dashboardNotAPerson(caller.user)));

@@ -19,6 +19,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Db } from 'mongodb';
 import type { ShipgateConfig } from '../config/schema.ts';
 import { insertOnce } from '../mongo/insert-once.ts';
+import { personFor } from '../release/approvals.ts';
 
 export const LINK_TTL_MS = 10 * 60_000;
 export const SESSION_TTL_MS = 12 * 3_600_000;
@@ -79,7 +80,7 @@ export class DashboardAuth {
 
   /** The configured person of that name (exact), or undefined. */
   private person(name: string): string | undefined {
-    return this.opts.config().people.find((x) => x.name === name)?.name;
+    return personFor(this.opts.config().people, { via: 'cli', id: name })?.name;
   }
 
   /** A sign-in link token for `person` (who must be in the config). */

@@ -10,7 +10,7 @@ import type { Db } from 'mongodb';
 import type { ShipgateConfig } from '../config/schema.ts';
 import { AuditLog, type AuditEntry, type AuditVerdict } from '../release/audit.ts';
 import { readEnvironmentLock } from '../release/locks.ts';
-import { NIGHTLY_SMOKE_LOCK_OWNER, windowState } from '../release/status.ts';
+import { lockState, windowState } from '../release/status.ts';
 import type { ReleaseRecord } from '../release/types.ts';
 import type { ReleaseIndex } from './release-index.ts';
 import type { EnvironmentView, NightlyRun, ReleaseView } from './views.ts';
@@ -60,9 +60,7 @@ export async function environmentViews(d: DashboardData): Promise<EnvironmentVie
             },
           }
         : {}),
-      ...(lock
-        ? { lock: { owner: lock.owner, reason: lock.reason, until: lock.expiresAt ? lock.expiresAt.toISOString() : 'unlocked by hand', kind: lock.owner === NIGHTLY_SMOKE_LOCK_OWNER ? 'nightly-smoke' : lock.expiresAt ? 'release' : 'freeze' } }
-        : {}),
+      ...(lock ? { lock: lockState(lock) } : {}),
       ...windowState(d.config, env, now),
       ...(flight ? { inFlight: { release: flight._id, version: flight.version, status: flight.status, ...(flight.stage ? { stage: flight.stage } : {}) } } : {}),
     });
@@ -161,7 +159,7 @@ export async function commitTimes(repoRoot: string | undefined, shas: readonly s
 export class AuditView {
   private cached: { verdict: AuditVerdict; checkedAt: string; t: number } | null = null;
   private readonly log: AuditLog;
-  constructor(private readonly db: Db, private readonly maxAgeMs = 30_000) {
+  constructor(db: Db, private readonly maxAgeMs = 30_000) {
     this.log = new AuditLog(db);
   }
   async verdict(): Promise<{ verdict: AuditVerdict; checkedAt: string }> {
@@ -171,19 +169,15 @@ export class AuditView {
     return this.cached;
   }
   /** Newest first, `limit` entries before sequence `before`. */
-  async entries(before: number | undefined, limit = 100): Promise<AuditEntry[]> {
-    return this.db
-      .collection<AuditEntry>('audit')
-      .find(before ? { _id: { $lt: before } } : {})
-      .sort({ _id: -1 })
-      .limit(limit)
-      .toArray();
+  entries(before: number | undefined, limit = 100): Promise<AuditEntry[]> {
+    return this.log.recent(before, limit);
   }
   forRelease(id: string): Promise<AuditEntry[]> {
     return this.log.forRelease(id);
   }
 }
 
+/** Each night's smoke results, written by the nightly-report action (bot/github/nightly.ts recordNightlyRun). */
 export const NIGHTLY_RUNS = 'nightly_runs';
 
 export async function nightlyRuns(db: Db, limit = 60): Promise<NightlyRun[]> {

@@ -4,6 +4,7 @@
  * details, log lines, names — can never become markup. There is no other way to build a page.
  */
 import { redactText } from '../secrets/redact.ts';
+import { ICON } from '../release/render.ts';
 
 export class Html {
   constructor(readonly value: string) {}
@@ -49,7 +50,8 @@ export function safeHref(url: string): string {
   }
 }
 
-export const STAGE_ICON: Record<string, string> = { pending: '·', running: '⏳', passed: '✓', failed: '✗', error: '✗', skipped: '–' };
+/** The terminal's stage icons (pipeline/release/render.ts), for stage and check statuses alike. */
+export const STAGE_ICON: Record<string, string> = ICON;
 export const STATUS_LABEL: Record<string, string> = {
   running: 'running', awaiting_approval: 'awaiting approval', succeeded: 'succeeded', failed: 'failed', rejected: 'rejected', rolled_back: 'rolled back',
 };

@@ -28,6 +28,7 @@ import { doraMetrics, doraRecordOf } from './dora.ts';
 import { ReleaseIndex, type ListFilter } from './release-index.ts';
 import { auditPage, environmentsPage, messagePage, metricsPage, nightlyPage, releasePage, releasesPage, signInPage, type MetricsRow } from './views.ts';
 import type { SlackSignIn } from './slack-signin.ts';
+import { personFor } from '../release/approvals.ts';
 import { commitTimes } from './data.ts';
 
 export const DASHBOARD_BASE = '/ui';
@@ -212,7 +213,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         if (!started.ok) return refuse(started.why);
         const v = await opts.slackSignIn.exchange(q.get('code') ?? '', started.nonce);
         if (!v.ok) return refuse(v.why);
-        const person = opts.config.people.find((p) => p.slack === v.userId);
+        const person = personFor(opts.config.people, { via: 'slack', id: v.userId });
         if (!person) return refuse(`Slack user ${v.userId} is not a person of the config: ask an admin to add them to people in .github/shipgate.yml`);
         log(`dashboard: ${person.name} signed in with Slack`);
         res.setHeader('set-cookie', [opts.auth.sessionCookie(person.name), opts.auth.clearSlackSignIn()]);

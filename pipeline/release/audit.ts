@@ -136,6 +136,11 @@ export class AuditLog {
     return { ok: true, entries: count };
   }
 
+  /** The newest `limit` entries before sequence `before` (all, without it), newest first. */
+  async recent(before: number | undefined, limit = 100): Promise<AuditEntry[]> {
+    return this.entries.find(before ? { _id: { $lt: before } } : {}).sort({ _id: -1 }).limit(limit).toArray();
+  }
+
   async forRelease(release: string): Promise<AuditEntry[]> {
     return this.entries.find({ release }).sort({ _id: 1 }).toArray();
   }

@@ -8,7 +8,7 @@ import type { ApprovalPolicy } from './approvals.ts';
 import type { ReleaseRecord, StageRecord } from './types.ts';
 import { describeBreakGlass } from './window-policy.ts';
 
-const ICON: Record<StageRecord['status'], string> = { pending: '·', running: '⏳', passed: '✓', failed: '✗', error: '✗', skipped: '–' };
+export const ICON: Record<StageRecord['status'], string> = { pending: '·', running: '⏳', passed: '✓', failed: '✗', error: '✗', skipped: '–' };
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export function stageDurationMs(s: StageRecord, now = Date.now()): number | undefined {

@@ -55,7 +55,7 @@ export async function environmentStates(system: StatusSystem, opts: { now?: Date
       protected: rt.protected,
       ...(last && d ? { live: { version: last.version, sha: last.sha, release: last._id, url: d.url, ...(d.slot ? { slot: d.slot } : {}), at: last.updatedAt } } : {}),
       ...(rt.dns ? { publicUrl: rt.dns.publicUrl } : {}),
-      ...(lock ? { lock: { owner: lock.owner, reason: lock.reason, until: lock.expiresAt ? lock.expiresAt.toISOString() : 'unlocked by hand', kind: lockKind(lock) } } : {}),
+      ...(lock ? { lock: lockState(lock) } : {}),
       ...windowState(system.config, env, now),
       ...(flight
         ? { inFlight: { release: flight._id, version: flight.version, status: flight.status, ...(flight.stages.find((s) => s.status === 'running') ? { stage: flight.stages.find((s) => s.status === 'running')!.key } : {}) } }
@@ -63,6 +63,11 @@ export async function environmentStates(system: StatusSystem, opts: { now?: Date
     });
   }
   return out;
+}
+
+/** A lock as status shows it: who, why, until when, and which kind of freeze. */
+export function lockState(lock: { owner: string; reason: string; expiresAt: Date | null }): NonNullable<EnvironmentState['lock']> {
+  return { owner: lock.owner, reason: lock.reason, until: lock.expiresAt ? lock.expiresAt.toISOString() : 'unlocked by hand', kind: lockKind(lock) };
 }
 
 function lockKind(lock: { owner: string; expiresAt: Date | null }): LockKind {
