@@ -30,6 +30,9 @@ describe('dashboard settings', () => {
     expect(err({ SHIPGATE_DASHBOARD_SECRET: SECRET })).toContain('SHIPGATE_DASHBOARD_URL');
     expect(err({ SHIPGATE_DASHBOARD_SECRET: SECRET, SHIPGATE_DASHBOARD_URL: 'not a url' })).toContain('SHIPGATE_DASHBOARD_URL must be a URL');
     expect(err({ SHIPGATE_DASHBOARD_SECRET: SECRET, SHIPGATE_DASHBOARD_URL: 'http://shipgate.example.com' })).toContain('SHIPGATE_DASHBOARD_URL must be https');
+    // The same rule the links use (pipeline/dashboard/links.ts): a URL links would refuse is refused here, not silently linkless.
+    expect(err({ SHIPGATE_DASHBOARD_SECRET: SECRET, SHIPGATE_DASHBOARD_URL: 'https://user:pw@shipgate.example.com' })).toContain('must be a plain base URL');
+    expect(err({ SHIPGATE_DASHBOARD_SECRET: SECRET, SHIPGATE_DASHBOARD_URL: 'https://shipgate.example.com/?x=1' })).toContain('must be a plain base URL');
     const base = { SHIPGATE_DASHBOARD_SECRET: SECRET, SHIPGATE_DASHBOARD_URL: 'https://x.example' };
     expect(err({ ...base, SLACK_CLIENT_ID: '1.2' })).toContain('SLACK_CLIENT_SECRET');
     expect(err({ ...base, SLACK_CLIENT_SECRET: 'shh' })).toContain('SLACK_CLIENT_ID');

@@ -1,6 +1,7 @@
 /** The bot's dashboard settings, read at the edge (bot/main.ts). */
 import { coreErrors } from '../pipeline/errors.ts';
 import { MIN_SECRET_LENGTH } from '../pipeline/dashboard/auth.ts';
+import { checkDashboardUrl, type DashboardUrlProblem } from '../pipeline/dashboard/links.ts';
 import { registerSecret } from '../pipeline/secrets/redact.ts';
 
 function required(env: NodeJS.ProcessEnv, name: string, purpose: string): string {
@@ -29,18 +30,17 @@ export function dashboardSettings(env: NodeJS.ProcessEnv): DashboardSettings | u
     throw coreErrors.SHIPGATE_USAGE({ problem: `SHIPGATE_DASHBOARD_SECRET must be at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 48)` });
   }
   const url = required(env, 'SHIPGATE_DASHBOARD_URL', 'the bot\'s public base URL, e.g. https://shipgate.example.com: /deploy dashboard links point there');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw coreErrors.SHIPGATE_USAGE({ problem: `SHIPGATE_DASHBOARD_URL must be a URL such as https://shipgate.example.com, got "${url.slice(0, 100)}"` });
-  }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
-    throw coreErrors.SHIPGATE_USAGE({ problem: `SHIPGATE_DASHBOARD_URL must be https (sign-in links and session cookies must not cross the network in clear), got ${parsed.protocol}//${parsed.host}` });
+  const checked = checkDashboardUrl(url);
+  if (!checked.ok) {
+    const problems: Record<DashboardUrlProblem, string> = {
+      'not-a-url': `SHIPGATE_DASHBOARD_URL must be a URL such as https://shipgate.example.com, got "${url.slice(0, 100)}"`,
+      'not-https': `SHIPGATE_DASHBOARD_URL must be https (sign-in links and session cookies must not cross the network in clear), got ${checked.url?.protocol}//${checked.url?.host}`,
+      'not-plain': 'SHIPGATE_DASHBOARD_URL must be a plain base URL such as https://shipgate.example.com: no user, password, query or fragment',
+    };
+    throw coreErrors.SHIPGATE_USAGE({ problem: problems[checked.problem] });
   }
   const slack = slackSignInSettings(env);
-  return { secret: secretValue, url: url.replace(/\/+$/, ''), ...(slack ? { slack } : {}) };
+  return { secret: secretValue, url: checked.base, ...(slack ? { slack } : {}) };
 }
 
 function slackSignInSettings(env: NodeJS.ProcessEnv): DashboardSettings['slack'] {

@@ -29,6 +29,7 @@ import { ReleaseIndex, type ListFilter } from './release-index.ts';
 import { auditPage, environmentsPage, messagePage, metricsPage, nightlyPage, releasePage, releasesPage, signInPage, type MetricsRow } from './views.ts';
 import type { SlackSignIn } from './slack-signin.ts';
 import { personFor } from '../release/approvals.ts';
+import { isLoopbackHostname } from './links.ts';
 import { commitTimes } from './data.ts';
 
 export const DASHBOARD_BASE = '/ui';
@@ -322,8 +323,8 @@ export interface LocalDashboard {
 
 /** `shipgate dashboard`: the dashboard without sign-in, on loopback only. */
 export async function startLocalDashboard(opts: Omit<DashboardOptions, 'auth' | 'base'> & { host?: string; port?: number }): Promise<LocalDashboard> {
-  const host = opts.host ?? '127.0.0.1';
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
+  const host = (opts.host ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1'); // [::1] as a URL writes it: listen on ::1
+  if (!isLoopbackHostname(host)) {
     throw coreErrors.SHIPGATE_USAGE({ problem: `--host ${host}: the local dashboard has no sign-in, so it listens on loopback only (127.0.0.1, ::1 or localhost); to share it, run the bot, which serves it at /ui behind Slack sign-in` });
   }
   const dashboard = createDashboard({ ...opts, base: DASHBOARD_BASE });
